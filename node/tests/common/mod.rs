@@ -1,0 +1,233 @@
+//! Test support: start the real `verity-node` binary on loopback ports with a temporary base
+//! path, talk JSON-RPC to it, and stop it cleanly.
+//!
+//! The JSON-RPC client is a few lines over `std::net` on purpose: a client crate as a
+//! dev-dependency would turn on features of crates the node shares (tokio, hyper, jsonrpsee),
+//! and cargo would then build the whole node a second time for the tests.
+
+#![allow(dead_code)]
+
+use std::{
+	io::{Read, Write},
+	net::{TcpListener, TcpStream},
+	path::{Path, PathBuf},
+	process::{Child, Command, ExitStatus, Stdio},
+	time::{Duration, Instant},
+};
+
+use codec::Decode;
+use serde_json::{json, Value};
+use verity_primitives::{AccountId, Balance, Hash, Nonce};
+
+/// A temporary directory, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+	pub fn new(tag: &str) -> Self {
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.unwrap()
+			.as_nanos();
+		let path =
+			std::env::temp_dir().join(format!("verity-{tag}-{}-{nanos}", std::process::id()));
+		std::fs::create_dir_all(&path).unwrap();
+		Self(path)
+	}
+
+	pub fn path(&self) -> &Path {
+		&self.0
+	}
+}
+
+impl Drop for TempDir {
+	fn drop(&mut self) {
+		let _ = std::fs::remove_dir_all(&self.0);
+	}
+}
+
+/// A free TCP port on loopback (the OS picks it; we release it for the node to bind).
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `verity-node`, killed on drop if still running.
+pub struct Node {
+	child: Option<Child>,
+	pub rpc_port: u16,
+	pub log: PathBuf,
+}
+
+impl Node {
+	/// Starts `verity-node` with `args` plus loopback-only networking on fresh ports.
+	pub fn start(base_path: &Path, args: &[&str]) -> Self {
+		let rpc_port = free_port();
+		let p2p_port = free_port();
+		let log = base_path.join(format!("node-{rpc_port}.log"));
+		let log_file = std::fs::File::create(&log).unwrap();
+		let child = Command::new(env!("CARGO_BIN_EXE_verity-node"))
+			.args(args)
+			.arg("--base-path")
+			.arg(base_path)
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.stdout(Stdio::null())
+			.stderr(log_file)
+			.spawn()
+			.expect("verity-node starts");
+		let mut node = Self { child: Some(child), rpc_port, log };
+		node.wait_for(Duration::from_secs(120), "RPC up", |n| n.call("system_health", json!([])).ok());
+		node
+	}
+
+	/// The node's log so far (stderr), for failure messages.
+	pub fn log_tail(&self) -> String {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = log.lines().collect();
+		lines[lines.len().saturating_sub(40)..].join("\n")
+	}
+
+	/// Calls a JSON-RPC method: `Ok(result)` or `Err(error object)`.
+	pub fn call(&self, method: &str, params: Value) -> Result<Value, Value> {
+		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+		let mut stream = TcpStream::connect(("127.0.0.1", self.rpc_port))
+			.map_err(|e| json!({"transport": e.to_string()}))?;
+		stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+		write!(
+			stream,
+			"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+			 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+			body.len()
+		)
+		.map_err(|e| json!({"transport": e.to_string()}))?;
+		let mut response = String::new();
+		stream.read_to_string(&mut response).map_err(|e| json!({"transport": e.to_string()}))?;
+		let (_, payload) =
+			response.split_once("\r\n\r\n").ok_or_else(|| json!({"transport": response.clone()}))?;
+		let mut reply: Value =
+			serde_json::from_str(payload).map_err(|e| json!({"transport": e.to_string()}))?;
+		match reply.get_mut("error") {
+			Some(error) => Err(error.take()),
+			None => Ok(reply["result"].take()),
+		}
+	}
+
+	/// Polls `probe` until it yields a value, or panics with the node's log after `timeout` or
+	/// as soon as the node exits.
+	pub fn wait_for<T>(&mut self, timeout: Duration, what: &str, mut probe: impl FnMut(&Self) -> Option<T>) -> T {
+		let start = Instant::now();
+		loop {
+			if let Some(value) = probe(self) {
+				return value;
+			}
+			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+				panic!("verity-node exited ({status}) while waiting for {what}; log:\n{}", self.log_tail());
+			}
+			if start.elapsed() > timeout {
+				panic!("timed out after {timeout:?} waiting for {what}; node log:\n{}", self.log_tail());
+			}
+			std::thread::sleep(Duration::from_millis(250));
+		}
+	}
+
+	/// Number of the best block.
+	pub fn best_number(&self) -> Option<u32> {
+		let header = self.call("chain_getHeader", json!([])).ok()?;
+		parse_number(&header["number"])
+	}
+
+	/// Hash and number of the finalized head.
+	pub fn finalized(&self) -> Option<(String, u32)> {
+		let hash = self.call("chain_getFinalizedHead", json!([])).ok()?;
+		let header = self.call("chain_getHeader", json!([hash])).ok()?;
+		Some((hash.as_str()?.to_string(), parse_number(&header["number"])?))
+	}
+
+	/// The hash of block `number`, if the node has it.
+	pub fn block_hash(&self, number: u32) -> Option<String> {
+		self.call("chain_getBlockHash", json!([number])).ok()?.as_str().map(str::to_string)
+	}
+
+	/// The genesis hash.
+	pub fn genesis_hash(&self) -> Hash {
+		let hex = self.block_hash(0).expect("genesis exists");
+		Hash::from_slice(&decode_hex(&hex))
+	}
+
+	/// The account's free native balance at `at` (a block hash; `None` = best).
+	pub fn free_balance(&self, who: &AccountId, at: Option<&str>) -> Balance {
+		self.account(who, at).data.free
+	}
+
+	/// The account's `frame_system` record at `at` (default when the account does not exist).
+	pub fn account(&self, who: &AccountId, at: Option<&str>) -> AccountInfo {
+		let key = frame_system::Account::<verity_runtime::Runtime>::hashed_key_for(who);
+		let params = match at {
+			Some(hash) => json!([encode_hex(&key), hash]),
+			None => json!([encode_hex(&key)]),
+		};
+		match self.call("state_getStorage", params).expect("state_getStorage answers") {
+			Value::String(hex) => AccountInfo::decode(&mut &decode_hex(&hex)[..]).unwrap(),
+			_ => AccountInfo::default(),
+		}
+	}
+
+	/// Submits SCALE-encoded extrinsic bytes; returns the transaction hash or the RPC error.
+	pub fn submit(&self, extrinsic: &[u8]) -> Result<Value, Value> {
+		self.call("author_submitExtrinsic", json!([encode_hex(extrinsic)]))
+	}
+
+	/// Sends SIGINT, as Ctrl-C would, and waits for the process to exit.
+	pub fn interrupt(&mut self) -> ExitStatus {
+		let mut child = self.child.take().expect("node is running");
+		let status = Command::new("kill")
+			.args(["-INT", &child.id().to_string()])
+			.status()
+			.expect("kill runs");
+		assert!(status.success());
+		let start = Instant::now();
+		loop {
+			if let Some(status) = child.try_wait().unwrap() {
+				return status;
+			}
+			if start.elapsed() > Duration::from_secs(60) {
+				let _ = child.kill();
+				panic!("node did not stop within 60 s of SIGINT; log:\n{}", self.log_tail());
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
+/// The `frame_system` account record of this runtime.
+pub type AccountInfo = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
+
+fn parse_number(value: &Value) -> Option<u32> {
+	u32::from_str_radix(value.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
+pub fn encode_hex(bytes: &[u8]) -> String {
+	let mut out = String::with_capacity(2 + bytes.len() * 2);
+	out.push_str("0x");
+	for byte in bytes {
+		out.push_str(&format!("{byte:02x}"));
+	}
+	out
+}
+
+pub fn decode_hex(hex: &str) -> Vec<u8> {
+	let hex = hex.trim_start_matches("0x");
+	(0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("valid hex"))
+		.collect()
+}

@@ -1,0 +1,137 @@
+//! Genesis presets: the initial state of the `development` and `local_testnet` chains.
+//!
+//! Both are for development and testing only: their keys are the well-known dev keys
+//! (`//Alice`, `//Bob`, ...) that anyone can sign with.
+
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+use crate::{
+	currency::UNIT, stable_asset, AccountId, AssetsConfig, BalancesConfig, RuntimeGenesisConfig,
+	SudoConfig,
+};
+
+/// Native tokens each endowed dev account starts with.
+pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
+/// Stable-asset units each endowed dev account starts with.
+pub const STABLE_ENDOWMENT: u128 = 100_000 * stable_asset::UNIT;
+
+/// Builds the JSON patch of a genesis state from its parts.
+fn testnet_genesis(
+	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	endowed_accounts: Vec<AccountId>,
+	root: AccountId,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root.clone()) },
+		assets: AssetsConfig {
+			// Sufficient: an account may hold the stable asset without any native balance,
+			// which is what a paying agent with only stable coins looks like.
+			assets: vec![(stable_asset::ID, root, true, stable_asset::MIN_BALANCE)],
+			metadata: vec![(
+				stable_asset::ID,
+				stable_asset::NAME.as_bytes().to_vec(),
+				stable_asset::SYMBOL.as_bytes().to_vec(),
+				stable_asset::DECIMALS,
+			)],
+			accounts: endowed_accounts
+				.iter()
+				.cloned()
+				.map(|k| (stable_asset::ID, k, STABLE_ENDOWMENT))
+				.collect::<Vec<_>>(),
+		},
+	})
+}
+
+/// Aura and GRANDPA keys of a well-known dev authority.
+fn authority_keys(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
+	(sr.public().into(), ed.public().into())
+}
+
+/// The `development` preset: Alice alone authors and finalizes; dev accounts are funded.
+pub fn development_config_genesis() -> Value {
+	testnet_genesis(
+		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The `local_testnet` preset: four validators, Alice, Bob, Charlie and Dave.
+pub fn local_config_genesis() -> Value {
+	testnet_genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		Sr25519Keyring::iter()
+			.filter(|k| k != &Sr25519Keyring::One && k != &Sr25519Keyring::Two)
+			.map(|k| k.to_account_id())
+			.collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// Returns the JSON patch of the named preset, if it exists.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}
+
+/// The full genesis storage of a named preset: the default config with the preset's patch on
+/// top, exactly as the node builds it. For tests that run the real runtime natively.
+#[cfg(feature = "std")]
+pub fn preset_storage(id: &str) -> Result<sp_runtime::Storage, String> {
+	use sp_runtime::BuildStorage;
+
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) =>
+				for (key, value) in patch {
+					merge(base.entry(key).or_insert(Value::Null), value);
+				},
+			(base, patch) => *base = patch,
+		}
+	}
+
+	let patch = get_preset(&PresetId::from(id)).ok_or_else(|| format!("no preset named {id}"))?;
+	let patch: Value = serde_json::from_slice(&patch).map_err(|e| e.to_string())?;
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default())
+		.map_err(|e| e.to_string())?;
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig =
+		serde_json::from_value(config).map_err(|e| e.to_string())?;
+	config.build_storage()
+}

@@ -1,0 +1,32 @@
+# Shared settings for the Verity scripts. Source it; do not run it.
+
+# The repository root, whatever directory the script was called from.
+VERITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# One cargo target directory for every build on this machine: the developer's, dev.sh's,
+# test.sh's and CI's (which runs in a fresh clone). A fresh clone with an in-tree `target/`
+# would rebuild ~1000 crates (30+ minutes); sharing the directory makes CI incremental.
+# See docs/building.md.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verity/target}"
+
+# Cargo's own binaries (cargo, rustup) when the login shell did not put them on PATH.
+if [ -d "$HOME/.cargo/bin" ]; then
+	export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# Where the release binaries land.
+VERITY_BIN="$CARGO_TARGET_DIR/release"
+
+log() {
+	printf '\033[1m[verity]\033[0m %s\n' "$*" >&2
+}
+
+# Builds every crate, binary and test of the workspace exactly once.
+#
+# dev.sh and test.sh build with this one command on purpose: `cargo test` turns on the
+# dev-dependencies' features, and a plain `cargo build` would then resolve a different feature
+# set and compile the node twice. Building through `cargo test --no-run` keeps one set.
+build_workspace() {
+	log "building the workspace (release profile, target dir $CARGO_TARGET_DIR)"
+	(cd "$VERITY_ROOT" && cargo test --release --workspace --locked --no-run "$@")
+}

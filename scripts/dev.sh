@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The main job: sets the machine up, builds, and runs a Verity development chain.
+#
+#   scripts/dev.sh            # Alice authors and finalizes 6-second blocks (Aura + GRANDPA)
+#   scripts/dev.sh --sealing instant   # a block as soon as a transaction arrives
+#
+# Extra arguments go to verity-node. The chain's state lives in $VERITY_DEV_BASE
+# (default: ~/.local/share/verity/dev); it is wiped at start unless VERITY_KEEP_STATE=1.
+# Ctrl-C stops the node cleanly.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+"$VERITY_ROOT/scripts/setup.sh"
+build_workspace
+
+BASE="${VERITY_DEV_BASE:-$HOME/.local/share/verity/dev}"
+RPC_PORT="${VERITY_RPC_PORT:-9944}"
+if [ "${VERITY_KEEP_STATE:-0}" != 1 ]; then
+	rm -rf "$BASE"
+fi
+mkdir -p "$BASE"
+
+log "starting verity-node --dev (state in $BASE, log in $BASE/node.log)"
+"$VERITY_BIN/verity-node" --dev --base-path "$BASE" --rpc-port "$RPC_PORT" \
+	--rpc-cors all "$@" 2> >(tee "$BASE/node.log" >&2) &
+NODE_PID=$!
+trap 'kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
+
+for _ in $(seq 1 120); do
+	if curl -sf -H 'Content-Type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' \
+		"http://127.0.0.1:$RPC_PORT" >/dev/null 2>&1; then
+		break
+	fi
+	sleep 0.5
+done
+
+cat >&2 <<MSG
+
+  Verity dev chain running.
+    JSON-RPC / WebSocket: ws://127.0.0.1:$RPC_PORT  (also http://127.0.0.1:$RPC_PORT)
+    polkadot.js apps:     https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$RPC_PORT
+    Best block:           curl -s -H 'Content-Type: application/json' \\
+                            -d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \\
+                            http://127.0.0.1:$RPC_PORT
+  Dev accounts //Alice ... //Ferdie hold 1,000,000 VRT and 100,000 vUSD (asset 1).
+  Ctrl-C stops the node.
+
+MSG
+wait $NODE_PID
