@@ -16,9 +16,12 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use verity_primitives::inference::{JobId, ModelId, VerificationMode};
+
 use crate::{
 	opaque::SessionKeys,
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, AssetKind, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
+	InherentDataExt, Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
@@ -192,6 +195,30 @@ impl_runtime_apis! {
 
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl verity_primitives::inference::InferenceApi<Block, AccountId, AssetKind, BlockNumber> for Runtime {
+		fn quote(
+			model: ModelId,
+			mode: VerificationMode,
+		) -> Option<verity_primitives::inference::Quote<AssetKind>> {
+			Inference::quote(model, mode)
+		}
+
+		fn job(job: JobId) -> Option<verity_primitives::inference::JobSummary<AccountId, AssetKind, BlockNumber>> {
+			Inference::job_summary(job)
+		}
+
+		fn open_jobs(executor: AccountId) -> Vec<JobId> {
+			Inference::open_jobs(executor)
+		}
+
+		fn tier_stats(
+			from: u32,
+			to: u32,
+		) -> (u64, Vec<verity_primitives::inference::TierStatsEntry<AssetKind>>) {
+			Inference::tier_stats(from, to)
 		}
 	}
 

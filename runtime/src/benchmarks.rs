@@ -8,4 +8,89 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
 	[pallet_assets, Assets]
+	[pallet_verity_models, Models]
+	[pallet_verity_executors, Executors]
+	[pallet_verity_inference, Inference]
 );
+
+/// Sets up models and executors for the Verity pallets' benchmarks on this runtime.
+pub struct VerityBenchmarkHelper;
+
+mod helper {
+	use frame_support::traits::fungible::Mutate;
+	use pallet_verity_executors::{HardwareClass, Registration, Service};
+	use pallet_verity_models::{IoLimits, TierPrices};
+	use sp_runtime::Perbill;
+	use verity_primitives::inference::{ModelId, SigningKey, VerificationMode};
+
+	use super::VerityBenchmarkHelper;
+	use crate::{currency::UNIT, AccountId, AssetKind, Balance, Balances, Runtime};
+
+	const PLENTY: Balance = 1_000_000_000 * UNIT;
+
+	fn owner() -> AccountId {
+		frame_benchmarking::account("model-owner", 0, 0)
+	}
+
+	/// Registers model number `index` (native token, every tier, the largest limits).
+	fn register_model(index: u32) -> ModelId {
+		let mut id = [0xbe; 32];
+		id[28..].copy_from_slice(&index.to_be_bytes());
+		let model = ModelId::from(id);
+		if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
+			let owner = owner();
+			Balances::set_balance(&owner, PLENTY);
+			pallet_verity_models::Pallet::<Runtime>::do_register_model(
+				owner,
+				model,
+				b"bench".to_vec().try_into().unwrap(),
+				b"bench".to_vec().try_into().unwrap(),
+				IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 },
+				AssetKind::Native,
+				TierPrices { signed: Some(UNIT), tee: Some(UNIT), zk: Some(UNIT) },
+				Perbill::from_percent(10),
+			)
+			.unwrap();
+		}
+		model
+	}
+
+	impl pallet_verity_executors::benchmarking::BenchmarkHelper for VerityBenchmarkHelper {
+		fn model_offering(index: u32, _mode: VerificationMode) -> ModelId {
+			register_model(index)
+		}
+	}
+
+	impl pallet_verity_inference::benchmarking::BenchmarkHelper<Runtime> for VerityBenchmarkHelper {
+		fn model(payer: &AccountId) -> ModelId {
+			Balances::set_balance(payer, PLENTY);
+			register_model(0)
+		}
+
+		fn executor(executor: &AccountId, key: SigningKey, model: ModelId) {
+			Balances::set_balance(executor, PLENTY);
+			pallet_verity_executors::Pallet::<Runtime>::do_register(
+				executor.clone(),
+				Registration {
+					endpoint: b"https://executor.example.com/jobs".to_vec().try_into().unwrap(),
+					signing_key: key,
+					services: alloc::vec![Service { model, mode: VerificationMode::Signed, fee: 1 }]
+						.try_into()
+						.unwrap(),
+					hardware: HardwareClass::Gpu,
+					capacity: 64,
+					stake: crate::configs::MinExecutorStake::get(),
+				},
+			)
+			.unwrap();
+		}
+
+		fn executors_per_service() -> u32 {
+			64
+		}
+
+		fn asset_of(index: u32) -> AssetKind {
+			AssetKind::WithId(index)
+		}
+	}
+}

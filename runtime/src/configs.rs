@@ -14,12 +14,16 @@ use frame_support::{
 use frame_system::{limits::{BlockLength, BlockWeights}, EnsureRoot, EnsureSigned};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+	traits::{AccountIdConversion, One},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT},
-	AccountId, AssetId, Aura, Balance, Balances, Block, Hash, Moment, Nonce, OriginCaller,
+	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
+	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION,
 };
@@ -158,11 +162,110 @@ impl pallet_assets::Config for Runtime {
 	type ApprovalDeposit = ApprovalDeposit;
 	type StringLimit = ConstU32<50>;
 	type Freezer = ();
-	type Holder = ();
+	type Holder = AssetsHolder;
 	type Extra = ();
 	type CallbackHandle = ();
 	type AssetIdAllocator = ();
 	type WeightInfo = pallet_assets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
+}
+
+impl pallet_assets_holder::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeEvent = RuntimeEvent;
+}
+
+/// Seeds the assignment of executors. Collective flip mixes the last 81 block hashes: a block
+/// author can bias it by withholding a block, which is tolerable here because assignment is
+/// stake-weighted among executors that all staked for the same service (see docs/inference.md).
+impl pallet_insecure_randomness_collective_flip::Config for Runtime {}
+
+/// Native balances and `pallet-assets` assets, with holds, behind one `fungibles` interface.
+pub type PaymentFunds = frame_support::traits::fungible::UnionOf<
+	Balances,
+	AssetsHolder,
+	frame_support::traits::fungible::NativeFromLeft,
+	AssetKind,
+	AccountId,
+>;
+
+parameter_types! {
+	pub const ModelDeposit: Balance = 10 * UNIT;
+	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_verity_models::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = AssetKind;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelDeposit = ModelDeposit;
+	type MaxNameLen = ConstU32<64>;
+	type MaxMeasurements = ConstU32<16>;
+	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
+	type MaxRoyalty = MaxRoyalty;
+	type WeightInfo = pallet_verity_models::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const MinExecutorStake: Balance = 1_000 * UNIT;
+	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_verity_executors::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type AssetKind = AssetKind;
+	type MinStake = MinExecutorStake;
+	type ExpirySlash = ExpirySlash;
+	type UnbondingPeriod = ConstU32<HOURS>;
+	type HeartbeatTimeout = ConstU32<HOURS>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxServices = ConstU32<16>;
+	type MaxExecutorsPerService = ConstU32<64>;
+	type MaxCapacity = ConstU32<64>;
+	type WeightInfo = pallet_verity_executors::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
+}
+
+parameter_types! {
+	pub const ProtocolFee: Perbill = Perbill::from_percent(2);
+	/// The treasury: receives protocol fees. Endowed at genesis so that it exists.
+	pub TreasuryAccount: AccountId =
+		frame_support::PalletId(*b"vrty/trs").into_account_truncating();
+}
+
+impl pallet_verity_inference::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = AssetKind;
+	type Currency = PaymentFunds;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Executors = Executors;
+	type SignedVerifier = verity_primitives::inference::SignedVerifier;
+	// Refused with `TierUnavailable` until their verifiers land (TEE: DCAP attestation;
+	// zk: Groth16). Never accepted unverified.
+	type TeeVerifier = verity_primitives::inference::Unavailable;
+	type ZkVerifier = verity_primitives::inference::Unavailable;
+	type Randomness = RandomnessCollectiveFlip;
+	type Time = Timestamp;
+	type Treasury = TreasuryAccount;
+	type ProtocolFee = ProtocolFee;
+	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
+	type MaxReasonLen = ConstU32<256>;
+	type MaxBatch = ConstU32<16>;
+	type MaxJobDuration = ConstU32<DAYS>;
+	type MaxDeadlinesPerBlock = ConstU32<128>;
+	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
+	type MaxPrunesPerBlock = ConstU32<32>;
+	type StatsBucket = ConstU64<86_400_000>;
+	type StatsRetention = ConstU32<90>;
+	type WeightInfo = pallet_verity_inference::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
 }

@@ -11,10 +11,31 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use pallet_verity_executors::{HardwareClass, Registration, Service};
+use pallet_verity_models::{GenesisModel, IoLimits, TierPrices};
+use sp_runtime::Perbill;
+use verity_primitives::inference::{ModelId, SigningKey, VerificationMode};
+
 use crate::{
-	currency::UNIT, stable_asset, AccountId, AssetsConfig, BalancesConfig, RuntimeGenesisConfig,
-	SudoConfig,
+	configs::{MinExecutorStake, TreasuryAccount},
+	currency::{MILLI_UNIT, UNIT},
+	stable_asset, AccountId, AssetKind, AssetsConfig, BalancesConfig, ExecutorsConfig,
+	ModelsConfig, RuntimeGenesisConfig, SudoConfig,
 };
+
+/// The demo model registered in the dev and local presets.
+///
+/// Its id is a placeholder (BLAKE2-256 of `verity/demo-model/v0`), not yet the hash of a
+/// weights file: the executor issue replaces it with the shipped model's SHA-256.
+pub fn demo_model_id() -> ModelId {
+	ModelId::from(sp_io::hashing::blake2_256(b"verity/demo-model/v0"))
+}
+
+/// Where the demo executor (Ferdie) listens for dispatched jobs.
+pub const DEMO_EXECUTOR_ENDPOINT: &str = "http://127.0.0.1:9955/jobs";
+
+/// The demo executor's fee per signed-tier job.
+pub const DEMO_EXECUTOR_FEE: u128 = MILLI_UNIT;
 
 /// Native tokens each endowed dev account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
@@ -27,10 +48,14 @@ fn testnet_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
+	let mut balances: Vec<(AccountId, u128)> =
+		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
+	// The treasury must exist to receive protocol fees.
+	balances.push((TreasuryAccount::get(), UNIT));
+	let demo_owner = Sr25519Keyring::Alice.to_account_id();
+	let demo_executor = Sr25519Keyring::Ferdie;
 	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
-		},
+		balances: BalancesConfig { balances },
 		aura: pallet_aura::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
 		},
@@ -53,6 +78,43 @@ fn testnet_genesis(
 				.cloned()
 				.map(|k| (stable_asset::ID, k, STABLE_ENDOWMENT))
 				.collect::<Vec<_>>(),
+		},
+		models: ModelsConfig {
+			models: vec![GenesisModel {
+				id: demo_model_id(),
+				owner: demo_owner,
+				name: "verity-demo".into(),
+				format: "placeholder".into(),
+				limits: IoLimits { max_input_len: 1024, max_output_len: 256 },
+				asset: AssetKind::Native,
+				prices: TierPrices {
+					signed: Some(10 * MILLI_UNIT),
+					tee: Some(50 * MILLI_UNIT),
+					zk: Some(100 * MILLI_UNIT),
+				},
+				royalty: Perbill::from_percent(10),
+			}],
+		},
+		executors: ExecutorsConfig {
+			// Dev and local chains run executors on loopback.
+			allow_private_endpoints: true,
+			executors: vec![(
+				demo_executor.to_account_id(),
+				Registration {
+					endpoint: DEMO_EXECUTOR_ENDPOINT.as_bytes().to_vec().try_into().expect("fits"),
+					signing_key: SigningKey::Sr25519(demo_executor.public()),
+					services: vec![Service {
+						model: demo_model_id(),
+						mode: VerificationMode::Signed,
+						fee: DEMO_EXECUTOR_FEE,
+					}]
+					.try_into()
+					.expect("fits"),
+					hardware: HardwareClass::Cpu,
+					capacity: 4,
+					stake: MinExecutorStake::get(),
+				},
+			)],
 		},
 	})
 }

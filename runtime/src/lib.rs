@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarks;
+pub mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(feature = "std")]
@@ -40,6 +40,9 @@ pub use verity_primitives::{
 	currency, stable_asset, AccountId, AssetId, Balance, BlockNumber, Hash, Moment, Nonce,
 	Signature,
 };
+
+/// What a payment is made in: the native token, or a `pallet-assets` asset.
+pub type AssetKind = frame_support::traits::fungible::NativeOrWithId<AssetId>;
 
 /// Opaque types: what the node needs to know about blocks without knowing the runtime.
 pub mod opaque {
@@ -170,4 +173,19 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Assets = pallet_assets;
+
+	#[runtime::pallet_index(9)]
+	pub type AssetsHolder = pallet_assets_holder;
+
+	#[runtime::pallet_index(10)]
+	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
+
+	#[runtime::pallet_index(20)]
+	pub type Models = pallet_verity_models;
+
+	#[runtime::pallet_index(21)]
+	pub type Executors = pallet_verity_executors;
+
+	#[runtime::pallet_index(22)]
+	pub type Inference = pallet_verity_inference;
 }

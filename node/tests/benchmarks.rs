@@ -1,0 +1,42 @@
+//! The FRAME benchmarks of Verity's pallets run on the real wasm runtime through
+//! `verity-node benchmark pallet`, quickly (2 steps, 1 repeat), and render through the weights
+//! template: a benchmark or the template cannot rot unnoticed. The full run that produces the
+//! committed weights is `scripts/benchmarks/run.sh`.
+
+mod common;
+
+use std::process::Command;
+
+use common::TempDir;
+
+#[test]
+fn every_verity_pallet_benchmark_runs_on_the_wasm_runtime() {
+	let dir = TempDir::new("benchmarks");
+	let wasm = dir.path().join("runtime.wasm");
+	std::fs::write(&wasm, verity_runtime::WASM_BINARY.expect("the wasm runtime is built"))
+		.unwrap();
+	let template =
+		concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/benchmarks/weight-template.hbs");
+
+	for pallet in ["pallet_verity_models", "pallet_verity_executors", "pallet_verity_inference"] {
+		let output = dir.path().join(format!("{pallet}.rs"));
+		let run = Command::new(env!("CARGO_BIN_EXE_verity-node"))
+			.args(["benchmark", "pallet", "--runtime"])
+			.arg(&wasm)
+			.args(["--genesis-builder", "runtime", "--genesis-builder-preset", "development"])
+			.args(["--pallet", pallet])
+			.args(["--extrinsic", "*", "--steps", "2", "--repeat", "1", "--template", template])
+			.arg("--output")
+			.arg(&output)
+			.output()
+			.expect("verity-node runs");
+		assert!(
+			run.status.success(),
+			"benchmarks of {pallet} failed:\n{}",
+			String::from_utf8_lossy(&run.stderr)
+		);
+		let weights = std::fs::read_to_string(&output).unwrap();
+		assert!(weights.contains("pub trait WeightInfo"), "{pallet}: template rendered");
+		assert!(weights.contains("impl WeightInfo for ()"), "{pallet}: test weights rendered");
+	}
+}

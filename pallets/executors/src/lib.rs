@@ -1,0 +1,625 @@
+//! # Executors pallet
+//!
+//! The registry of the executors that run inference jobs.
+//!
+//! ## Terms
+//! - **Executor**: an account that runs models off chain and submits results. It registers an
+//!   endpoint URL (where validators dispatch jobs), a result-signing key, the (model, tier)
+//!   pairs it serves with the fee it asks for each, a hardware class and a capacity (jobs at
+//!   once).
+//! - **Stake**: at least [`Config::MinStake`], put on hold at registration. A missed deadline
+//!   slashes [`Config::ExpirySlash`] of it to the job's payer.
+//! - **Eligible**: registered for the pair, not unbonding, heartbeat within
+//!   [`Config::HeartbeatTimeout`] blocks, stake at least the minimum, and a free slot.
+//!
+//! ## Usage
+//! - [`Pallet::register_executor`], then [`Pallet::heartbeat`] at least every
+//!   [`Config::HeartbeatTimeout`] blocks.
+//! - [`Pallet::deregister`] stops new assignments at once; [`Pallet::withdraw`] releases the stake
+//!   once [`Config::UnbondingPeriod`] has passed and no job is open.
+//!
+//! ## Design
+//! For each (model, tier) an index lists its executors in one bounded vector
+//! ([`Config::MaxExecutorsPerService`]), so choosing an executor for a job costs a bounded
+//! amount, however many executors the chain has. The inference pallet reaches this pallet
+//! through [`verity_primitives::inference::ExecutorProvider`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+pub mod endpoint;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{self, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+use sp_runtime::{traits::Saturating, BoundedVec, Perbill};
+use verity_primitives::{
+	inference::{
+		ExecutorProvider, JobOutcome, ModelId, ModelProvider, SigningKey, VerificationMode,
+	},
+	Balance,
+};
+
+/// The class of hardware an executor runs on.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug, serde::Serialize, serde::Deserialize,
+)]
+pub enum HardwareClass {
+	/// CPU only.
+	Cpu,
+	/// One or more GPUs.
+	Gpu,
+}
+
+/// One (model, tier) an executor serves, and the fee it asks for a job of it, in the model's
+/// payment asset.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug, serde::Serialize, serde::Deserialize,
+)]
+pub struct Service {
+	/// The model.
+	pub model: ModelId,
+	/// The tier.
+	pub mode: VerificationMode,
+	/// The executor's fee per job.
+	pub fee: Balance,
+}
+
+/// Where an executor is in its life cycle.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ExecutorStatus<BlockNumber> {
+	/// Takes jobs.
+	Active,
+	/// Deregistered: takes no new jobs; the stake may be withdrawn from block `until` on.
+	Unbonding {
+		/// First block at which [`Pallet::withdraw`] succeeds.
+		until: BlockNumber,
+	},
+}
+
+/// What an executor has done.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ExecutorStats {
+	/// Jobs completed with a verified result.
+	pub completed: u32,
+	/// Jobs the executor reported it could not run.
+	pub failed: u32,
+	/// Jobs whose deadline passed without a result.
+	pub expired: u32,
+}
+
+/// A registered executor.
+#[derive(
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	frame_support::DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ExecutorInfo<T: Config> {
+	/// Stake on hold.
+	pub stake: Balance,
+	/// Where validators POST jobs.
+	pub endpoint: BoundedVec<u8, T::MaxEndpointLen>,
+	/// The key that signs signed-tier results.
+	pub signing_key: SigningKey,
+	/// The (model, tier) pairs served, with their fees.
+	pub services: BoundedVec<Service, T::MaxServices>,
+	/// Hardware class.
+	pub hardware: HardwareClass,
+	/// Jobs it runs at once.
+	pub capacity: u32,
+	/// Jobs assigned and not yet ended.
+	pub active_jobs: u32,
+	/// Block of the last heartbeat (or of registration).
+	pub last_heartbeat: BlockNumberFor<T>,
+	/// Life-cycle status.
+	pub status: ExecutorStatus<BlockNumberFor<T>>,
+	/// Statistics.
+	pub stats: ExecutorStats,
+}
+
+/// The registration of an executor, as a call or the genesis state give it.
+#[derive(
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	frame_support::DebugNoBound,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[scale_info(skip_type_params(MaxEndpointLen, MaxServices))]
+#[serde(bound = "")]
+pub struct Registration<MaxEndpointLen: Get<u32>, MaxServices: Get<u32>> {
+	/// Where validators POST jobs: `http://` or `https://`.
+	pub endpoint: BoundedVec<u8, MaxEndpointLen>,
+	/// The key that signs results.
+	pub signing_key: SigningKey,
+	/// The (model, tier) pairs served and their fees.
+	pub services: BoundedVec<Service, MaxServices>,
+	/// Hardware class.
+	pub hardware: HardwareClass,
+	/// Jobs it runs at once.
+	pub capacity: u32,
+	/// Stake to put on hold.
+	pub stake: Balance,
+}
+
+/// A [`Registration`] with this runtime's bounds.
+pub type RegistrationOf<T> =
+	Registration<<T as Config>::MaxEndpointLen, <T as Config>::MaxServices>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The native currency, in which stake is held.
+		type Currency: fungible::MutateHold<
+				Self::AccountId,
+				Balance = Balance,
+				Reason = Self::RuntimeHoldReason,
+			> + fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry, to check that served models and tiers exist.
+		type Models: ModelProvider<Self::AccountId, Self::AssetKind>;
+
+		/// The kind of asset models are paid in.
+		type AssetKind;
+
+		/// Smallest stake an executor may register with, and keep to stay eligible.
+		#[pallet::constant]
+		type MinStake: Get<Balance>;
+
+		/// Share of its stake an executor loses to the payer when a job of it expires.
+		#[pallet::constant]
+		type ExpirySlash: Get<Perbill>;
+
+		/// Blocks between deregistration and withdrawal of the stake.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after its last heartbeat during which an executor stays eligible.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Longest endpoint URL.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+
+		/// Most (model, tier) pairs one executor may serve.
+		#[pallet::constant]
+		type MaxServices: Get<u32>;
+
+		/// Most executors one (model, tier) pair may have.
+		#[pallet::constant]
+		type MaxExecutorsPerService: Get<u32>;
+
+		/// Largest capacity an executor may declare.
+		#[pallet::constant]
+		type MaxCapacity: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up models for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmarking::BenchmarkHelper;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The stake of a registered executor.
+		ExecutorStake,
+	}
+
+	/// The registered executors.
+	#[pallet::storage]
+	pub type Executors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ExecutorInfo<T>>;
+
+	/// For each (model, tier), the executors that serve it and the fee each asks.
+	#[pallet::storage]
+	pub type ServiceIndex<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		(ModelId, VerificationMode),
+		BoundedVec<(T::AccountId, Balance), T::MaxExecutorsPerService>,
+		ValueQuery,
+	>;
+
+	/// Whether endpoints may point at loopback, private or link-local hosts. Off on a public
+	/// network (SSRF protection of validators); dev and local test chains turn it on.
+	#[pallet::storage]
+	pub type AllowPrivateEndpoints<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Whether endpoints may point at private hosts (dev chains only).
+		pub allow_private_endpoints: bool,
+		/// Executors registered at genesis; their stake is held from their accounts.
+		pub executors: Vec<(T::AccountId, RegistrationOf<T>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			AllowPrivateEndpoints::<T>::put(self.allow_private_endpoints);
+			for (who, registration) in &self.executors {
+				Pallet::<T>::do_register(who.clone(), registration.clone())
+					.expect("genesis executors are valid");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An executor registered and put `stake` on hold.
+		ExecutorRegistered { executor: T::AccountId, stake: Balance },
+		/// An executor is alive.
+		Heartbeat { executor: T::AccountId },
+		/// An executor deregistered; it may withdraw its stake from block `until` on.
+		ExecutorDeregistered { executor: T::AccountId, until: BlockNumberFor<T> },
+		/// An executor withdrew its stake and left the registry.
+		StakeWithdrawn { executor: T::AccountId, stake: Balance },
+		/// An executor lost `amount` of stake to `beneficiary`.
+		ExecutorSlashed { executor: T::AccountId, beneficiary: T::AccountId, amount: Balance },
+		/// Governance changed whether endpoints may point at private hosts.
+		EndpointPolicySet { allow_private: bool },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a registered executor.
+		AlreadyRegistered,
+		/// The account is not a registered executor.
+		NotRegistered,
+		/// The stake is below the chain's minimum.
+		StakeTooLow,
+		/// The account cannot put the stake on hold.
+		InsufficientBalance,
+		/// The endpoint is not an `http://` or `https://` URL.
+		EndpointScheme,
+		/// The endpoint URL is malformed.
+		EndpointMalformed,
+		/// The endpoint points at a loopback, private or link-local host.
+		EndpointPrivate,
+		/// An executor must serve at least one (model, tier).
+		NoServices,
+		/// A (model, tier) appears twice.
+		DuplicateService,
+		/// A served model does not exist, or does not offer the tier.
+		UnknownService,
+		/// This (model, tier) already has as many executors as the chain allows.
+		ServiceFull,
+		/// Capacity must be between 1 and the chain's maximum.
+		InvalidCapacity,
+		/// The executor is unbonding and cannot do this.
+		Unbonding,
+		/// The executor has not deregistered.
+		NotUnbonding,
+		/// The unbonding period has not passed yet.
+		StillUnbonding,
+		/// The executor still has open jobs.
+		OpenJobs,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as an executor and puts `registration.stake` on hold.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_executor(registration.services.len() as u32))]
+		pub fn register_executor(
+			origin: OriginFor<T>,
+			registration: RegistrationOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(who, registration)
+		}
+
+		/// Tells the chain the executor is alive; without it for
+		/// [`Config::HeartbeatTimeout`] blocks, it gets no new jobs.
+		#[pallet::call_index(1)]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_heartbeat(who)
+		}
+
+		/// Stops new assignments and starts the unbonding period.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::deregister(T::MaxServices::get()))]
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_deregister(who)
+		}
+
+		/// Releases the stake and removes the executor, once unbonded with no open job.
+		#[pallet::call_index(3)]
+		pub fn withdraw(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw(who)
+		}
+
+		/// Sets whether new endpoints may point at private hosts. Root only; registered
+		/// endpoints are not re-checked.
+		#[pallet::call_index(4)]
+		pub fn set_endpoint_policy(origin: OriginFor<T>, allow_private: bool) -> DispatchResult {
+			ensure_root(origin)?;
+			AllowPrivateEndpoints::<T>::put(allow_private);
+			Self::deposit_event(Event::EndpointPolicySet { allow_private });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn check_endpoint(endpoint: &[u8]) -> DispatchResult {
+		endpoint::validate(endpoint, AllowPrivateEndpoints::<T>::get()).map_err(|e| match e {
+			endpoint::EndpointError::Scheme => Error::<T>::EndpointScheme,
+			endpoint::EndpointError::Malformed => Error::<T>::EndpointMalformed,
+			endpoint::EndpointError::PrivateHost => Error::<T>::EndpointPrivate,
+		})?;
+		Ok(())
+	}
+
+	/// Registers `who` with `registration`.
+	pub fn do_register(who: T::AccountId, registration: RegistrationOf<T>) -> DispatchResult {
+		let Registration { endpoint, signing_key, services, hardware, capacity, stake } =
+			registration;
+		ensure!(!Executors::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
+		ensure!(capacity > 0 && capacity <= T::MaxCapacity::get(), Error::<T>::InvalidCapacity);
+		Self::check_endpoint(&endpoint)?;
+		ensure!(!services.is_empty(), Error::<T>::NoServices);
+		for (i, service) in services.iter().enumerate() {
+			ensure!(
+				!services[..i].iter().any(|s| s.model == service.model && s.mode == service.mode),
+				Error::<T>::DuplicateService
+			);
+			let offered = T::Models::terms(&service.model, service.mode)
+				.is_some_and(|terms| terms.price.is_some());
+			ensure!(offered, Error::<T>::UnknownService);
+			ServiceIndex::<T>::try_mutate((service.model, service.mode), |list| {
+				list.try_push((who.clone(), service.fee)).map_err(|_| Error::<T>::ServiceFull)
+			})?;
+		}
+		T::Currency::hold(&HoldReason::ExecutorStake.into(), &who, stake)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Executors::<T>::insert(
+			&who,
+			ExecutorInfo {
+				stake,
+				endpoint,
+				signing_key,
+				services,
+				hardware,
+				capacity,
+				active_jobs: 0,
+				last_heartbeat: frame_system::Pallet::<T>::block_number(),
+				status: ExecutorStatus::Active,
+				stats: ExecutorStats::default(),
+			},
+		);
+		Self::deposit_event(Event::ExecutorRegistered { executor: who, stake });
+		Ok(())
+	}
+
+	/// Records a heartbeat of `who`.
+	pub fn do_heartbeat(who: T::AccountId) -> DispatchResult {
+		Executors::<T>::try_mutate(&who, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::NotRegistered)?;
+			ensure!(info.status == ExecutorStatus::Active, Error::<T>::Unbonding);
+			info.last_heartbeat = frame_system::Pallet::<T>::block_number();
+			Ok::<_, DispatchError>(())
+		})?;
+		Self::deposit_event(Event::Heartbeat { executor: who });
+		Ok(())
+	}
+
+	/// Takes `who` out of every service index and starts its unbonding period.
+	pub fn do_deregister(who: T::AccountId) -> DispatchResult {
+		let until = Executors::<T>::try_mutate(&who, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::NotRegistered)?;
+			ensure!(info.status == ExecutorStatus::Active, Error::<T>::Unbonding);
+			let until =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			info.status = ExecutorStatus::Unbonding { until };
+			for service in info.services.iter() {
+				ServiceIndex::<T>::mutate_exists((service.model, service.mode), |list| {
+					if let Some(entries) = list {
+						entries.retain(|(account, _)| account != &who);
+						if entries.is_empty() {
+							*list = None;
+						}
+					}
+				});
+			}
+			Ok::<_, DispatchError>(until)
+		})?;
+		Self::deposit_event(Event::ExecutorDeregistered { executor: who, until });
+		Ok(())
+	}
+
+	/// Releases the stake of `who` and forgets it.
+	pub fn do_withdraw(who: T::AccountId) -> DispatchResult {
+		let info = Executors::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let ExecutorStatus::Unbonding { until } = info.status else {
+			return Err(Error::<T>::NotUnbonding.into());
+		};
+		ensure!(frame_system::Pallet::<T>::block_number() >= until, Error::<T>::StillUnbonding);
+		ensure!(info.active_jobs == 0, Error::<T>::OpenJobs);
+		let released = T::Currency::release_all(
+			&HoldReason::ExecutorStake.into(),
+			&who,
+			Precision::BestEffort,
+		)?;
+		Executors::<T>::remove(&who);
+		Self::deposit_event(Event::StakeWithdrawn { executor: who, stake: released });
+		Ok(())
+	}
+
+	/// Whether `info` may take a new job now.
+	fn is_eligible(info: &ExecutorInfo<T>, now: BlockNumberFor<T>) -> bool {
+		info.status == ExecutorStatus::Active &&
+			info.stake >= T::MinStake::get() &&
+			info.active_jobs < info.capacity &&
+			now.saturating_sub(info.last_heartbeat) <= T::HeartbeatTimeout::get()
+	}
+
+	/// Invariants:
+	/// - each executor's recorded stake equals what is held from it for stake;
+	/// - `active_jobs` never exceeds capacity;
+	/// - every service index entry points at an active executor that lists the service, and
+	///   every service of an active executor is indexed.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		for (who, info) in Executors::<T>::iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ExecutorStake.into(), &who) == info.stake,
+				"executor stake held differs from the stake recorded"
+			);
+			ensure!(info.active_jobs <= info.capacity, "more jobs than capacity");
+			if info.status == ExecutorStatus::Active {
+				for service in info.services.iter() {
+					ensure!(
+						ServiceIndex::<T>::get((service.model, service.mode))
+							.iter()
+							.any(|(account, fee)| account == &who && *fee == service.fee),
+						"an active executor's service is not indexed"
+					);
+				}
+			}
+		}
+		for ((model, mode), entries) in ServiceIndex::<T>::iter() {
+			for (account, _) in entries {
+				let info = Executors::<T>::get(&account).ok_or("indexed executor unknown")?;
+				ensure!(info.status == ExecutorStatus::Active, "indexed executor not active");
+				ensure!(
+					info.services.iter().any(|s| s.model == model && s.mode == mode),
+					"indexed executor does not list the service"
+				);
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
+	fn eligible(model: &ModelId, mode: VerificationMode) -> Vec<(T::AccountId, Balance, Balance)> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ServiceIndex::<T>::get((*model, mode))
+			.into_iter()
+			.filter_map(|(who, fee)| {
+				let info = Executors::<T>::get(&who)?;
+				Self::is_eligible(&info, now).then_some((who, info.stake, fee))
+			})
+			.collect()
+	}
+
+	fn signing_key(executor: &T::AccountId) -> Option<SigningKey> {
+		Executors::<T>::get(executor).map(|info| info.signing_key)
+	}
+
+	fn job_assigned(executor: &T::AccountId) {
+		Executors::<T>::mutate(executor, |info| {
+			if let Some(info) = info {
+				info.active_jobs.saturating_inc();
+			}
+		});
+	}
+
+	fn job_ended(executor: &T::AccountId, outcome: JobOutcome) {
+		Executors::<T>::mutate(executor, |info| {
+			if let Some(info) = info {
+				info.active_jobs.saturating_dec();
+				match outcome {
+					JobOutcome::Completed => info.stats.completed.saturating_inc(),
+					JobOutcome::Failed => info.stats.failed.saturating_inc(),
+					JobOutcome::Expired => info.stats.expired.saturating_inc(),
+					JobOutcome::Cancelled => {},
+				}
+			}
+		});
+	}
+
+	fn slash(executor: &T::AccountId, beneficiary: &T::AccountId) -> Balance {
+		let Some(mut info) = Executors::<T>::get(executor) else { return 0 };
+		let amount = T::ExpirySlash::get() * info.stake;
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::ExecutorStake.into(),
+			executor,
+			beneficiary,
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_default();
+		info.stake = info.stake.saturating_sub(moved);
+		Executors::<T>::insert(executor, info);
+		if moved > 0 {
+			Self::deposit_event(Event::ExecutorSlashed {
+				executor: executor.clone(),
+				beneficiary: beneficiary.clone(),
+				amount: moved,
+			});
+		}
+		moved
+	}
+}

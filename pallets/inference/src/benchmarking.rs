@@ -1,0 +1,181 @@
+//! Benchmarks of the inference pallet.
+
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_core::{crypto::KeyTypeId, sr25519};
+use sp_runtime::BoundedVec;
+use verity_primitives::inference::{ExecutorSignature, SigningKey, MAX_INLINE_INPUT};
+
+use crate::*;
+
+/// Sets up what the benchmarks need from the models and executors registries.
+pub trait BenchmarkHelper<T: Config> {
+	/// Registers a model that offers every tier, takes inputs up to `MAX_INLINE_INPUT` and
+	/// outputs up to `MaxOutputLen`, and funds `payer` in its asset for many jobs.
+	fn model(payer: &T::AccountId) -> ModelId;
+
+	/// Registers and funds `executor` for (`model`, signed tier) with `key`, fee 1, capacity as
+	/// large as allowed.
+	fn executor(executor: &T::AccountId, key: SigningKey, model: ModelId);
+
+	/// How many executors a (model, tier) may have: the longest list assignment walks.
+	fn executors_per_service() -> u32;
+
+	/// A distinct payment asset for each `index`.
+	fn asset_of(index: u32) -> T::AssetKind;
+}
+
+const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vbch");
+
+/// A model with the longest executor list, each executor with its own key. Returns the model
+/// and the executors with their keys.
+fn market<T: Config>(payer: &T::AccountId) -> (ModelId, Vec<(T::AccountId, sr25519::Public)>) {
+	let model = T::BenchmarkHelper::model(payer);
+	let executors = (0..T::BenchmarkHelper::executors_per_service())
+		.map(|i| {
+			let who: T::AccountId = account("executor", i, 0);
+			let key = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+			T::BenchmarkHelper::executor(&who, SigningKey::Sr25519(key), model);
+			(who, key)
+		})
+		.collect();
+	(model, executors)
+}
+
+fn spec<T: Config>(model: ModelId, input_len: u32, deadline: BlockNumberFor<T>) -> JobSpecOf<T> {
+	JobSpec {
+		model,
+		mode: VerificationMode::Signed,
+		input: JobInput::Inline(alloc::vec![7u8; input_len as usize].try_into().unwrap()),
+		max_fee: 1_000,
+		deadline,
+	}
+}
+
+fn deadline<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number() + 10u32.into()
+}
+
+/// A submitted job and the key of its executor.
+fn submitted<T: Config>(deadline: BlockNumberFor<T>) -> (T::AccountId, JobId, T::AccountId, sr25519::Public) {
+	let payer: T::AccountId = whitelisted_caller();
+	let (model, executors) = market::<T>(&payer);
+	let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+	let executor = Jobs::<T>::get(id).unwrap().executor;
+	let key = executors.iter().find(|(who, _)| who == &executor).unwrap().1;
+	(payer, id, executor, key)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit_job(i: Linear<0, MAX_INLINE_INPUT>) {
+		let payer: T::AccountId = whitelisted_caller();
+		let (model, _) = market::<T>(&payer);
+		let spec = spec::<T>(model, i, deadline::<T>());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(payer), spec);
+		assert_eq!(NextJobId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn start_job() {
+		let (_, id, executor, _) = submitted::<T>(deadline::<T>());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(executor), id);
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Running);
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) {
+		let (_, id, executor, key) = submitted::<T>(deadline::<T>());
+		let output: BoundedVec<u8, T::MaxOutputLen> =
+			alloc::vec![1u8; o as usize].try_into().unwrap();
+		let job = Jobs::<T>::get(id).unwrap();
+		let statement = ResultStatement {
+			genesis_hash: Pallet::<T>::genesis_hash(),
+			job_id: id,
+			model_id: job.model,
+			input_hash: job.input_hash,
+			output_hash: Hash::from(sp_io::hashing::blake2_256(&output)),
+		};
+		let signature =
+			sp_io::crypto::sr25519_sign(KEY_TYPE, &key, &statement.signing_payload()).unwrap();
+		let evidence = Evidence::Signed(ExecutorSignature::Sr25519(signature));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(executor), id, output, evidence);
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Completed);
+	}
+
+	#[benchmark]
+	fn report_failure() {
+		let (_, id, executor, _) = submitted::<T>(deadline::<T>());
+		let reason: BoundedVec<u8, T::MaxReasonLen> =
+			alloc::vec![b'x'; T::MaxReasonLen::get() as usize].try_into().unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(executor), id, reason);
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Failed);
+	}
+
+	#[benchmark]
+	fn cancel() {
+		let (payer, id, _, _) = submitted::<T>(deadline::<T>());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(payer), id);
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Cancelled);
+	}
+
+	#[benchmark]
+	fn expire_jobs(e: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
+		let payer: T::AccountId = whitelisted_caller();
+		let (model, _) = market::<T>(&payer);
+		let deadline = deadline::<T>();
+		for _ in 0..e {
+			Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+		}
+		let expiry = Pallet::<T>::expiry_block(deadline);
+		frame_system::Pallet::<T>::set_block_number(expiry);
+		#[block]
+		{
+			Pallet::<T>::expire_jobs(expiry);
+		}
+		assert!(Jobs::<T>::iter().all(|(_, job)| job.status == JobStatus::Expired));
+	}
+
+	#[benchmark]
+	fn prune_jobs(p: Linear<0, { T::MaxPrunesPerBlock::get() }>) {
+		let payer: T::AccountId = whitelisted_caller();
+		let (model, _) = market::<T>(&payer);
+		let deadline = deadline::<T>();
+		for _ in 0..p {
+			let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+			Pallet::<T>::do_cancel(payer.clone(), id).unwrap();
+		}
+		let later = frame_system::Pallet::<T>::block_number() + T::RetentionPeriod::get();
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[block]
+		{
+			Pallet::<T>::prune_jobs(later);
+		}
+		assert_eq!(Jobs::<T>::iter().count(), 0);
+	}
+
+	#[benchmark]
+	fn prune_stats(s: Linear<0, { T::MaxPrunesPerBlock::get() }>) {
+		for i in 0..s {
+			TierStats::<T>::insert(
+				(0u32, VerificationMode::ALL[i as usize % 3], T::BenchmarkHelper::asset_of(i)),
+				TierCounters::default(),
+			);
+		}
+		#[block]
+		{
+			Pallet::<T>::prune_stats(T::StatsRetention::get());
+		}
+		assert_eq!(TierStats::<T>::iter_prefix((0u32,)).count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

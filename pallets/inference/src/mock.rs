@@ -1,0 +1,337 @@
+//! The inference pallet's test runtime: the real models and executors pallets, native balances
+//! and `pallet-assets` with holds, joined behind one `fungibles` interface as in the runtime.
+
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{
+		fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
+		AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64,
+	},
+};
+use frame_system::{EnsureRoot, EnsureSigned};
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::{traits::IdentityLookup, BuildStorage, Perbill};
+use verity_primitives::inference::{SignedVerifier, SigningKey, Unavailable, VerificationMode};
+
+use crate as pallet_inference;
+
+pub type AccountId = u64;
+pub type AssetKind = NativeOrWithId<u32>;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Assets: pallet_assets,
+		AssetsHolder: pallet_assets_holder,
+		Models: pallet_verity_models,
+		Executors: pallet_verity_executors,
+		Inference: pallet_inference,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Balance = u128;
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	type ForceOrigin = EnsureRoot<AccountId>;
+	type Freezer = ();
+	type Holder = AssetsHolder;
+}
+
+impl pallet_assets_holder::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeEvent = RuntimeEvent;
+}
+
+/// Native balances and assets, with holds, as one `fungibles` implementation.
+pub type Funds = UnionOf<Balances, AssetsHolder, NativeFromLeft, AssetKind, AccountId>;
+
+impl pallet_verity_models::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = AssetKind;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelDeposit = ConstU128<10>;
+	type MaxNameLen = ConstU32<32>;
+	type MaxMeasurements = ConstU32<4>;
+	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxOutputLen = ConstU32<256>;
+	type MaxRoyalty = MaxRoyalty;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
+	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
+	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
+	pub const TreasuryAccount: AccountId = TREASURY;
+	pub static Now: u64 = 0;
+	pub static ZkAvailable: bool = false;
+}
+
+impl pallet_verity_executors::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type AssetKind = AssetKind;
+	type MinStake = ConstU128<100>;
+	type ExpirySlash = ExpirySlash;
+	type UnbondingPeriod = ConstU64<10>;
+	type HeartbeatTimeout = ConstU64<1_000>;
+	type MaxEndpointLen = ConstU32<64>;
+	type MaxServices = ConstU32<4>;
+	type MaxExecutorsPerService = ConstU32<4>;
+	type MaxCapacity = ConstU32<8>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+}
+
+/// Randomness for tests: the subject's hash, so assignment is deterministic and varies by job.
+pub struct TestRandomness;
+impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		(H256(sp_io::hashing::blake2_256(subject)), System::block_number())
+	}
+}
+
+/// A clock the tests set.
+pub struct TestTime;
+impl frame_support::traits::Time for TestTime {
+	type Moment = u64;
+	fn now() -> u64 {
+		Now::get()
+	}
+}
+
+/// The zk tier as a switchable stand-in: available when a test says so, and then it accepts
+/// exactly the proof `b"valid"`. The real Groth16 verifier plugs in the same way.
+pub struct TestZkVerifier;
+impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
+	fn is_available() -> bool {
+		ZkAvailable::get()
+	}
+	fn verify(
+		_: &verity_primitives::inference::VerificationContext<AccountId>,
+		evidence: &verity_primitives::inference::Evidence,
+	) -> Result<(), verity_primitives::inference::VerificationError> {
+		match evidence {
+			verity_primitives::inference::Evidence::Zk { proof } if proof.as_slice() == b"valid" =>
+				Ok(()),
+			_ => Err(verity_primitives::inference::VerificationError::BadProof),
+		}
+	}
+}
+
+impl pallet_inference::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = AssetKind;
+	type Currency = Funds;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Executors = Executors;
+	type SignedVerifier = SignedVerifier;
+	type TeeVerifier = Unavailable;
+	type ZkVerifier = TestZkVerifier;
+	type Randomness = TestRandomness;
+	type Time = TestTime;
+	type Treasury = TreasuryAccount;
+	type ProtocolFee = ProtocolFee;
+	type MaxOutputLen = ConstU32<256>;
+	type MaxReasonLen = ConstU32<32>;
+	type MaxBatch = ConstU32<8>;
+	type MaxJobDuration = ConstU64<100>;
+	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type RetentionPeriod = ConstU64<20>;
+	type MaxPrunesPerBlock = ConstU32<3>;
+	type StatsBucket = ConstU64<86_400_000>;
+	type StatsRetention = ConstU32<3>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+}
+
+pub const PAYER: AccountId = 1;
+pub const PAYER_2: AccountId = 2;
+pub const OWNER: AccountId = 10;
+pub const EXEC_A: AccountId = 20;
+pub const EXEC_B: AccountId = 21;
+pub const TREASURY: AccountId = 99;
+/// A payer with neither native nor asset funds.
+pub const BROKE: AccountId = 3;
+
+/// The stable asset of the tests.
+pub const USD: u32 = 7;
+/// Model paid in the native token: signed at 100, zk at 300.
+pub const NATIVE_MODEL: H256 = H256::repeat_byte(1);
+/// Model paid in `USD`: signed at 1_000, tee at 2_000.
+pub const USD_MODEL: H256 = H256::repeat_byte(2);
+
+/// The sr25519 key executor `who` signs results with.
+pub fn executor_pair(who: AccountId) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//executor{who}"), None).unwrap()
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(PAYER, 1_000_000),
+			(PAYER_2, 1_000_000),
+			(OWNER, 1_000),
+			(EXEC_A, 10_000),
+			(EXEC_B, 10_000),
+			(TREASURY, 1),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_assets::GenesisConfig::<Test> {
+		assets: vec![(USD, OWNER, true, 1)],
+		metadata: vec![],
+		accounts: vec![(USD, PAYER, 1_000_000), (USD, PAYER_2, 1_000_000)],
+		next_asset_id: None,
+		reserves: vec![],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	// The benchmarks generate and use executor keys through the keystore.
+	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_verity_executors::AllowPrivateEndpoints::<Test>::put(true);
+		register_models();
+		register_executor(EXEC_A, 1_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100)]);
+		register_executor(EXEC_B, 3_000, &[(NATIVE_MODEL, VerificationMode::Signed, 20), (USD_MODEL, VerificationMode::Signed, 100)]);
+	});
+	ext
+}
+
+fn register_models() {
+	use pallet_verity_models::{IoLimits, TierPrices};
+	let limits = IoLimits { max_input_len: 64, max_output_len: 32 };
+	Models::do_register_model(
+		OWNER,
+		NATIVE_MODEL,
+		b"native".to_vec().try_into().unwrap(),
+		b"mlp".to_vec().try_into().unwrap(),
+		limits,
+		NativeOrWithId::Native,
+		TierPrices { signed: Some(100), tee: None, zk: Some(300) },
+		Perbill::from_percent(10),
+	)
+	.unwrap();
+	Models::do_register_model(
+		OWNER,
+		USD_MODEL,
+		b"usd".to_vec().try_into().unwrap(),
+		b"mlp".to_vec().try_into().unwrap(),
+		limits,
+		NativeOrWithId::WithId(USD),
+		TierPrices { signed: Some(1_000), tee: Some(2_000), zk: None },
+		Perbill::from_percent(20),
+	)
+	.unwrap();
+}
+
+pub fn register_executor(who: AccountId, stake: u128, services: &[(H256, VerificationMode, u128)]) {
+	use pallet_verity_executors::{HardwareClass, Registration, Service};
+	Executors::do_register(
+		who,
+		Registration {
+			endpoint: b"http://127.0.0.1:9955/jobs".to_vec().try_into().unwrap(),
+			signing_key: SigningKey::Sr25519(executor_pair(who).public()),
+			services: services
+				.iter()
+				.map(|(model, mode, fee)| Service { model: *model, mode: *mode, fee: *fee })
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap(),
+			hardware: HardwareClass::Cpu,
+			capacity: 4,
+			stake,
+		},
+	)
+	.unwrap();
+}
+
+/// Benchmarks' setup in the mock: models 0x10.. in the native token, one executor per model.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_verity_executors::benchmarking::BenchmarkHelper for BenchHelper {
+	fn model_offering(index: u32, _mode: VerificationMode) -> verity_primitives::inference::ModelId {
+		let model = H256::repeat_byte(0x10 + index as u8);
+		if !pallet_verity_models::Models::<Test>::contains_key(model) {
+			let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), OWNER, 1_000_000);
+			Models::do_register_model(
+				OWNER,
+				model,
+				b"bench".to_vec().try_into().unwrap(),
+				b"mlp".to_vec().try_into().unwrap(),
+				pallet_verity_models::IoLimits { max_input_len: 16 * 1024, max_output_len: 256 },
+				NativeOrWithId::Native,
+				pallet_verity_models::TierPrices { signed: Some(100), tee: Some(100), zk: Some(100) },
+				Perbill::from_percent(10),
+			)
+			.unwrap();
+		}
+		model
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<Test> for BenchHelper {
+	fn model(payer: &AccountId) -> verity_primitives::inference::ModelId {
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *payer, 1_000_000_000);
+		<BenchHelper as pallet_verity_executors::benchmarking::BenchmarkHelper>::model_offering(0, VerificationMode::Signed)
+	}
+
+	fn executor(executor: &AccountId, key: SigningKey, model: verity_primitives::inference::ModelId) {
+		use pallet_verity_executors::{HardwareClass, Registration, Service};
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *executor, 1_000_000);
+		Executors::do_register(
+			*executor,
+			Registration {
+				endpoint: b"https://executor.example.com/jobs".to_vec().try_into().unwrap(),
+				signing_key: key,
+				services: vec![Service { model, mode: VerificationMode::Signed, fee: 1 }].try_into().unwrap(),
+				hardware: HardwareClass::Cpu,
+				capacity: 8,
+				stake: 100,
+			},
+		)
+		.unwrap();
+	}
+
+	fn executors_per_service() -> u32 {
+		4
+	}
+
+	fn asset_of(index: u32) -> AssetKind {
+		NativeOrWithId::WithId(index)
+	}
+}

@@ -1,0 +1,593 @@
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect as _, NativeOrWithId},
+		fungibles::Inspect as _,
+		Hooks,
+	},
+};
+use sp_core::{Pair, H256};
+use sp_runtime::{BoundedVec, DispatchError};
+use verity_primitives::inference::{
+	Evidence, ExecutorSignature, JobInput, JobSpec, JobStatus, ResultStatement,
+	VerificationMode::{self, *},
+};
+
+use crate::{mock::*, Error, Event, HoldReason, JobSpecOf, Jobs};
+
+type Deadline = u64;
+
+fn spec(model: H256, mode: VerificationMode, max_fee: u128, deadline: Deadline) -> JobSpecOf<Test> {
+	JobSpec {
+		model,
+		mode,
+		input: JobInput::Inline(b"1 2 3 4".to_vec().try_into().unwrap()),
+		max_fee,
+		deadline,
+	}
+}
+
+fn submit(payer: AccountId, spec: JobSpecOf<Test>) -> Result<u64, DispatchError> {
+	let id = crate::NextJobId::<Test>::get();
+	Inference::submit_job(RuntimeOrigin::signed(payer), spec)?;
+	Ok(id)
+}
+
+fn output() -> BoundedVec<u8, frame_support::traits::ConstU32<256>> {
+	b"digit=7".to_vec().try_into().unwrap()
+}
+
+/// The statement executor `who` signs for job `id` with `output`.
+fn statement(id: u64, output: &[u8]) -> ResultStatement {
+	let job = Jobs::<Test>::get(id).unwrap();
+	ResultStatement {
+		genesis_hash: Inference::genesis_hash(),
+		job_id: id,
+		model_id: job.model,
+		input_hash: job.input_hash,
+		output_hash: H256(sp_io::hashing::blake2_256(output)),
+	}
+}
+
+fn signed_evidence(signer: AccountId, statement: &ResultStatement) -> Evidence {
+	Evidence::Signed(ExecutorSignature::Sr25519(
+		executor_pair(signer).sign(&statement.signing_payload()),
+	))
+}
+
+fn executor_of(id: u64) -> AccountId {
+	Jobs::<Test>::get(id).unwrap().executor
+}
+
+fn escrow_held(who: AccountId, asset: AssetKind) -> u128 {
+	<Funds as frame_support::traits::fungibles::InspectHold<_>>::balance_on_hold(
+		asset,
+		&HoldReason::JobEscrow.into(),
+		&who,
+	)
+}
+
+fn native(who: AccountId) -> u128 {
+	Balances::total_balance(&who)
+}
+
+fn usd(who: AccountId) -> u128 {
+	Assets::total_balance(USD, &who)
+}
+
+/// Every pallet's invariants, and no native or USD created or destroyed.
+fn check(native_issuance: u128, usd_issuance: u128) {
+	crate::Pallet::<Test>::do_try_state().unwrap();
+	pallet_verity_executors::Pallet::<Test>::do_try_state().unwrap();
+	pallet_verity_models::Pallet::<Test>::do_try_state().unwrap();
+	assert_eq!(Balances::total_issuance(), native_issuance, "native issuance changed");
+	assert_eq!(Assets::total_issuance(USD), usd_issuance, "USD issuance changed");
+}
+
+fn issuance() -> (u128, u128) {
+	(Balances::total_issuance(), Assets::total_issuance(USD))
+}
+
+fn run_to(block: u64) {
+	while System::block_number() < block {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Inference::on_initialize(next);
+	}
+}
+
+#[test]
+fn submit_holds_escrow_and_assigns_an_eligible_executor() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert!(job.executor == EXEC_A || job.executor == EXEC_B);
+		assert_eq!(job.status, JobStatus::Assigned);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130);
+		assert_eq!(crate::Pallet::<Test>::open_jobs(job.executor), vec![id]);
+		System::assert_last_event(
+			Event::JobSubmitted {
+				job: id,
+				payer: PAYER,
+				model: NATIVE_MODEL,
+				mode: Signed,
+				executor: job.executor,
+				escrow: 130,
+				deadline: 10,
+			}
+			.into(),
+		);
+		let (_, stats) = crate::Pallet::<Test>::tier_stats(0, 0);
+		assert_eq!(stats.len(), 1);
+		assert_eq!(stats[0].counters.submitted, 1);
+		check(n, u);
+	});
+}
+
+#[test]
+fn submit_failure_paths_change_nothing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let unknown = H256::repeat_byte(9);
+		assert_noop!(submit(PAYER, spec(unknown, Signed, 30, 10)), Error::<Test>::UnknownModel);
+		assert_noop!(submit(PAYER, spec(USD_MODEL, Zk, 300, 10)), Error::<Test>::TierNotOffered);
+		assert_noop!(submit(PAYER, spec(USD_MODEL, Tee, 300, 10)), Error::<Test>::TierUnavailable);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Zk, 100, 10)), Error::<Test>::TierUnavailable);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 9, 10)), Error::<Test>::FeeTooLow);
+		assert_noop!(submit(BROKE, spec(NATIVE_MODEL, Signed, 30, 10)), Error::<Test>::InsufficientBalance);
+		assert_noop!(submit(BROKE, spec(USD_MODEL, Signed, 100, 10)), Error::<Test>::InsufficientBalance);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 1)), Error::<Test>::DeadlineInPast);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 102)), Error::<Test>::DeadlineTooFar);
+
+		let mut big = spec(NATIVE_MODEL, Signed, 30, 10);
+		big.input = JobInput::Inline(vec![0; 65].try_into().unwrap());
+		assert_noop!(submit(PAYER, big), Error::<Test>::InputTooLarge);
+
+		// Four jobs may expire per block; the fifth is refused.
+		for _ in 0..4 {
+			assert_ok!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)));
+		}
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)), Error::<Test>::DeadlineBlockFull);
+
+		// A tier whose only executor left.
+		ZkAvailable::set(true);
+		assert_ok!(Executors::deregister(RuntimeOrigin::signed(EXEC_A)));
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Zk, 100, 11)), Error::<Test>::NoEligibleExecutor);
+		ZkAvailable::set(false);
+		assert_noop!(
+			Inference::submit_jobs(RuntimeOrigin::signed(PAYER), BoundedVec::new()),
+			Error::<Test>::EmptyBatch
+		);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_signed_result_pays_executor_owner_and_treasury_and_refunds_the_rest() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(id);
+		let fee = if executor == EXEC_A { 10 } else { 20 };
+		let (payer, owner, treasury, exec) =
+			(native(PAYER), native(OWNER), native(TREASURY), native(executor));
+
+		let statement = statement(id, &output());
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(executor),
+			id,
+			output(),
+			signed_evidence(executor, &statement)
+		));
+
+		// price 100 + executor fee; royalty 10% of 100; protocol 5% of the charge.
+		let charged = 100 + fee;
+		let royalty = 10;
+		let protocol = charged * 5 / 100;
+		let executor_paid = charged - royalty - protocol;
+		let refund = 30 - fee;
+		assert_eq!(native(OWNER), owner + royalty);
+		assert_eq!(native(TREASURY), treasury + protocol);
+		assert_eq!(native(executor), exec + executor_paid);
+		assert_eq!(native(PAYER), payer - charged, "the unspent fee came back");
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
+		System::assert_last_event(
+			Event::JobCompleted {
+				job: id,
+				executor,
+				output_hash: statement.output_hash,
+				executor_paid,
+				royalty,
+				protocol_fee: protocol,
+				refund,
+			}
+			.into(),
+		);
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert_eq!((job.status, job.output_hash), (JobStatus::Completed, Some(statement.output_hash)));
+		assert_eq!(crate::Outputs::<Test>::get(id).unwrap(), output());
+		assert!(crate::Pallet::<Test>::open_jobs(executor).is_empty());
+		let info = pallet_verity_executors::Executors::<Test>::get(executor).unwrap();
+		assert_eq!((info.stats.completed, info.active_jobs), (1, 0));
+		check(n, u);
+	});
+}
+
+#[test]
+fn result_failure_paths_change_nothing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(id);
+		let other = if executor == EXEC_A { EXEC_B } else { EXEC_A };
+		let good = statement(id, &output());
+		let submit_result = |who, output, evidence| {
+			Inference::submit_result(RuntimeOrigin::signed(who), id, output, evidence)
+		};
+
+		assert_noop!(
+			Inference::submit_result(RuntimeOrigin::signed(executor), 42, output(), signed_evidence(executor, &good)),
+			Error::<Test>::UnknownJob
+		);
+		assert_noop!(submit_result(other, output(), signed_evidence(other, &good)), Error::<Test>::NotAssignedExecutor);
+		// Signed by another key, or over another output, or for another job.
+		assert_noop!(submit_result(executor, output(), signed_evidence(other, &good)), Error::<Test>::BadSignature);
+		let wrong_output = statement(id, b"digit=1");
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_output)), Error::<Test>::BadSignature);
+		let wrong_job = ResultStatement { job_id: id + 1, ..good.clone() };
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_job)), Error::<Test>::BadSignature);
+		let wrong_chain = ResultStatement { genesis_hash: H256::repeat_byte(1), ..good.clone() };
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_chain)), Error::<Test>::BadSignature);
+		assert_noop!(
+			submit_result(executor, output(), Evidence::Zk { proof: b"valid".to_vec().try_into().unwrap() }),
+			Error::<Test>::WrongEvidence
+		);
+		let too_long: BoundedVec<u8, _> = vec![0; 33].try_into().unwrap();
+		let long_statement = statement(id, &too_long);
+		assert_noop!(
+			submit_result(executor, too_long, signed_evidence(executor, &long_statement)),
+			Error::<Test>::OutputTooLarge
+		);
+		// After the deadline, even before the expiry hook ran.
+		System::set_block_number(11);
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &good)), Error::<Test>::LateResult);
+		System::set_block_number(10);
+		assert_ok!(submit_result(executor, output(), signed_evidence(executor, &good)));
+		assert_noop!(
+			submit_result(executor, output(), signed_evidence(executor, &good)),
+			Error::<Test>::ResultAlreadySubmitted
+		);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_failure_report_refunds_in_full_without_slashing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let before = native(PAYER);
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(id);
+		let stake = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stake;
+		let reason: BoundedVec<u8, _> = b"input is not 64 pixels".to_vec().try_into().unwrap();
+		assert_noop!(
+			Inference::report_failure(RuntimeOrigin::signed(PAYER), id, reason.clone()),
+			Error::<Test>::NotAssignedExecutor
+		);
+		assert_ok!(Inference::report_failure(RuntimeOrigin::signed(executor), id, reason.clone()));
+		System::assert_last_event(Event::JobFailed { job: id, reason: reason.clone(), refund: 130 }.into());
+		assert_eq!(native(PAYER), before);
+		assert_eq!(pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stake, stake);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Failed);
+		assert_noop!(
+			Inference::report_failure(RuntimeOrigin::signed(executor), id, reason),
+			Error::<Test>::JobNotOpen
+		);
+		check(n, u);
+	});
+}
+
+#[test]
+fn cancel_is_for_the_payer_before_the_job_starts() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let before = native(PAYER);
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		assert_noop!(Inference::cancel(RuntimeOrigin::signed(PAYER_2), id), Error::<Test>::NotPayer);
+		assert_noop!(Inference::cancel(RuntimeOrigin::signed(PAYER), 77), Error::<Test>::UnknownJob);
+		assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+		System::assert_last_event(Event::JobCancelled { job: id, refund: 130 }.into());
+		assert_eq!(native(PAYER), before);
+		assert_noop!(Inference::cancel(RuntimeOrigin::signed(PAYER), id), Error::<Test>::JobNotOpen);
+
+		let started = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(started);
+		assert_noop!(Inference::start_job(RuntimeOrigin::signed(PAYER), started), Error::<Test>::NotAssignedExecutor);
+		assert_ok!(Inference::start_job(RuntimeOrigin::signed(executor), started));
+		System::assert_last_event(Event::JobStarted { job: started, executor }.into());
+		assert_noop!(Inference::start_job(RuntimeOrigin::signed(executor), started), Error::<Test>::AlreadyStarted);
+		assert_noop!(Inference::cancel(RuntimeOrigin::signed(PAYER), started), Error::<Test>::AlreadyStarted);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_missed_deadline_refunds_in_full_and_slashes_the_executor_to_the_payer() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let before = native(PAYER);
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 5)).unwrap();
+		let executor = executor_of(id);
+		let stake = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stake;
+		run_to(5);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Assigned, "still open at its deadline");
+		run_to(6);
+		let slashed = stake / 10;
+		System::assert_has_event(Event::JobExpired { job: id, executor, refund: 130, slashed }.into());
+		assert_eq!(native(PAYER), before + slashed);
+		let info = pallet_verity_executors::Executors::<Test>::get(executor).unwrap();
+		assert_eq!((info.stake, info.stats.expired, info.active_jobs), (stake - slashed, 1, 0));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Expired);
+		check(n, u);
+	});
+}
+
+#[test]
+fn closed_jobs_are_pruned_after_retention_a_bounded_number_per_block() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let ids: Vec<_> = (0..5)
+			.map(|i| submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10 + i)).unwrap())
+			.collect();
+		for id in &ids {
+			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), *id));
+		}
+		// Closed at block 1, retention 20: pruned from block 21, three per block.
+		run_to(20);
+		assert!(ids.iter().all(|id| Jobs::<Test>::contains_key(id)));
+		run_to(21);
+		assert_eq!(ids.iter().filter(|id| Jobs::<Test>::contains_key(id)).count(), 2);
+		System::assert_has_event(Event::JobPruned { job: ids[0] }.into());
+		run_to(22);
+		assert!(ids.iter().all(|id| !Jobs::<Test>::contains_key(id)));
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_batch_mixes_tiers_and_assets_atomically() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		ZkAvailable::set(true);
+		let batch: BoundedVec<_, _> = vec![
+			spec(NATIVE_MODEL, Signed, 30, 10),
+			spec(NATIVE_MODEL, Zk, 60, 10),
+			spec(USD_MODEL, Signed, 100, 10),
+		]
+		.try_into()
+		.unwrap();
+		assert_ok!(Inference::submit_jobs(RuntimeOrigin::signed(PAYER), batch));
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130 + 360);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::WithId(USD)), 1_100);
+		assert_eq!(Jobs::<Test>::get(1).unwrap().mode, Zk);
+
+		// The zk job completes with a proof; the USD job with a signature.
+		let zk_executor = executor_of(1);
+		assert_eq!(zk_executor, EXEC_A, "the only zk executor");
+		assert_noop!(
+			Inference::submit_result(RuntimeOrigin::signed(zk_executor), 1, output(), Evidence::Zk { proof: b"forged".to_vec().try_into().unwrap() }),
+			Error::<Test>::BadProof
+		);
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(zk_executor),
+			1,
+			output(),
+			Evidence::Zk { proof: b"valid".to_vec().try_into().unwrap() }
+		));
+		let usd_executor = executor_of(2);
+		let (owner_usd, payer_usd) = (usd(OWNER), usd(PAYER));
+		let st = statement(2, &output());
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(usd_executor),
+			2,
+			output(),
+			signed_evidence(usd_executor, &st)
+		));
+		// USD: price 1000, fee 100, royalty 20% of 1000, protocol 5% of 1100.
+		assert_eq!(usd(OWNER), owner_usd + 200);
+		assert_eq!(usd(usd_executor), 1_100 - 200 - 55);
+		assert_eq!(usd(TREASURY), 55);
+		assert_eq!(usd(PAYER), payer_usd - 1_100);
+
+		// A batch with one bad job submits nothing.
+		let bad: BoundedVec<_, _> =
+			vec![spec(NATIVE_MODEL, Signed, 30, 10), spec(USD_MODEL, Tee, 30, 10)].try_into().unwrap();
+		assert_noop!(Inference::submit_jobs(RuntimeOrigin::signed(PAYER), bad), Error::<Test>::TierUnavailable);
+		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
+
+#[test]
+fn assignment_is_stake_weighted_and_respects_the_fee_cap() {
+	new_test_ext().execute_with(|| {
+		// EXEC_B has three times EXEC_A's stake; both ask at most 20.
+		let mut by_b = 0;
+		for i in 0..40u64 {
+			let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 20, 50 + i % 40)).unwrap();
+			if executor_of(id) == EXEC_B {
+				by_b += 1;
+			}
+			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+		}
+		assert!((20..40).contains(&by_b), "EXEC_B took {by_b} of 40");
+		// With a cap of 15, only EXEC_A (fee 10) can take it (up to its capacity, 4).
+		for i in 0..4u64 {
+			let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 15, 20 + i)).unwrap();
+			assert_eq!(executor_of(id), EXEC_A);
+			assert_eq!(Jobs::<Test>::get(id).unwrap().executor_fee, 10);
+		}
+	});
+}
+
+#[test]
+fn quote_and_tier_statistics() {
+	new_test_ext().execute_with(|| {
+		let quote = crate::Pallet::<Test>::quote(NATIVE_MODEL, Signed).unwrap();
+		assert_eq!(
+			(quote.price, quote.min_executor_fee, quote.max_executor_fee, quote.eligible_executors),
+			(100, 10, 20, 2)
+		);
+		assert_eq!(crate::Pallet::<Test>::quote(NATIVE_MODEL, Zk), None, "zk unavailable");
+		assert_eq!(crate::Pallet::<Test>::quote(USD_MODEL, Zk), None, "not offered");
+
+		// Day 0: two submitted, one cancelled. Day 2: one submitted.
+		let a = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 11)).unwrap();
+		assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), a));
+		Now::set(2 * 86_400_000 + 5);
+		submit(PAYER, spec(USD_MODEL, Signed, 100, 12)).unwrap();
+		let (bucket_len, stats) = crate::Pallet::<Test>::tier_stats(0, 2);
+		assert_eq!(bucket_len, 86_400_000);
+		let day0 = stats.iter().find(|e| e.bucket == 0).unwrap();
+		assert_eq!((day0.counters.submitted, day0.counters.cancelled), (2, 1));
+		let day2 = stats.iter().find(|e| e.bucket == 2).unwrap();
+		assert_eq!((day2.asset.clone(), day2.counters.submitted), (NativeOrWithId::WithId(USD), 1));
+
+		// Three buckets are kept: on day 3, day 0 goes.
+		Now::set(3 * 86_400_000);
+		run_to(2);
+		assert!(crate::Pallet::<Test>::tier_stats(0, 3).1.iter().all(|e| e.bucket != 0));
+		assert_eq!(crate::OldestStatsBucket::<Test>::get(), 1);
+	});
+}
+
+mod properties {
+	//! Random sequences of register / submit / result / fail / expire / cancel keep every
+	//! invariant, and never mint or burn.
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Action {
+		Submit { payer: bool, usd: bool, zk: bool, max_fee: u128, duration: u64 },
+		Result { pick: usize, honest: bool },
+		Fail { pick: usize },
+		Cancel { pick: usize },
+		Start { pick: usize },
+		Advance { blocks: u64 },
+		RegisterExecutor { stake: u128 },
+		Deregister { a: bool },
+	}
+
+	fn action() -> impl Strategy<Value = Action> {
+		prop_oneof![
+			4 => (any::<bool>(), any::<bool>(), any::<bool>(), 0u128..150, 1u64..30)
+				.prop_map(|(payer, usd, zk, max_fee, duration)| Action::Submit { payer, usd, zk, max_fee, duration }),
+			3 => (any::<usize>(), any::<bool>()).prop_map(|(pick, honest)| Action::Result { pick, honest }),
+			1 => any::<usize>().prop_map(|pick| Action::Fail { pick }),
+			1 => any::<usize>().prop_map(|pick| Action::Cancel { pick }),
+			1 => any::<usize>().prop_map(|pick| Action::Start { pick }),
+			2 => (1u64..15).prop_map(|blocks| Action::Advance { blocks }),
+			1 => (50u128..2_000).prop_map(|stake| Action::RegisterExecutor { stake }),
+			1 => any::<bool>().prop_map(|a| Action::Deregister { a }),
+		]
+	}
+
+	fn open_jobs() -> Vec<u64> {
+		let mut ids: Vec<u64> =
+			Jobs::<Test>::iter().filter(|(_, j)| j.status.is_open()).map(|(id, _)| id).collect();
+		ids.sort();
+		ids
+	}
+
+	fn apply(action: Action, extra_executor: &mut u64) {
+		let pick = |i: usize| {
+			let open = open_jobs();
+			(!open.is_empty()).then(|| open[i % open.len()])
+		};
+		// Each call either succeeds or fails without effect: the invariants are checked after.
+		let _ = match action {
+			Action::Submit { payer, usd, zk, max_fee, duration } => {
+				ZkAvailable::set(zk);
+				let model = if usd { USD_MODEL } else { NATIVE_MODEL };
+				let mode = if zk { Zk } else { Signed };
+				let who = if payer { PAYER } else { BROKE };
+				let deadline = System::block_number() + duration;
+				submit(who, spec(model, mode, max_fee, deadline)).map(|_| ())
+			},
+			Action::Result { pick: i, honest } => match pick(i) {
+				Some(id) => {
+					let executor = executor_of(id);
+					let mode = Jobs::<Test>::get(id).unwrap().mode;
+					let evidence = match (mode, honest) {
+						(Zk, true) => Evidence::Zk { proof: b"valid".to_vec().try_into().unwrap() },
+						(Zk, false) => Evidence::Zk { proof: b"nope".to_vec().try_into().unwrap() },
+						(_, true) => signed_evidence(executor, &statement(id, &output())),
+						(_, false) => signed_evidence(executor, &statement(id, b"lie")),
+					};
+					Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence)
+				},
+				None => Ok(()),
+			},
+			Action::Fail { pick: i } => match pick(i) {
+				Some(id) => Inference::report_failure(
+					RuntimeOrigin::signed(executor_of(id)),
+					id,
+					b"bad input".to_vec().try_into().unwrap(),
+				),
+				None => Ok(()),
+			},
+			Action::Cancel { pick: i } => match pick(i) {
+				Some(id) => Inference::cancel(RuntimeOrigin::signed(Jobs::<Test>::get(id).unwrap().payer), id),
+				None => Ok(()),
+			},
+			Action::Start { pick: i } => match pick(i) {
+				Some(id) => Inference::start_job(RuntimeOrigin::signed(executor_of(id)), id),
+				None => Ok(()),
+			},
+			Action::Advance { blocks } => {
+				run_to(System::block_number() + blocks);
+				Ok(())
+			},
+			Action::RegisterExecutor { stake } => {
+				*extra_executor += 1;
+				let who = *extra_executor;
+				// Funded by a transfer, not a mint: issuance must not move.
+				let _ = Balances::transfer_allow_death(RuntimeOrigin::signed(PAYER_2), who, 5_000);
+				Executors::register_executor(
+					RuntimeOrigin::signed(who),
+					pallet_verity_executors::Registration {
+						endpoint: b"http://127.0.0.1:1/jobs".to_vec().try_into().unwrap(),
+						signing_key: verity_primitives::inference::SigningKey::Sr25519(executor_pair(who).public()),
+						services: vec![pallet_verity_executors::Service { model: NATIVE_MODEL, mode: Signed, fee: 5 }]
+							.try_into()
+							.unwrap(),
+						hardware: pallet_verity_executors::HardwareClass::Cpu,
+						capacity: 2,
+						stake,
+					},
+				)
+			},
+			Action::Deregister { a } =>
+				Executors::deregister(RuntimeOrigin::signed(if a { EXEC_A } else { EXEC_B })),
+		};
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+		#[test]
+		fn invariants_hold_after_every_step(actions in proptest::collection::vec(action(), 1..40)) {
+			new_test_ext().execute_with(|| {
+				let (n, u) = issuance();
+				let mut extra_executor = 1_000;
+				for action in actions {
+					apply(action, &mut extra_executor);
+					check(n, u);
+				}
+				ZkAvailable::set(false);
+			});
+		}
+	}
+}

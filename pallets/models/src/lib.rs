@@ -1,0 +1,457 @@
+//! # Models pallet
+//!
+//! The registry of the models Verity serves.
+//!
+//! ## Terms
+//! - **Model id**: the SHA-256 of the model's weights file. An executor refuses to serve a model
+//!   whose file does not hash to the id, so the id pins the exact weights.
+//! - **Tier prices**: what a job costs at each verification tier the model offers (signed, tee,
+//!   zk), in the model's payment asset (the native token or a `pallet-assets` asset). A tier
+//!   without a price is not offered.
+//! - **Royalty**: the owner's share of the price of every completed job.
+//!
+//! ## Usage
+//! - [`Pallet::register_model`] creates a model and holds [`Config::ModelDeposit`] from the owner,
+//!   so that storage is paid for.
+//! - [`Pallet::update_model`] changes prices, royalty and size limits; jobs already submitted
+//!   keep the terms they were submitted under.
+//! - [`Pallet::retire_model`] removes the model and releases the deposit. Open jobs finish under
+//!   their recorded terms; the id may be registered again later.
+//!
+//! Other pallets read models through [`verity_primitives::inference::ModelProvider`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{self, MutateHold},
+};
+use scale_info::TypeInfo;
+use sp_runtime::{BoundedVec, Perbill};
+use verity_primitives::{
+	inference::{ModelId, ModelProvider, ModelTerms, VerificationMode},
+	Balance, Hash,
+};
+
+/// The price of a job at each tier; `None` means the tier is not offered.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	TypeInfo, Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct TierPrices {
+	/// Price of a signed-tier job.
+	pub signed: Option<Balance>,
+	/// Price of a tee-tier job.
+	pub tee: Option<Balance>,
+	/// Price of a zk-tier job.
+	pub zk: Option<Balance>,
+}
+
+impl TierPrices {
+	/// The price at `mode`, if the tier is offered.
+	pub fn get(&self, mode: VerificationMode) -> Option<Balance> {
+		match mode {
+			VerificationMode::Signed => self.signed,
+			VerificationMode::Tee => self.tee,
+			VerificationMode::Zk => self.zk,
+		}
+	}
+
+	/// Whether at least one tier is offered.
+	pub fn any(&self) -> bool {
+		VerificationMode::ALL.iter().any(|mode| self.get(*mode).is_some())
+	}
+}
+
+/// Size limits of a model's input and output, in bytes.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct IoLimits {
+	/// Largest input accepted by the model.
+	pub max_input_len: u32,
+	/// Largest output the model produces.
+	pub max_output_len: u32,
+}
+
+/// A registered model.
+#[derive(
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	frame_support::DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ModelInfo<T: Config> {
+	/// Who registered the model: receives royalties, may update and retire it.
+	pub owner: T::AccountId,
+	/// Human-readable name.
+	pub name: BoundedVec<u8, T::MaxNameLen>,
+	/// Format of the weights file, e.g. `safetensors` or `verity-int8-mlp`.
+	pub format: BoundedVec<u8, T::MaxNameLen>,
+	/// Input and output size limits.
+	pub limits: IoLimits,
+	/// Asset in which jobs are paid.
+	pub asset: T::AssetKind,
+	/// Price per tier; the tiers with a price are the ones offered.
+	pub prices: TierPrices,
+	/// The owner's share of every completed job's price.
+	pub royalty: Perbill,
+	/// The zk verifying key of the model, once registered (zk tier).
+	pub zk_verifying_key: Option<Hash>,
+	/// The enclave measurements allowed to serve the model (tee tier); empty means any
+	/// measurement on the chain's allowlist.
+	pub enclave_measurements: BoundedVec<Hash, T::MaxMeasurements>,
+	/// The deposit held from the owner.
+	pub deposit: Balance,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The kind of asset a model is paid in (native token or an asset id).
+		type AssetKind: Parameter + MaxEncodedLen + MaybeSerializeDeserialize;
+
+		/// The native currency, from which registration deposits are held.
+		type Currency: fungible::MutateHold<
+				Self::AccountId,
+				Balance = Balance,
+				Reason = Self::RuntimeHoldReason,
+			> + fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Deposit held for each registered model.
+		#[pallet::constant]
+		type ModelDeposit: Get<Balance>;
+
+		/// Longest model name and format string.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+
+		/// Most enclave measurements a model may list.
+		#[pallet::constant]
+		type MaxMeasurements: Get<u32>;
+
+		/// Largest input size a model may declare.
+		#[pallet::constant]
+		type MaxInputLen: Get<u32>;
+
+		/// Largest output size a model may declare.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+
+		/// Highest royalty a model may ask for.
+		#[pallet::constant]
+		type MaxRoyalty: Get<Perbill>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a registered model.
+		ModelDeposit,
+	}
+
+	/// The registered models.
+	#[pallet::storage]
+	pub type Models<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, ModelInfo<T>>;
+
+	/// A model registered in the genesis state.
+	#[derive(
+		frame_support::CloneNoBound,
+		frame_support::PartialEqNoBound,
+		frame_support::DebugNoBound,
+		serde::Serialize,
+		serde::Deserialize,
+	)]
+	#[serde(bound(serialize = "T::AccountId: serde::Serialize, T::AssetKind: serde::Serialize"))]
+	#[serde(bound(
+		deserialize = "T::AccountId: serde::Deserialize<'de>, T::AssetKind: serde::Deserialize<'de>"
+	))]
+	pub struct GenesisModel<T: Config> {
+		/// The model id.
+		pub id: ModelId,
+		/// The owner; the deposit is held from it.
+		pub owner: T::AccountId,
+		/// Name.
+		pub name: alloc::string::String,
+		/// Format.
+		pub format: alloc::string::String,
+		/// Size limits.
+		pub limits: IoLimits,
+		/// Payment asset.
+		pub asset: T::AssetKind,
+		/// Prices per tier.
+		pub prices: TierPrices,
+		/// Royalty.
+		pub royalty: Perbill,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Models registered at genesis.
+		pub models: alloc::vec::Vec<GenesisModel<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for model in &self.models {
+				Pallet::<T>::do_register_model(
+					model.owner.clone(),
+					model.id,
+					model.name.as_bytes().to_vec().try_into().expect("genesis model name fits"),
+					model.format.as_bytes().to_vec().try_into().expect("genesis model format fits"),
+					model.limits,
+					model.asset.clone(),
+					model.prices,
+					model.royalty,
+				)
+				.expect("genesis models are valid");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A model was registered.
+		ModelRegistered { model: ModelId, owner: T::AccountId },
+		/// A model's prices, royalty or limits changed.
+		ModelUpdated { model: ModelId },
+		/// A model was retired; its deposit was released.
+		ModelRetired { model: ModelId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A model with this id is already registered.
+		ModelExists,
+		/// No model with this id is registered.
+		UnknownModel,
+		/// Only the model's owner may do this.
+		NotOwner,
+		/// A model must offer at least one tier.
+		NoTierOffered,
+		/// The size limits are zero or above the chain's maximum.
+		InvalidLimits,
+		/// The royalty is above the chain's maximum.
+		RoyaltyTooHigh,
+		/// The owner cannot pay the registration deposit.
+		InsufficientDeposit,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers a model. Holds [`Config::ModelDeposit`] from the caller, who becomes the
+		/// owner.
+		#[pallet::call_index(0)]
+		pub fn register_model(
+			origin: OriginFor<T>,
+			model: ModelId,
+			name: BoundedVec<u8, T::MaxNameLen>,
+			format: BoundedVec<u8, T::MaxNameLen>,
+			limits: IoLimits,
+			asset: T::AssetKind,
+			prices: TierPrices,
+			royalty: Perbill,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_register_model(owner, model, name, format, limits, asset, prices, royalty)
+		}
+
+		/// Changes the prices, royalty and size limits of a model. Owner only.
+		#[pallet::call_index(1)]
+		pub fn update_model(
+			origin: OriginFor<T>,
+			model: ModelId,
+			limits: IoLimits,
+			prices: TierPrices,
+			royalty: Perbill,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_model(who, model, limits, prices, royalty)
+		}
+
+		/// Removes a model and releases its deposit. Owner only.
+		#[pallet::call_index(2)]
+		pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_retire_model(who, model)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn ensure_terms_valid(limits: &IoLimits, prices: &TierPrices, royalty: Perbill) -> DispatchResult {
+		ensure!(prices.any(), Error::<T>::NoTierOffered);
+		ensure!(
+			limits.max_input_len > 0 &&
+				limits.max_output_len > 0 &&
+				limits.max_input_len <= T::MaxInputLen::get() &&
+				limits.max_output_len <= T::MaxOutputLen::get(),
+			Error::<T>::InvalidLimits
+		);
+		ensure!(royalty <= T::MaxRoyalty::get(), Error::<T>::RoyaltyTooHigh);
+		Ok(())
+	}
+
+	/// Registers `model` for `owner`, holding the deposit.
+	#[allow(clippy::too_many_arguments)]
+	pub fn do_register_model(
+		owner: T::AccountId,
+		model: ModelId,
+		name: BoundedVec<u8, T::MaxNameLen>,
+		format: BoundedVec<u8, T::MaxNameLen>,
+		limits: IoLimits,
+		asset: T::AssetKind,
+		prices: TierPrices,
+		royalty: Perbill,
+	) -> DispatchResult {
+		ensure!(!Models::<T>::contains_key(model), Error::<T>::ModelExists);
+		Self::ensure_terms_valid(&limits, &prices, royalty)?;
+		let deposit = T::ModelDeposit::get();
+		T::Currency::hold(&HoldReason::ModelDeposit.into(), &owner, deposit)
+			.map_err(|_| Error::<T>::InsufficientDeposit)?;
+		Models::<T>::insert(
+			model,
+			ModelInfo {
+				owner: owner.clone(),
+				name,
+				format,
+				limits,
+				asset,
+				prices,
+				royalty,
+				zk_verifying_key: None,
+				enclave_measurements: BoundedVec::new(),
+				deposit,
+			},
+		);
+		Self::deposit_event(Event::ModelRegistered { model, owner });
+		Ok(())
+	}
+
+	/// Changes the terms of `model`, if `who` owns it.
+	pub fn do_update_model(
+		who: T::AccountId,
+		model: ModelId,
+		limits: IoLimits,
+		prices: TierPrices,
+		royalty: Perbill,
+	) -> DispatchResult {
+		Models::<T>::try_mutate(model, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			Self::ensure_terms_valid(&limits, &prices, royalty)?;
+			info.limits = limits;
+			info.prices = prices;
+			info.royalty = royalty;
+			Self::deposit_event(Event::ModelUpdated { model });
+			Ok(())
+		})
+	}
+
+	/// Removes `model`, if `who` owns it, and releases its deposit.
+	pub fn do_retire_model(who: T::AccountId, model: ModelId) -> DispatchResult {
+		let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		ensure!(info.owner == who, Error::<T>::NotOwner);
+		T::Currency::release(
+			&HoldReason::ModelDeposit.into(),
+			&info.owner,
+			info.deposit,
+			frame_support::traits::tokens::Precision::BestEffort,
+		)?;
+		Models::<T>::remove(model);
+		Self::deposit_event(Event::ModelRetired { model });
+		Ok(())
+	}
+
+	/// Invariants:
+	/// - every model offers at least one tier and has limits within the chain's maximums;
+	/// - for each owner, the balance held for model deposits equals the sum of the deposits of
+	///   the models it owns.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut per_owner = alloc::collections::BTreeMap::<T::AccountId, Balance>::new();
+		for (_, info) in Models::<T>::iter() {
+			ensure!(info.prices.any(), "a model offers no tier");
+			ensure!(
+				info.limits.max_input_len <= T::MaxInputLen::get() &&
+					info.limits.max_output_len <= T::MaxOutputLen::get(),
+				"model limits above the maximum"
+			);
+			*per_owner.entry(info.owner).or_default() += info.deposit;
+		}
+		for (owner, deposits) in per_owner {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &owner) == deposits,
+				"model deposits held differ from the deposits recorded"
+			);
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ModelProvider<T::AccountId, T::AssetKind> for Pallet<T> {
+	fn terms(
+		model: &ModelId,
+		mode: VerificationMode,
+	) -> Option<ModelTerms<T::AccountId, T::AssetKind>> {
+		Models::<T>::get(model).map(|info| ModelTerms {
+			owner: info.owner,
+			asset: info.asset,
+			price: info.prices.get(mode),
+			royalty: info.royalty,
+			max_input_len: info.limits.max_input_len,
+			max_output_len: info.limits.max_output_len,
+		})
+	}
+}

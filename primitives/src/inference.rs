@@ -1,0 +1,543 @@
+//! The inference market's shared vocabulary: verification tiers, evidence, jobs, result
+//! statements, and the traits through which the models, executors and inference pallets (and
+//! the tier verifiers) are coupled.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{ed25519, sr25519, ConstU32, H256};
+use sp_runtime::{traits::Verify, BoundedVec, Perbill};
+
+use crate::Balance;
+
+/// The identifier of a model: the SHA-256 of its weights file (`sha256sum model.safetensors`).
+pub type ModelId = H256;
+
+/// The identifier of a job: sequential from 0.
+pub type JobId = u64;
+
+/// How strongly the result of a job must be evidenced. The caller picks it per job.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerificationMode {
+	/// The executor's registered key signs the result; it answers for it with its stake.
+	Signed,
+	/// The result is signed by an enclave key whose DCAP quote the runtime verified.
+	Tee,
+	/// A Groth16 proof that `output = model(input)`, verified in the runtime.
+	Zk,
+}
+
+impl VerificationMode {
+	/// Every tier, in order of increasing strength.
+	pub const ALL: [VerificationMode; 3] =
+		[VerificationMode::Signed, VerificationMode::Tee, VerificationMode::Zk];
+}
+
+/// Longest enclave quote carried by a tee-tier result (DCAP quotes with their PCK chain).
+pub const MAX_QUOTE_LEN: u32 = 16 * 1024;
+/// Longest zk proof carried by a zk-tier result.
+pub const MAX_PROOF_LEN: u32 = 2 * 1024;
+
+/// The public key with which an executor (or its enclave) signs result statements.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum SigningKey {
+	/// A Schnorrkel/Ristretto key.
+	Sr25519(sr25519::Public),
+	/// An Edwards key.
+	Ed25519(ed25519::Public),
+}
+
+/// A signature by a [`SigningKey`].
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub enum ExecutorSignature {
+	/// Made with an sr25519 key.
+	Sr25519(sr25519::Signature),
+	/// Made with an ed25519 key.
+	Ed25519(ed25519::Signature),
+}
+
+impl SigningKey {
+	/// Whether `signature` is this key's signature of `message`. A signature of the other
+	/// scheme never verifies.
+	pub fn verify(&self, message: &[u8], signature: &ExecutorSignature) -> bool {
+		match (self, signature) {
+			(SigningKey::Sr25519(key), ExecutorSignature::Sr25519(sig)) => sig.verify(message, key),
+			(SigningKey::Ed25519(key), ExecutorSignature::Ed25519(sig)) => sig.verify(message, key),
+			_ => false,
+		}
+	}
+}
+
+/// The evidence submitted with a result: one variant per tier.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub enum Evidence {
+	/// The executor's signature of the [`ResultStatement`].
+	Signed(ExecutorSignature),
+	/// The attested enclave key's signature of the [`ResultStatement`], and a fresh quote whose
+	/// `report_data` binds the statement when the model asks for one per job.
+	Tee {
+		/// Signature by the enclave key.
+		signature: ExecutorSignature,
+		/// A DCAP quote made for this job, if the model requires one.
+		quote: Option<BoundedVec<u8, ConstU32<MAX_QUOTE_LEN>>>,
+	},
+	/// A proof that `output = model(input)`.
+	Zk {
+		/// The serialized proof.
+		proof: BoundedVec<u8, ConstU32<MAX_PROOF_LEN>>,
+	},
+}
+
+impl Evidence {
+	/// The tier this evidence is for.
+	pub fn mode(&self) -> VerificationMode {
+		match self {
+			Evidence::Signed(_) => VerificationMode::Signed,
+			Evidence::Tee { .. } => VerificationMode::Tee,
+			Evidence::Zk { .. } => VerificationMode::Zk,
+		}
+	}
+}
+
+/// What the signed and tee tiers sign: this job, on this chain, turned this input into this
+/// output with this model.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ResultStatement {
+	/// The chain's genesis hash, so that a statement cannot be replayed on another chain.
+	pub genesis_hash: H256,
+	/// The job.
+	pub job_id: JobId,
+	/// The model that ran.
+	pub model_id: ModelId,
+	/// BLAKE2-256 of the input bytes (or the committed hash of an input passed by reference).
+	pub input_hash: H256,
+	/// BLAKE2-256 of the output bytes.
+	pub output_hash: H256,
+}
+
+impl ResultStatement {
+	/// The domain tag that prefixes every statement.
+	pub const DOMAIN: &'static [u8] = b"verity/result/v1";
+
+	/// The exact bytes that are signed: the SCALE encoding of
+	/// `(DOMAIN, genesis_hash, job_id, model_id, input_hash, output_hash)`, where `DOMAIN` is a
+	/// byte slice (compact length prefix `0x40`, then the 16 ASCII bytes) and `job_id` is a
+	/// little-endian `u64`. 153 bytes in all. See docs/evidence.md.
+	pub fn signing_payload(&self) -> Vec<u8> {
+		(
+			Self::DOMAIN,
+			self.genesis_hash,
+			self.job_id,
+			self.model_id,
+			self.input_hash,
+			self.output_hash,
+		)
+			.encode()
+	}
+}
+
+/// Who checks a result, and what it was told about the job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct VerificationContext<AccountId> {
+	/// The executor that submitted the result.
+	pub executor: AccountId,
+	/// The executor's registered signing key.
+	pub executor_key: SigningKey,
+	/// The statement the evidence must prove.
+	pub statement: ResultStatement,
+}
+
+/// Why a tier verifier refused a piece of evidence.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum VerificationError {
+	/// This chain cannot verify this tier (yet).
+	TierUnavailable,
+	/// The evidence is for another tier than the job's.
+	WrongEvidence,
+	/// The signature does not verify against the expected key.
+	BadSignature,
+	/// The executor has no valid (attested, unexpired, allowed) enclave key.
+	NoAttestedKey,
+	/// The per-job quote is missing, malformed or does not bind the statement.
+	BadQuote,
+	/// The zk proof does not verify, or the model has no verifying key.
+	BadProof,
+}
+
+/// Checks the evidence of one tier. The inference pallet takes one per tier through its
+/// `Config`, so that each tier is pluggable and testable alone.
+pub trait TierVerifier<AccountId> {
+	/// Whether this chain can verify the tier at all; jobs for an unavailable tier are refused
+	/// at submission.
+	fn is_available() -> bool;
+
+	/// Verifies `evidence` for `context`. Must not panic on any input.
+	fn verify(
+		context: &VerificationContext<AccountId>,
+		evidence: &Evidence,
+	) -> Result<(), VerificationError>;
+}
+
+/// The tier is not available on this chain: every job asking for it is refused.
+pub struct Unavailable;
+
+impl<AccountId> TierVerifier<AccountId> for Unavailable {
+	fn is_available() -> bool {
+		false
+	}
+
+	fn verify(_: &VerificationContext<AccountId>, _: &Evidence) -> Result<(), VerificationError> {
+		Err(VerificationError::TierUnavailable)
+	}
+}
+
+/// The signed tier: the executor's registered key signed the statement.
+pub struct SignedVerifier;
+
+impl<AccountId> TierVerifier<AccountId> for SignedVerifier {
+	fn is_available() -> bool {
+		true
+	}
+
+	fn verify(
+		context: &VerificationContext<AccountId>,
+		evidence: &Evidence,
+	) -> Result<(), VerificationError> {
+		let Evidence::Signed(signature) = evidence else {
+			return Err(VerificationError::WrongEvidence);
+		};
+		let payload = context.statement.signing_payload();
+		if context.executor_key.verify(&payload, signature) {
+			Ok(())
+		} else {
+			Err(VerificationError::BadSignature)
+		}
+	}
+}
+
+/// The commercial terms of a model, as the inference pallet needs them to price and run a job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ModelTerms<AccountId, AssetKind> {
+	/// Receives the royalty.
+	pub owner: AccountId,
+	/// The asset in which the model is paid.
+	pub asset: AssetKind,
+	/// The model's price for the tier asked for, if it offers the tier.
+	pub price: Option<Balance>,
+	/// The owner's share of the price.
+	pub royalty: Perbill,
+	/// Largest accepted input, in bytes.
+	pub max_input_len: u32,
+	/// Largest output an executor may submit, in bytes.
+	pub max_output_len: u32,
+}
+
+/// Read access to the model registry.
+pub trait ModelProvider<AccountId, AssetKind> {
+	/// The terms of `model` for `mode`, or `None` if the model does not exist or is retired.
+	fn terms(model: &ModelId, mode: VerificationMode) -> Option<ModelTerms<AccountId, AssetKind>>;
+}
+
+/// How a job ended, for the executor's statistics.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JobOutcome {
+	/// The result was verified and paid.
+	Completed,
+	/// The executor reported that it could not run the job.
+	Failed,
+	/// The deadline passed without a result.
+	Expired,
+	/// The payer cancelled the job before it started.
+	Cancelled,
+}
+
+/// What the inference pallet needs from the executor registry.
+pub trait ExecutorProvider<AccountId> {
+	/// Executors eligible for a new job on `(model, mode)` (registered for it, active, with
+	/// free capacity), each with its stake and the fee it asks. At most a bounded, configured
+	/// number.
+	fn eligible(model: &ModelId, mode: VerificationMode) -> Vec<(AccountId, Balance, Balance)>;
+
+	/// The executor's result-signing key, if it is registered.
+	fn signing_key(executor: &AccountId) -> Option<SigningKey>;
+
+	/// A job was assigned to `executor`: it takes one unit of its capacity.
+	fn job_assigned(executor: &AccountId);
+
+	/// A job of `executor` ended: its capacity is freed and its statistics updated.
+	fn job_ended(executor: &AccountId, outcome: JobOutcome);
+
+	/// Slashes `executor` for a missed deadline and pays the slash to `beneficiary`.
+	/// Returns the amount moved.
+	fn slash(executor: &AccountId, beneficiary: &AccountId) -> Balance;
+}
+
+/// Largest input carried inline in a job, in bytes. Larger inputs go by hash and URI.
+pub const MAX_INLINE_INPUT: u32 = 16 * 1024;
+/// Longest URI of an input passed by reference.
+pub const MAX_INPUT_URI: u32 = 256;
+
+/// The input of a job: inline bytes, or a hash and a URI for inputs too large for the chain.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum JobInput {
+	/// The input bytes themselves.
+	Inline(BoundedVec<u8, ConstU32<MAX_INLINE_INPUT>>),
+	/// An input stored elsewhere: its BLAKE2-256 hash, and where to fetch it.
+	Reference {
+		/// BLAKE2-256 of the input bytes; the executor checks what it fetched against it.
+		hash: H256,
+		/// Where the executor fetches the input from.
+		uri: BoundedVec<u8, ConstU32<MAX_INPUT_URI>>,
+	},
+}
+
+impl JobInput {
+	/// The hash that result statements bind: BLAKE2-256 of the input bytes.
+	pub fn hash(&self) -> H256 {
+		match self {
+			JobInput::Inline(bytes) => H256(sp_io::hashing::blake2_256(bytes)),
+			JobInput::Reference { hash, .. } => *hash,
+		}
+	}
+
+	/// Length of the inline bytes (0 for a reference).
+	pub fn inline_len(&self) -> usize {
+		match self {
+			JobInput::Inline(bytes) => bytes.len(),
+			JobInput::Reference { .. } => 0,
+		}
+	}
+}
+
+/// A request for one inference, as `submit_job` and `submit_jobs` take it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct JobSpec<BlockNumber> {
+	/// The model to run.
+	pub model: ModelId,
+	/// The tier at which the result must be evidenced.
+	pub mode: VerificationMode,
+	/// The input.
+	pub input: JobInput,
+	/// The most the caller pays the executor, on top of the model's price.
+	pub max_fee: Balance,
+	/// The last block at which a result is accepted.
+	pub deadline: BlockNumber,
+}
+
+/// Where a job is in its life.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub enum JobStatus {
+	/// Assigned to an executor, which has not acknowledged it.
+	Assigned,
+	/// The executor acknowledged it and is running it.
+	Running,
+	/// A verified result was submitted and paid for.
+	Completed,
+	/// The executor reported that it could not run it; the payer was refunded.
+	Failed,
+	/// The deadline passed without a result; the payer was refunded and the executor slashed.
+	Expired,
+	/// The payer cancelled it before it started and was refunded.
+	Cancelled,
+}
+
+impl JobStatus {
+	/// Whether the job still holds escrow and may receive a result.
+	pub fn is_open(&self) -> bool {
+		matches!(self, JobStatus::Assigned | JobStatus::Running)
+	}
+}
+
+/// What a client sees of a job through the runtime API.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct JobSummary<AccountId, AssetKind, BlockNumber> {
+	/// Who pays.
+	pub payer: AccountId,
+	/// Who runs it.
+	pub executor: AccountId,
+	/// The model.
+	pub model: ModelId,
+	/// The tier.
+	pub mode: VerificationMode,
+	/// Where it is.
+	pub status: JobStatus,
+	/// The asset it is paid in.
+	pub asset: AssetKind,
+	/// Model price.
+	pub price: Balance,
+	/// The assigned executor's fee.
+	pub executor_fee: Balance,
+	/// Held in escrow now (0 once closed).
+	pub escrow: Balance,
+	/// Hash of the input.
+	pub input_hash: H256,
+	/// Hash of the output, once completed.
+	pub output_hash: Option<H256>,
+	/// The last block at which a result is accepted.
+	pub deadline: BlockNumber,
+}
+
+/// What a job would cost now.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct Quote<AssetKind> {
+	/// The asset it is paid in.
+	pub asset: AssetKind,
+	/// The model's price at the tier.
+	pub price: Balance,
+	/// The lowest fee among eligible executors: a `max_fee` at least this finds one.
+	pub min_executor_fee: Balance,
+	/// The highest fee among eligible executors: a `max_fee` at least this can go to any.
+	pub max_executor_fee: Balance,
+	/// How many executors are eligible now.
+	pub eligible_executors: u32,
+}
+
+/// Counts and volume of jobs of one tier, paid in one asset, in one time bucket.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TierCounters {
+	/// Jobs submitted.
+	pub submitted: u32,
+	/// Jobs completed.
+	pub completed: u32,
+	/// Jobs failed.
+	pub failed: u32,
+	/// Jobs expired.
+	pub expired: u32,
+	/// Jobs cancelled.
+	pub cancelled: u32,
+	/// Paid out for completed jobs: executor fee, royalty and protocol fee.
+	pub fees_paid: Balance,
+}
+
+/// One row of the tier statistics.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct TierStatsEntry<AssetKind> {
+	/// Index of the time bucket: milliseconds since the epoch divided by the bucket length.
+	pub bucket: u32,
+	/// The tier.
+	pub mode: VerificationMode,
+	/// The asset.
+	pub asset: AssetKind,
+	/// The counts.
+	pub counters: TierCounters,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Queries of the inference market.
+	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
+		AccountId: codec::Codec,
+		AssetKind: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// What a job on `model` at `mode` costs now, or `None` if it cannot be served.
+		fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<AssetKind>>;
+
+		/// A job, while it is kept on chain.
+		fn job(job: JobId) -> Option<JobSummary<AccountId, AssetKind, BlockNumber>>;
+
+		/// The open jobs assigned to `executor`.
+		fn open_jobs(executor: AccountId) -> Vec<JobId>;
+
+		/// Tier statistics for the buckets `from..=to`, and the bucket length in milliseconds.
+		fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<AssetKind>>);
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The worked example of docs/evidence.md, byte for byte.
+	#[test]
+	fn result_statement_bytes_match_the_documented_example() {
+		let statement = ResultStatement {
+			genesis_hash: H256::repeat_byte(0x11),
+			job_id: 7,
+			model_id: H256::repeat_byte(0x22),
+			input_hash: H256::repeat_byte(0x33),
+			output_hash: H256::repeat_byte(0x44),
+		};
+		let expected = concat!(
+			"40",
+			"7665726974792f726573756c742f7631",
+			"1111111111111111111111111111111111111111111111111111111111111111",
+			"0700000000000000",
+			"2222222222222222222222222222222222222222222222222222222222222222",
+			"3333333333333333333333333333333333333333333333333333333333333333",
+			"4444444444444444444444444444444444444444444444444444444444444444",
+		);
+		let bytes = statement.signing_payload();
+		assert_eq!(bytes.len(), 153);
+		assert_eq!(sp_core::hexdisplay::HexDisplay::from(&bytes).to_string(), expected);
+	}
+
+	#[test]
+	fn signed_verifier_checks_key_scheme_and_statement() {
+		use sp_core::Pair;
+		let statement = ResultStatement {
+			genesis_hash: H256::repeat_byte(1),
+			job_id: 1,
+			model_id: H256::repeat_byte(2),
+			input_hash: H256::repeat_byte(3),
+			output_hash: H256::repeat_byte(4),
+		};
+		let sr = sr25519::Pair::from_seed(&[1; 32]);
+		let ed = ed25519::Pair::from_seed(&[2; 32]);
+		let payload = statement.signing_payload();
+		let context = |key| VerificationContext { executor: 0u64, executor_key: key, statement: statement.clone() };
+
+		let sr_sig = Evidence::Signed(ExecutorSignature::Sr25519(sr.sign(&payload)));
+		let ed_sig = Evidence::Signed(ExecutorSignature::Ed25519(ed.sign(&payload)));
+		assert_eq!(SignedVerifier::verify(&context(SigningKey::Sr25519(sr.public())), &sr_sig), Ok(()));
+		assert_eq!(SignedVerifier::verify(&context(SigningKey::Ed25519(ed.public())), &ed_sig), Ok(()));
+		// The other scheme, another key, another statement, another tier's evidence.
+		assert_eq!(
+			SignedVerifier::verify(&context(SigningKey::Sr25519(sr.public())), &ed_sig),
+			Err(VerificationError::BadSignature)
+		);
+		let other = sr25519::Pair::from_seed(&[3; 32]);
+		assert_eq!(
+			SignedVerifier::verify(&context(SigningKey::Sr25519(other.public())), &sr_sig),
+			Err(VerificationError::BadSignature)
+		);
+		let mut tampered = statement.clone();
+		tampered.output_hash = H256::repeat_byte(5);
+		let tampered_sig = Evidence::Signed(ExecutorSignature::Sr25519(sr.sign(&tampered.signing_payload())));
+		assert_eq!(
+			SignedVerifier::verify(&context(SigningKey::Sr25519(sr.public())), &tampered_sig),
+			Err(VerificationError::BadSignature)
+		);
+		assert_eq!(
+			SignedVerifier::verify(
+				&context(SigningKey::Sr25519(sr.public())),
+				&Evidence::Zk { proof: Default::default() }
+			),
+			Err(VerificationError::WrongEvidence)
+		);
+		assert!(!<Unavailable as TierVerifier<u64>>::is_available());
+	}
+}

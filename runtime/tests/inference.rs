@@ -1,0 +1,287 @@
+//! The inference market on the real runtime, executed natively on the `development` genesis:
+//! a model, an executor and jobs go through the models, executors and inference pallets as
+//! signed extrinsics, with every transaction extension, fee and hold of the real chain.
+
+use frame_support::traits::fungible::Inspect as _;
+use pallet_verity_executors::{HardwareClass, Registration, Service};
+use pallet_verity_models::{IoLimits, TierPrices};
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{traits::Header as _, Perbill};
+use verity_primitives::inference::{
+	Evidence, ExecutorSignature, JobInput, JobSpec, JobStatus, ResultStatement, SigningKey,
+	VerificationMode,
+};
+use verity_runtime::{
+	configs::{MinExecutorStake, TreasuryAccount},
+	currency::{MILLI_UNIT, UNIT},
+	signing::sign_extrinsic,
+	stable_asset, AccountId, AssetKind, Assets, Balances, Executive, Header, Inference, Runtime,
+	RuntimeCall, RuntimeEvent, System,
+};
+
+const MODEL: H256 = H256::repeat_byte(0x42);
+const USD_MODEL: H256 = H256::repeat_byte(0x43);
+
+fn new_ext() -> sp_io::TestExternalities {
+	let storage = verity_runtime::genesis_config_presets::preset_storage("development").unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		Executive::initialize_block(&Header::new(
+			1,
+			Default::default(),
+			Default::default(),
+			System::block_hash(0),
+			Default::default(),
+		));
+	});
+	ext
+}
+
+/// Applies `call` signed by `who`; the call's own result is returned.
+fn apply(who: Sr25519Keyring, call: RuntimeCall) -> sp_runtime::DispatchResult {
+	let nonce = System::account_nonce(who.to_account_id());
+	let xt = sign_extrinsic(&who.pair(), call, nonce, System::block_hash(0));
+	Executive::apply_extrinsic(xt).expect("the transaction is valid")
+}
+
+fn check_invariants() {
+	pallet_verity_inference::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_verity_executors::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_verity_models::Pallet::<Runtime>::do_try_state().unwrap();
+}
+
+fn register_model(owner: Sr25519Keyring, id: H256, asset: AssetKind, price: u128) {
+	assert_eq!(
+		apply(
+			owner,
+			RuntimeCall::Models(pallet_verity_models::Call::register_model {
+				model: id,
+				name: b"digits".to_vec().try_into().unwrap(),
+				format: b"verity-int8-mlp".to_vec().try_into().unwrap(),
+				limits: IoLimits { max_input_len: 64, max_output_len: 16 },
+				asset,
+				prices: TierPrices { signed: Some(price), tee: None, zk: Some(3 * price) },
+				royalty: Perbill::from_percent(10),
+			}),
+		),
+		Ok(())
+	);
+}
+
+fn register_executor(who: Sr25519Keyring, services: Vec<Service>) {
+	assert_eq!(
+		apply(
+			who,
+			RuntimeCall::Executors(pallet_verity_executors::Call::register_executor {
+				registration: Registration {
+					endpoint: b"http://127.0.0.1:9955/jobs".to_vec().try_into().unwrap(),
+					signing_key: SigningKey::Sr25519(who.public()),
+					services: services.try_into().unwrap(),
+					hardware: HardwareClass::Gpu,
+					capacity: 8,
+					stake: MinExecutorStake::get(),
+				},
+			}),
+		),
+		Ok(())
+	);
+}
+
+fn job(model: H256, mode: VerificationMode, max_fee: u128) -> pallet_verity_inference::JobSpecOf<Runtime> {
+	JobSpec {
+		model,
+		mode,
+		input: JobInput::Inline(vec![3u8; 64].try_into().unwrap()),
+		max_fee,
+		deadline: 50,
+	}
+}
+
+fn result_evidence(executor: &sr25519::Pair, job_id: u64, output: &[u8]) -> Evidence {
+	let job = pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap();
+	let statement = ResultStatement {
+		genesis_hash: Inference::genesis_hash(),
+		job_id,
+		model_id: job.model,
+		input_hash: job.input_hash,
+		output_hash: H256(sp_io::hashing::blake2_256(output)),
+	};
+	Evidence::Signed(ExecutorSignature::Sr25519(executor.sign(&statement.signing_payload())))
+}
+
+#[test]
+fn a_signed_job_runs_across_models_executors_and_inference() {
+	new_ext().execute_with(|| {
+		let (bob, charlie, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
+		register_model(bob, MODEL, AssetKind::Native, 10 * MILLI_UNIT);
+		register_executor(charlie, vec![Service { model: MODEL, mode: VerificationMode::Signed, fee: 2 * MILLI_UNIT }]);
+		check_invariants();
+
+		let issuance = Balances::total_issuance();
+		let (bob_before, charlie_before, treasury_before) = (
+			Balances::balance(&bob.to_account_id()),
+			Balances::balance(&charlie.to_account_id()),
+			Balances::balance(&TreasuryAccount::get()),
+		);
+		let dave_before = Balances::total_balance(&dave.to_account_id());
+		let events_before = System::events().len();
+
+		assert_eq!(
+			apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job {
+				spec: job(MODEL, VerificationMode::Signed, 5 * MILLI_UNIT),
+			})),
+			Ok(())
+		);
+		let job_id = 0;
+		let assigned = pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap();
+		assert_eq!(assigned.executor, charlie.to_account_id(), "the only eligible executor");
+		check_invariants();
+
+		let output = b"digit=3".to_vec();
+		let call = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+			job: job_id,
+			output: output.clone().try_into().unwrap(),
+			evidence: result_evidence(&charlie.pair(), job_id, &output),
+		});
+		// The result is checked before it pays: Bob's key cannot sign for Charlie's job.
+		let forged = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+			job: job_id,
+			output: output.clone().try_into().unwrap(),
+			evidence: result_evidence(&bob.pair(), job_id, &output),
+		});
+		assert!(apply(charlie, forged).is_err());
+		assert_eq!(apply(charlie, call), Ok(()));
+
+		let completed = pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap();
+		assert_eq!(completed.status, JobStatus::Completed);
+		let event = System::events()
+			.into_iter()
+			.rev()
+			.find_map(|record| match record.event {
+				RuntimeEvent::Inference(e @ pallet_verity_inference::Event::JobCompleted { .. }) => Some(e),
+				_ => None,
+			})
+			.expect("JobCompleted");
+		// price 10 mVRT + fee 2 mVRT; royalty 10% of price; protocol 2% of 12 mVRT.
+		let royalty = MILLI_UNIT;
+		let protocol = 12 * MILLI_UNIT * 2 / 100;
+		let executor_paid = 12 * MILLI_UNIT - royalty - protocol;
+		assert_eq!(
+			event,
+			pallet_verity_inference::Event::JobCompleted {
+				job: job_id,
+				executor: charlie.to_account_id(),
+				output_hash: H256(sp_io::hashing::blake2_256(&output)),
+				executor_paid,
+				royalty,
+				protocol_fee: protocol,
+				refund: 3 * MILLI_UNIT,
+			}
+		);
+		let fees_of = |who: &AccountId| -> u128 {
+			System::events()[events_before..]
+				.iter()
+				.filter_map(|record| match &record.event {
+					RuntimeEvent::TransactionPayment(
+						pallet_transaction_payment::Event::TransactionFeePaid { who: payer, actual_fee, .. },
+					) if payer == who => Some(*actual_fee),
+					_ => None,
+				})
+				.sum()
+		};
+		let (charlie_fees, dave_fees) = (fees_of(&charlie.to_account_id()), fees_of(&dave.to_account_id()));
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), treasury_before + protocol);
+		assert_eq!(Balances::balance(&bob.to_account_id()), bob_before + royalty);
+		assert_eq!(
+			Balances::balance(&charlie.to_account_id()),
+			charlie_before + executor_paid - charlie_fees
+		);
+		assert_eq!(
+			Balances::total_balance(&dave.to_account_id()),
+			dave_before - 12 * MILLI_UNIT - dave_fees,
+			"Dave paid the job (price + the executor's fee) and his transaction fee"
+		);
+		assert!(dave_fees > 0 && dave_fees < UNIT / 100);
+		// Nothing minted or burned but the transaction fees.
+		assert_eq!(Balances::total_issuance(), issuance - charlie_fees - dave_fees);
+		check_invariants();
+	});
+}
+
+#[test]
+fn a_batch_is_atomic_across_tiers_and_assets() {
+	new_ext().execute_with(|| {
+		let (bob, charlie, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
+		register_model(bob, MODEL, AssetKind::Native, 10 * MILLI_UNIT);
+		register_model(bob, USD_MODEL, AssetKind::WithId(stable_asset::ID), stable_asset::UNIT);
+		register_executor(
+			charlie,
+			vec![
+				Service { model: MODEL, mode: VerificationMode::Signed, fee: MILLI_UNIT },
+				Service { model: USD_MODEL, mode: VerificationMode::Signed, fee: stable_asset::UNIT / 10 },
+			],
+		);
+		let dave_usd = Assets::balance(stable_asset::ID, &dave.to_account_id());
+
+		// The zk tier has no verifier on this chain yet: the whole batch is refused.
+		let mixed = vec![job(MODEL, VerificationMode::Signed, MILLI_UNIT), job(MODEL, VerificationMode::Zk, MILLI_UNIT)];
+		let result = apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs {
+			specs: mixed.try_into().unwrap(),
+		}));
+		assert_eq!(
+			result.map_err(|e| match e {
+				sp_runtime::DispatchError::Module(m) => m.message,
+				_ => None,
+			}),
+			Err(Some("TierUnavailable"))
+		);
+		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 0, "nothing submitted");
+
+		// Native and stable-asset jobs in one batch, each escrowed in its own asset.
+		let batch = vec![job(MODEL, VerificationMode::Signed, MILLI_UNIT), job(USD_MODEL, VerificationMode::Signed, stable_asset::UNIT)];
+		assert_eq!(
+			apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs {
+				specs: batch.try_into().unwrap(),
+			})),
+			Ok(())
+		);
+		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 2);
+		assert_eq!(
+			Assets::balance(stable_asset::ID, &dave.to_account_id()),
+			dave_usd - 2 * stable_asset::UNIT,
+			"price + max fee held in vUSD"
+		);
+		check_invariants();
+
+		let output = b"ok".to_vec();
+		let call = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+			job: 1,
+			output: output.clone().try_into().unwrap(),
+			evidence: result_evidence(&charlie.pair(), 1, &output),
+		});
+		assert_eq!(apply(charlie, call), Ok(()));
+		// vUSD: royalty 10% of 1 vUSD to Bob, 2% of 1.1 vUSD to the treasury, 0.9 vUSD unspent fee back.
+		assert_eq!(
+			Assets::balance(stable_asset::ID, &dave.to_account_id()),
+			dave_usd - stable_asset::UNIT - stable_asset::UNIT / 10
+		);
+		assert_eq!(Assets::balance(stable_asset::ID, &TreasuryAccount::get()), stable_asset::UNIT * 11 / 10 * 2 / 100);
+		let quote = Inference::quote(MODEL, VerificationMode::Signed).unwrap();
+		assert_eq!((quote.price, quote.min_executor_fee, quote.eligible_executors), (10 * MILLI_UNIT, MILLI_UNIT, 1));
+		check_invariants();
+	});
+}
+
+#[test]
+fn development_genesis_registers_a_demo_model_and_executor() {
+	new_ext().execute_with(|| {
+		let demo = verity_runtime::genesis_config_presets::demo_model_id();
+		let quote = Inference::quote(demo, VerificationMode::Signed).expect("served out of the box");
+		assert_eq!(quote.eligible_executors, 1);
+		let ferdie: AccountId = Sr25519Keyring::Ferdie.to_account_id();
+		assert!(pallet_verity_executors::Executors::<Runtime>::contains_key(&ferdie));
+		assert!(pallet_verity_executors::AllowPrivateEndpoints::<Runtime>::get());
+		check_invariants();
+	});
+}

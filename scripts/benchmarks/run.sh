@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the FRAME benchmarks of Verity's pallets on the real wasm runtime and writes each
+# pallet's weights.rs. Needs a built workspace (scripts/test.sh or scripts/dev.sh builds it).
+#
+#   scripts/benchmarks/run.sh            # full run: 50 steps, 20 repeats (minutes per pallet)
+#   STEPS=2 REPEAT=1 scripts/benchmarks/run.sh --check   # quick run, weights files untouched
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+
+STEPS="${STEPS:-50}"
+REPEAT="${REPEAT:-20}"
+CHECK=0
+[ "${1:-}" = "--check" ] && CHECK=1
+
+NODE="$VERITY_BIN/verity-node"
+WASM="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
+[ -x "$NODE" ] && [ -f "$WASM" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; exit 1; }
+
+for pallet in models executors inference; do
+	output="$VERITY_ROOT/pallets/$pallet/src/weights.rs"
+	[ "$CHECK" = 1 ] && output="$(mktemp)"
+	log "benchmarking pallet_verity_$pallet (steps $STEPS, repeat $REPEAT)"
+	"$NODE" benchmark pallet \
+		--runtime "$WASM" \
+		--genesis-builder runtime \
+		--genesis-builder-preset development \
+		--pallet "pallet_verity_$pallet" \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--template "$VERITY_ROOT/scripts/benchmarks/weight-template.hbs" \
+		--output "$output"
+done
