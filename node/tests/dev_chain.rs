@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Node, TempDir};
+use serde_json::json;
 use sp_core::{sr25519, Pair};
 use sp_keyring::Sr25519Keyring;
 use verity_primitives::{currency::UNIT, AccountId};
@@ -75,6 +76,23 @@ fn instant_sealing_authors_a_block_per_transaction() {
 	let dir = TempDir::new("instant-seal");
 	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
 	assert_eq!(node.best_number(), Some(0), "no transaction, no block");
+
+	// The standard RPC families are served, and the metadata is the versioned format that
+	// subxt and polkadot.js decode: the magic `meta`, then a version of at least 14.
+	let methods = node.call("rpc_methods", json!([])).unwrap()["methods"].clone();
+	for method in [
+		"system_health",
+		"system_accountNextIndex",
+		"chain_getFinalizedHead",
+		"state_getMetadata",
+		"author_submitExtrinsic",
+		"payment_queryInfo",
+	] {
+		assert!(methods.as_array().unwrap().iter().any(|m| m == method), "{method} is served");
+	}
+	let metadata = common::decode_hex(node.call("state_getMetadata", json!([])).unwrap().as_str().unwrap());
+	assert_eq!(&metadata[..4], b"meta");
+	assert!(metadata[4] >= 14, "metadata version {}", metadata[4]);
 
 	let bob = Sr25519Keyring::Bob.to_account_id();
 	let bob_before = node.free_balance(&bob, None);
