@@ -685,14 +685,9 @@ impl<T: Config> Pallet<T> {
 		Self::verify(job.mode, &context, &evidence).map_err(Error::<T>::from)?;
 
 		let payouts = Self::pay_out(&job);
-		job.status = JobStatus::Completed;
 		job.output_hash = Some(output_hash);
-		Self::close(job_id, &mut job, now, JobOutcome::Completed);
 		let fees = payouts.executor.saturating_add(payouts.royalty).saturating_add(payouts.protocol);
-		Self::count(job.mode, &job.asset, |c| {
-			c.completed.saturating_inc();
-			c.fees_paid.saturating_accrue(fees);
-		});
+		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
 		Outputs::<T>::insert(job_id, output);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCompleted {
@@ -715,9 +710,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut job = Self::open_job_of(&executor, job_id)?;
 		let refund = Self::refund(&job);
-		job.status = JobStatus::Failed;
-		Self::close(job_id, &mut job, frame_system::Pallet::<T>::block_number(), JobOutcome::Failed);
-		Self::count(job.mode, &job.asset, |c| c.failed.saturating_inc());
+		Self::close(job_id, &mut job, JobOutcome::Failed, 0);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobFailed { job: job_id, reason, refund });
 		Ok(())
@@ -733,9 +726,7 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::JobNotOpen.into()),
 		}
 		let refund = Self::refund(&job);
-		job.status = JobStatus::Cancelled;
-		Self::close(job_id, &mut job, frame_system::Pallet::<T>::block_number(), JobOutcome::Cancelled);
-		Self::count(job.mode, &job.asset, |c| c.cancelled.saturating_inc());
+		Self::close(job_id, &mut job, JobOutcome::Cancelled, 0);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCancelled { job: job_id, refund });
 		Ok(())
@@ -752,9 +743,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let refund = Self::refund(&job);
 			let slashed = T::Executors::slash(&job.executor, &job.payer);
-			job.status = JobStatus::Expired;
-			Self::close(*job_id, &mut job, now, JobOutcome::Expired);
-			Self::count(job.mode, &job.asset, |c| c.expired.saturating_inc());
+			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
 			let executor = job.executor.clone();
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::JobExpired { job: *job_id, executor, refund, slashed });
@@ -799,9 +788,27 @@ impl<T: Config> Pallet<T> {
 		result.unique
 	}
 
-	/// Takes the job's escrow off its open state: executor capacity, index, queue for pruning.
-	fn close(job_id: JobId, job: &mut Job<T>, now: BlockNumberFor<T>, outcome: JobOutcome) {
+	/// The one transition out of the open states: sets the final status, frees the executor's
+	/// slot, drops the job from the executor's index, queues it for pruning and counts it in the
+	/// tier statistics (with `fees_paid` for a completed job). The escrow is settled by the caller.
+	fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
+		let now = frame_system::Pallet::<T>::block_number();
+		job.status = match outcome {
+			JobOutcome::Completed => JobStatus::Completed,
+			JobOutcome::Failed => JobStatus::Failed,
+			JobOutcome::Expired => JobStatus::Expired,
+			JobOutcome::Cancelled => JobStatus::Cancelled,
+		};
 		job.updated_at = now;
+		Self::count(job.mode, &job.asset, |c| {
+			match outcome {
+				JobOutcome::Completed => c.completed.saturating_inc(),
+				JobOutcome::Failed => c.failed.saturating_inc(),
+				JobOutcome::Expired => c.expired.saturating_inc(),
+				JobOutcome::Cancelled => c.cancelled.saturating_inc(),
+			}
+			c.fees_paid.saturating_accrue(fees_paid);
+		});
 		T::Executors::job_ended(&job.executor, outcome);
 		ExecutorJobs::<T>::remove(&job.executor, job_id);
 		PruneQueueBounds::<T>::mutate(|(_, tail)| {
