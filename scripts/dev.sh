@@ -21,8 +21,9 @@ fi
 mkdir -p "$BASE"
 
 log "starting verity-node --dev (state in $BASE, log in $BASE/node.log)"
+# //Charlie settles x402 payments (x402_settle) and pays their fees: a dev-only key.
 "$VERITY_BIN/verity-node" --dev --base-path "$BASE" --rpc-port "$RPC_PORT" \
-	--rpc-cors all "$@" 2> >(tee "$BASE/node.log" >&2) &
+	--rpc-cors all --x402-facilitator //Charlie "$@" 2> >(tee "$BASE/node.log" >&2) &
 NODE_PID=$!
 trap 'kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
 
@@ -35,6 +36,13 @@ for _ in $(seq 1 120); do
 	sleep 0.5
 done
 
+rpc() {
+	curl -s -H 'Content-Type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":${2:-[]}}" \
+		"http://127.0.0.1:$RPC_PORT"
+}
+GENESIS="$(rpc chain_getBlockHash '[0]' | sed -E 's/.*"result":"0x([0-9a-f]{32}).*/\1/')"
+
 cat >&2 <<MSG
 
   Verity dev chain running.
@@ -44,6 +52,11 @@ cat >&2 <<MSG
                             -d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \\
                             http://127.0.0.1:$RPC_PORT
   Dev accounts //Alice ... //Ferdie hold 1,000,000 VRT and 100,000 vUSD (asset 1).
+    x402 network:         polkadot:$GENESIS   (binding: docs/x402.md)
+    x402 facilitator:     //Charlie settles through x402_settle; what it accepts:
+                            curl -s -H 'Content-Type: application/json' \\
+                            -d '{"jsonrpc":"2.0","id":1,"method":"x402_supported","params":[]}' \\
+                            http://127.0.0.1:$RPC_PORT
   Ctrl-C stops the node.
 
 MSG

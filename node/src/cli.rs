@@ -22,6 +22,26 @@ pub struct RunCmd {
 	/// single-node tests only: such a node cannot join a network.
 	#[arg(long, value_enum, default_value_t = Sealing::Aura)]
 	pub sealing: Sealing,
+
+	/// The sr25519 secret URI (seed, mnemonic or dev name such as `//Alice`) of the account that
+	/// settles x402 payments submitted through `x402_settle` and pays their transaction fees.
+	/// Without it the node verifies payments but does not settle them.
+	#[arg(long, value_name = "SURI")]
+	pub x402_facilitator: Option<String>,
+}
+
+impl RunCmd {
+	/// The facilitator key of `--x402-facilitator`.
+	pub fn x402_facilitator(&self) -> Result<Option<sp_core::sr25519::Pair>, String> {
+		use sp_core::Pair;
+		self.x402_facilitator
+			.as_deref()
+			.map(|suri| {
+				sp_core::sr25519::Pair::from_string(suri, None)
+					.map_err(|e| format!("--x402-facilitator is not a valid secret URI: {e:?}"))
+			})
+			.transpose()
+	}
 }
 
 /// The `verity-node` command line.

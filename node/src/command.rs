@@ -137,14 +137,15 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run.base)?;
 			let sealing = cli.run.sealing;
+			let facilitator = cli.run.x402_facilitator().map_err(sc_cli::Error::Input)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config, sealing)
+					>(config, sealing, facilitator)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sealing)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sealing, facilitator)
 							.map_err(sc_cli::Error::Service),
 				}
 			})

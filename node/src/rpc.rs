@@ -23,10 +23,12 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// Where `engine_createBlock` sends its commands, when the node seals on demand.
 	pub manual_seal: Option<mpsc::Sender<EngineCommand<Hash>>>,
+	/// The x402 facilitator behind `x402_*`.
+	pub x402: Arc<crate::x402::Facilitator>,
 }
 
-/// Builds the RPC module: `system_accountNextIndex`, `payment_*`, and in manual-seal mode
-/// `engine_createBlock` / `engine_finalizeBlock`.
+/// Builds the RPC module: `system_accountNextIndex`, `payment_*`, `x402_*`, and in manual-seal
+/// mode `engine_createBlock` / `engine_finalizeBlock`.
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -46,10 +48,11 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, manual_seal } = deps;
+	let FullDeps { client, pool, manual_seal, x402 } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(crate::x402::X402ApiServer::into_rpc(x402))?;
 	if let Some(sink) = manual_seal {
 		module.merge(ManualSeal::new(sink).into_rpc())?;
 	}

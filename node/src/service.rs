@@ -36,7 +36,7 @@ pub type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
-type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+pub type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
 type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 type GrandpaLinkHalf = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
@@ -156,6 +156,7 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	sealing: Sealing,
+	x402_facilitator: Option<sp_core::sr25519::Pair>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -245,12 +246,18 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let seal_sink = (sealing == Sealing::Manual).then_some(seal_sink);
+		let facilitator = Arc::new(crate::x402::Facilitator::new(
+			client.clone(),
+			pool.clone(),
+			x402_facilitator,
+		));
 
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				manual_seal: seal_sink.clone(),
+				x402: facilitator.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

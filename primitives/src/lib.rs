@@ -7,6 +7,7 @@
 extern crate alloc;
 
 pub mod inference;
+pub mod x402;
 
 use sp_runtime::{
 	generic,

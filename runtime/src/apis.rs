@@ -21,7 +21,7 @@ use verity_primitives::inference::{JobId, ModelId, VerificationMode};
 use crate::{
 	opaque::SessionKeys,
 	AccountId, AssetKind, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
-	InherentDataExt, Nonce, Runtime,
+	InherentDataExt, Nonce, Runtime, Signature, X402,
 	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
@@ -219,6 +219,19 @@ impl_runtime_apis! {
 			to: u32,
 		) -> (u64, Vec<verity_primitives::inference::TierStatsEntry<AssetKind>>) {
 			Inference::tier_stats(from, to)
+		}
+	}
+
+	impl verity_primitives::x402::X402Api<Block, AccountId, AssetKind, Signature> for Runtime {
+		fn verify(
+			payload: verity_primitives::x402::PaymentPayload<AccountId, AssetKind, Signature>,
+			requirements: verity_primitives::x402::PaymentRequirements<AccountId, AssetKind>,
+		) -> Result<AccountId, verity_primitives::x402::PaymentError> {
+			X402::verify_payment(&payload, &requirements)
+		}
+
+		fn supported() -> Vec<verity_primitives::x402::SupportedKind<AssetKind>> {
+			X402::supported()
 		}
 	}
 

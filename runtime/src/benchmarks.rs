@@ -11,6 +11,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_verity_models, Models]
 	[pallet_verity_executors, Executors]
 	[pallet_verity_inference, Inference]
+	[pallet_verity_x402, X402]
 );
 
 /// Sets up models and executors for the Verity pallets' benchmarks on this runtime.
@@ -91,6 +92,35 @@ mod helper {
 
 		fn asset_of(index: u32) -> AssetKind {
 			AssetKind::WithId(index)
+		}
+
+		fn payment_signer(now: u64) -> AccountId {
+			<VerityBenchmarkHelper as pallet_verity_x402::benchmarking::BenchmarkHelper<Runtime>>::set_time(now);
+			payment_key().into()
+		}
+
+		fn sign_payment(
+			authorization: &pallet_verity_inference::PaymentAuthorizationOf<Runtime>,
+		) -> crate::Signature {
+			let payload = authorization.signing_payload();
+			sp_io::crypto::sr25519_sign(PAYMENT_KEY_TYPE, &payment_key(), &payload).unwrap().into()
+		}
+	}
+
+	const PAYMENT_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"vpay");
+
+	/// The benchmarks' payer key, made in (and signing through) the benchmark's keystore.
+	fn payment_key() -> sp_core::sr25519::Public {
+		sp_io::crypto::sr25519_generate(PAYMENT_KEY_TYPE, Some(b"//verity-benchmark-payer".to_vec()))
+	}
+
+	impl pallet_verity_x402::benchmarking::BenchmarkHelper<Runtime> for VerityBenchmarkHelper {
+		fn set_time(seconds: u64) {
+			pallet_timestamp::Now::<Runtime>::put(seconds * 1_000);
+		}
+
+		fn asset() -> AssetKind {
+			AssetKind::Native
 		}
 	}
 }

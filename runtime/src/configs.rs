@@ -25,8 +25,9 @@ use crate::{
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
 	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION,
+	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402,
 };
+use alloc::vec::Vec;
 
 /// Share of a block's weight and length that normal (non-operational) extrinsics may use.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -190,6 +191,15 @@ pub type PaymentFunds = frame_support::traits::fungible::UnionOf<
 	AccountId,
 >;
 
+/// Native balances and `pallet-assets` assets behind one `fungibles` interface, for transfers.
+pub type TransferFunds = frame_support::traits::fungible::UnionOf<
+	Balances,
+	crate::Assets,
+	frame_support::traits::fungible::NativeFromLeft,
+	AssetKind,
+	AccountId,
+>;
+
 parameter_types! {
 	pub const ModelDeposit: Balance = 10 * UNIT;
 	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
@@ -234,6 +244,35 @@ impl pallet_verity_executors::Config for Runtime {
 }
 
 parameter_types! {
+	/// The `payTo` of every job payment (docs/x402.md): an address no one holds a key for. Job
+	/// payments are held on the payer as escrow; the x402 pallet refuses transfers to it.
+	pub JobEscrowBinding: AccountId =
+		frame_support::PalletId(*b"vrty/esc").into_account_truncating();
+	/// The assets x402 payments are settled in: the native token and the stable asset.
+	pub X402Assets: Vec<AssetKind> = alloc::vec![
+		AssetKind::Native,
+		AssetKind::WithId(verity_primitives::stable_asset::ID),
+	];
+}
+
+/// x402 settlement. Authorizations may be open for at most a day, so used nonces are kept at most
+/// a day before they are pruned.
+impl pallet_verity_x402::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = AssetKind;
+	type Currency = TransferFunds;
+	type Signature = crate::Signature;
+	type Time = Timestamp;
+	type JobEscrow = JobEscrowBinding;
+	type SupportedAssets = X402Assets;
+	type MaxValidity = ConstU64<{ 24 * 60 * 60 }>;
+	type MaxPrunesPerBlock = ConstU32<256>;
+	type WeightInfo = pallet_verity_x402::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
+}
+
+parameter_types! {
 	pub const ProtocolFee: Perbill = Perbill::from_percent(2);
 	/// The treasury: receives protocol fees. Endowed at genesis so that it exists.
 	pub TreasuryAccount: AccountId =
@@ -252,6 +291,8 @@ impl pallet_verity_inference::Config for Runtime {
 	// zk: Groth16). Never accepted unverified.
 	type TeeVerifier = verity_primitives::inference::Unavailable;
 	type ZkVerifier = verity_primitives::inference::Unavailable;
+	type Payments = X402;
+	type EscrowBinding = JobEscrowBinding;
 	type Randomness = RandomnessCollectiveFlip;
 	type Time = Timestamp;
 	type Treasury = TreasuryAccount;

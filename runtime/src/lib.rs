@@ -188,4 +188,7 @@ mod runtime {
 
 	#[runtime::pallet_index(22)]
 	pub type Inference = pallet_verity_inference;
+
+	#[runtime::pallet_index(23)]
+	pub type X402 = pallet_verity_x402;
 }

@@ -16,7 +16,7 @@ NODE="$VERITY_BIN/verity-node"
 WASM="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
 [ -x "$NODE" ] && [ -f "$WASM" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; exit 1; }
 
-for pallet in models executors inference; do
+for pallet in models executors inference x402; do
 	output="$VERITY_ROOT/pallets/$pallet/src/weights.rs"
 	[ "$CHECK" = 1 ] && output="$(mktemp)"
 	log "benchmarking pallet_verity_$pallet (steps $STEPS, repeat $REPEAT)"

@@ -92,7 +92,7 @@ impl Node {
 		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
 		let mut stream = TcpStream::connect(("127.0.0.1", self.rpc_port))
 			.map_err(|e| json!({"transport": e.to_string()}))?;
-		stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+		stream.set_read_timeout(Some(Duration::from_secs(180))).unwrap();
 		write!(
 			stream,
 			"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\

@@ -23,6 +23,13 @@ pub trait BenchmarkHelper<T: Config> {
 
 	/// A distinct payment asset for each `index`.
 	fn asset_of(index: u32) -> T::AssetKind;
+
+	/// Sets the clock to `now` (unix seconds) and returns an account whose payment
+	/// authorizations [`Self::sign_payment`] signs.
+	fn payment_signer(now: u64) -> T::AccountId;
+
+	/// The payment signer's signature of `authorization`.
+	fn sign_payment(authorization: &PaymentAuthorizationOf<T>) -> PaymentSignatureOf<T>;
 }
 
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vbch");
@@ -77,6 +84,33 @@ mod benchmarks {
 		let spec = spec::<T>(model, i, deadline::<T>());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer), spec);
+		assert_eq!(NextJobId::<T>::get(), 1);
+	}
+
+	/// `submit_job` plus the x402 authorization: nonce binding, signature and nonce use.
+	#[benchmark]
+	fn submit_paid(i: Linear<0, MAX_INLINE_INPUT>) {
+		const NOW: u64 = 1_795_305_600;
+		let payer = T::BenchmarkHelper::payment_signer(NOW);
+		let (model, _) = market::<T>(&payer);
+		let spec = spec::<T>(model, i, deadline::<T>());
+		let salt = [7u8; 32];
+		let terms = T::Models::terms(&model, spec.mode).unwrap();
+		let authorization = PaymentAuthorization {
+			network: Pallet::<T>::genesis_hash(),
+			scheme: verity_primitives::x402::PaymentScheme::Exact,
+			asset: terms.asset,
+			from: payer,
+			to: T::EscrowBinding::get(),
+			value: terms.price.unwrap() + spec.max_fee,
+			valid_after: NOW - 600,
+			valid_before: NOW + 60,
+			nonce: job_nonce(&spec, &salt),
+		};
+		let signature = T::BenchmarkHelper::sign_payment(&authorization);
+		let relayer: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(relayer), spec, salt, authorization, signature);
 		assert_eq!(NextJobId::<T>::get(), 1);
 	}
 

@@ -80,8 +80,19 @@ use verity_primitives::{
 		ModelProvider, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence,
 	},
+	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer},
 	Balance, Hash,
 };
+
+/// A payment authorization of this runtime.
+pub type PaymentAuthorizationOf<T> =
+	PaymentAuthorization<<T as frame_system::Config>::AccountId, <T as Config>::AssetKind>;
+
+/// The payer's signature of a [`PaymentAuthorizationOf`].
+pub type PaymentSignatureOf<T> = <<T as Config>::Payments as PaymentAuthorizer<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::AssetKind,
+>>::Signature;
 
 /// A job request of this runtime.
 pub type JobSpecOf<T> = JobSpec<BlockNumberFor<T>>;
@@ -197,6 +208,14 @@ pub mod pallet {
 
 		/// Verifies zk-tier evidence.
 		type ZkVerifier: TierVerifier<Self::AccountId>;
+
+		/// Checks and uses up payment authorizations signed off chain (x402), for `submit_paid`.
+		type Payments: PaymentAuthorizer<Self::AccountId, Self::AssetKind>;
+
+		/// The escrow binding: the recipient (`payTo`) of every job payment. Funds are never
+		/// sent to it; they are held on the payer as the job's escrow.
+		#[pallet::constant]
+		type EscrowBinding: Get<Self::AccountId>;
 
 		/// Seeds the assignment of executors.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
@@ -404,6 +423,14 @@ pub mod pallet {
 		BadProof,
 		/// The executor has no signing key on record.
 		UnknownExecutorKey,
+		/// The payment's nonce is not `job_nonce(spec, salt)`: it pays for another job.
+		PaymentNotForJob,
+		/// The payment's recipient is not the escrow binding.
+		PaymentRecipientMismatch,
+		/// The payment is in another asset than the model's.
+		PaymentAssetMismatch,
+		/// The payment's value is not the job's escrow, `price + max_fee`.
+		PaymentValueMismatch,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -513,6 +540,25 @@ pub mod pallet {
 			let payer = ensure_signed(origin)?;
 			Self::do_cancel(payer, job)
 		}
+
+		/// Pays for one inference with an x402 payment authorization and submits it, in one
+		/// step: the authorization's payer becomes the job's payer (refunds go to it), and the
+		/// submitter, a relayer or facilitator, only pays the transaction fee.
+		///
+		/// The authorization must be `exact`, to [`Config::EscrowBinding`], in the model's
+		/// asset, for `price + max_fee`, with nonce `job_nonce(spec, salt)`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::submit_paid(spec.input.inline_len() as u32))]
+		pub fn submit_paid(
+			origin: OriginFor<T>,
+			spec: JobSpecOf<T>,
+			salt: [u8; 32],
+			authorization: PaymentAuthorizationOf<T>,
+			signature: PaymentSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_submit_paid(spec, salt, authorization, signature).map(|_| ())
+		}
 	}
 }
 
@@ -574,6 +620,28 @@ impl<T: Config> Pallet<T> {
 			deadline,
 		});
 		Ok(job_id)
+	}
+
+	/// Checks that `authorization` pays exactly for `spec`, uses it up, and submits the job
+	/// for its payer. Atomic within the calling extrinsic: a job that cannot be submitted leaves
+	/// the authorization unused.
+	pub fn do_submit_paid(
+		spec: JobSpecOf<T>,
+		salt: [u8; 32],
+		authorization: PaymentAuthorizationOf<T>,
+		signature: PaymentSignatureOf<T>,
+	) -> Result<JobId, DispatchError> {
+		ensure!(authorization.nonce == job_nonce(&spec, &salt), Error::<T>::PaymentNotForJob);
+		ensure!(authorization.to == T::EscrowBinding::get(), Error::<T>::PaymentRecipientMismatch);
+		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
+		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
+		ensure!(authorization.asset == terms.asset, Error::<T>::PaymentAssetMismatch);
+		ensure!(
+			authorization.value == price.saturating_add(spec.max_fee),
+			Error::<T>::PaymentValueMismatch
+		);
+		T::Payments::consume(&authorization, &signature)?;
+		Self::do_submit_job(authorization.from, spec)
 	}
 
 	/// Draws the executor of job `job_id`: stake-weighted among the eligible executors whose

@@ -10,7 +10,8 @@ use frame_support::{
 };
 use frame_system::{EnsureRoot, EnsureSigned};
 use sp_core::{sr25519, Pair, H256};
-use sp_runtime::{traits::IdentityLookup, BuildStorage, Perbill};
+use codec::Encode;
+use sp_runtime::{traits::IdentityLookup, BuildStorage, DispatchError, Perbill};
 use verity_primitives::inference::{SignedVerifier, SigningKey, Unavailable, VerificationMode};
 
 use crate as pallet_inference;
@@ -143,6 +144,47 @@ impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
 	}
 }
 
+parameter_types! {
+	pub const EscrowBinding: AccountId = ESCROW;
+}
+
+/// Stands in for the x402 pallet (tested on its own and, wired to this pallet, in the runtime's
+/// tests): the "signature" is whether the authorization is valid, and used nonces are kept in
+/// storage so that a failed extrinsic rolls their use back.
+pub struct TestPayments;
+
+impl TestPayments {
+	fn key(authorization: &crate::PaymentAuthorizationOf<Test>) -> Vec<u8> {
+		(b"test-payments", &authorization.from, authorization.nonce).encode()
+	}
+
+	pub fn used(authorization: &crate::PaymentAuthorizationOf<Test>) -> bool {
+		frame_support::storage::unhashed::exists(&Self::key(authorization))
+	}
+}
+
+impl verity_primitives::x402::PaymentAuthorizer<AccountId, AssetKind> for TestPayments {
+	type Signature = bool;
+
+	fn consume(
+		authorization: &crate::PaymentAuthorizationOf<Test>,
+		valid: &bool,
+	) -> sp_runtime::DispatchResult {
+		if !valid {
+			return Err(DispatchError::Other("bad payment signature"));
+		}
+		if Self::used(authorization) {
+			return Err(DispatchError::Other("payment nonce used"));
+		}
+		frame_support::storage::unhashed::put(&Self::key(authorization), &());
+		Ok(())
+	}
+
+	fn consume_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
 impl pallet_inference::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type AssetKind = AssetKind;
@@ -153,6 +195,8 @@ impl pallet_inference::Config for Test {
 	type SignedVerifier = SignedVerifier;
 	type TeeVerifier = Unavailable;
 	type ZkVerifier = TestZkVerifier;
+	type Payments = TestPayments;
+	type EscrowBinding = EscrowBinding;
 	type Randomness = TestRandomness;
 	type Time = TestTime;
 	type Treasury = TreasuryAccount;
@@ -177,6 +221,10 @@ pub const OWNER: AccountId = 10;
 pub const EXEC_A: AccountId = 20;
 pub const EXEC_B: AccountId = 21;
 pub const TREASURY: AccountId = 99;
+/// The escrow binding of job payments.
+pub const ESCROW: AccountId = 98;
+/// Relays paid jobs; has only enough for its own needs.
+pub const RELAYER: AccountId = 4;
 /// A payer with neither native nor asset funds.
 pub const BROKE: AccountId = 3;
 
@@ -202,6 +250,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(EXEC_A, 10_000),
 			(EXEC_B, 10_000),
 			(TREASURY, 1),
+			(RELAYER, 10),
 		],
 		..Default::default()
 	}
@@ -333,5 +382,13 @@ impl crate::benchmarking::BenchmarkHelper<Test> for BenchHelper {
 
 	fn asset_of(index: u32) -> AssetKind {
 		NativeOrWithId::WithId(index)
+	}
+
+	fn payment_signer(_now: u64) -> AccountId {
+		PAYER
+	}
+
+	fn sign_payment(_: &crate::PaymentAuthorizationOf<Test>) -> bool {
+		true
 	}
 }

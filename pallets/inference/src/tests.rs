@@ -591,3 +591,106 @@ mod properties {
 		}
 	}
 }
+
+/// PAYER's authorization to pay for `spec` with `salt`: to the escrow binding, in the model's
+/// asset, for price + max_fee.
+fn payment(spec: &JobSpecOf<Test>, salt: [u8; 32], value: u128) -> crate::PaymentAuthorizationOf<Test> {
+	use verity_primitives::x402::{job_nonce, PaymentScheme};
+	crate::PaymentAuthorizationOf::<Test> {
+		network: Inference::genesis_hash(),
+		scheme: PaymentScheme::Exact,
+		asset: NativeOrWithId::Native,
+		from: PAYER,
+		to: ESCROW,
+		value,
+		valid_after: 0,
+		valid_before: 60,
+		nonce: job_nonce(spec, &salt),
+	}
+}
+
+fn submit_paid(
+	spec: &JobSpecOf<Test>,
+	salt: [u8; 32],
+	authorization: &crate::PaymentAuthorizationOf<Test>,
+	valid: bool,
+) -> sp_runtime::DispatchResult {
+	Inference::submit_paid(RuntimeOrigin::signed(RELAYER), spec.clone(), salt, authorization.clone(), valid)
+}
+
+#[test]
+fn submit_paid_makes_the_authorizing_payer_the_payer_and_the_relayer_pays_nothing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let spec = spec(NATIVE_MODEL, Signed, 30, 10);
+		let authorization = payment(&spec, [1; 32], 130);
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(submit_paid(&spec, [1; 32], &authorization, true));
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert_eq!(job.payer, PAYER);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130);
+		assert_eq!(native(RELAYER), 10);
+		assert!(TestPayments::used(&authorization));
+		// A replay of the same payment is refused by the authorizer, changing nothing.
+		assert_noop!(submit_paid(&spec, [1; 32], &authorization, true), DispatchError::Other("payment nonce used"));
+		// Not served: the refund goes to the payer, not the relayer.
+		run_to(11);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Expired);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
+		assert_eq!(native(RELAYER), 10);
+		check(n, u);
+	});
+}
+
+#[test]
+fn submit_paid_refuses_a_payment_for_anything_but_this_job() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let spec = spec(NATIVE_MODEL, Signed, 30, 10);
+		let good = payment(&spec, [1; 32], 130);
+		// Another salt, or another job spec, than the nonce commits to.
+		assert_noop!(submit_paid(&spec, [2; 32], &good, true), Error::<Test>::PaymentNotForJob);
+		let other = crate::tests::spec(NATIVE_MODEL, Signed, 31, 10);
+		assert_noop!(submit_paid(&other, [1; 32], &good, true), Error::<Test>::PaymentNotForJob);
+		// Not to the escrow binding.
+		let to_bob = crate::PaymentAuthorizationOf::<Test> { to: PAYER_2, ..good.clone() };
+		assert_noop!(submit_paid(&spec, [1; 32], &to_bob, true), Error::<Test>::PaymentRecipientMismatch);
+		// In another asset than the model's.
+		let in_usd = crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..good.clone() };
+		assert_noop!(submit_paid(&spec, [1; 32], &in_usd, true), Error::<Test>::PaymentAssetMismatch);
+		// Not exactly price + max_fee.
+		for value in [129, 131] {
+			let wrong = payment(&spec, [1; 32], value);
+			assert_noop!(submit_paid(&spec, [1; 32], &wrong, true), Error::<Test>::PaymentValueMismatch);
+		}
+		// A signature the authorizer refuses.
+		assert_noop!(submit_paid(&spec, [1; 32], &good, false), DispatchError::Other("bad payment signature"));
+		// An unknown model.
+		let unknown = crate::tests::spec(H256::repeat_byte(9), Signed, 30, 10);
+		let for_unknown = payment(&unknown, [1; 32], 130);
+		assert_noop!(submit_paid(&unknown, [1; 32], &for_unknown, true), Error::<Test>::UnknownModel);
+		// Unsigned.
+		assert_noop!(
+			Inference::submit_paid(RuntimeOrigin::none(), spec.clone(), [1; 32], good.clone(), true),
+			DispatchError::BadOrigin
+		);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_paid_job_that_cannot_be_submitted_leaves_the_payment_unused() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		// No executor asks a fee this low: the job fails after the payment was accepted.
+		let spec = spec(NATIVE_MODEL, Signed, 1, 10);
+		let authorization = payment(&spec, [1; 32], 101);
+		assert_noop!(submit_paid(&spec, [1; 32], &authorization, true), Error::<Test>::FeeTooLow);
+		assert!(!TestPayments::used(&authorization));
+		// A payer who cannot fund the escrow.
+		let spec = crate::tests::spec(NATIVE_MODEL, Signed, 30, 10);
+		let broke = crate::PaymentAuthorizationOf::<Test> { from: BROKE, ..payment(&spec, [1; 32], 130) };
+		assert_noop!(submit_paid(&spec, [1; 32], &broke, true), Error::<Test>::InsufficientBalance);
+		check(n, u);
+	});
+}

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn expire_jobs(e: u32, ) -> Weight;
 	fn prune_jobs(p: u32, ) -> Weight;
 	fn prune_stats(s: u32, ) -> Weight;
+	fn submit_paid(i: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_verity_inference` measured on the Verity runtime, with the runtime's database weights.
@@ -256,6 +257,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
 	}
+	fn submit_paid(i: u32, ) -> Weight {
+		Weight::from_parts(800_000_000, 240_000)
+			.saturating_add(Weight::from_parts(20_000, 0).saturating_mul(i.into()))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for test runtimes.
@@ -312,5 +317,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
+	}
+	fn submit_paid(i: u32, ) -> Weight {
+		Weight::from_parts(800_000_000, 240_000)
+			.saturating_add(Weight::from_parts(20_000, 0).saturating_mul(i.into()))
 	}
 }

@@ -1,0 +1,296 @@
+//! x402 over the real `verity-node`'s JSON-RPC (`x402_supported`, `x402_verify`,
+//! `x402_settle`): a valid payment verifies and settles; every listed failure is answered with
+//! its reason and moves nothing; a replay settles once; `upto` settles less than its maximum;
+//! and 100 concurrent settlements from 10 payers all land exactly once.
+
+mod common;
+
+use std::{collections::HashSet, time::Duration};
+
+use codec::Decode;
+use common::{decode_hex, encode_hex, Node, TempDir};
+use serde_json::{json, Value};
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use verity_primitives::{stable_asset, AccountId, Balance};
+use verity_runtime::{signing::sign_extrinsic, Runtime, RuntimeCall};
+use verity_x402::{
+	format_account, network_id, payload_to_chain, sign_payment, PaymentPayload, PaymentRequirements,
+	PaymentTerms,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+/// One vUSD.
+const PRICE: Balance = stable_asset::UNIT;
+
+fn vusd(node: &Node, who: &AccountId) -> Balance {
+	let key = pallet_assets::Account::<Runtime>::hashed_key_for(stable_asset::ID, who);
+	match node.call("state_getStorage", json!([encode_hex(&key)])).unwrap() {
+		Value::String(hex) =>
+			pallet_assets::AssetAccountOf::<Runtime, ()>::decode(&mut &decode_hex(&hex)[..]).unwrap().balance,
+		_ => 0,
+	}
+}
+
+/// The chain's clock in unix seconds: the last block's timestamp, which the checks use.
+fn chain_now(node: &Node) -> u64 {
+	let key = pallet_timestamp::Now::<Runtime>::hashed_key();
+	let hex = node.call("state_getStorage", json!([encode_hex(&key)])).unwrap();
+	u64::decode(&mut &decode_hex(hex.as_str().unwrap())[..]).unwrap() / 1_000
+}
+
+struct Market {
+	genesis: H256,
+	pay_to: AccountId,
+}
+
+impl Market {
+	fn offer(&self, scheme: &str, amount: Balance) -> PaymentRequirements {
+		PaymentRequirements {
+			scheme: scheme.into(),
+			network: network_id(&self.genesis),
+			amount: amount.to_string(),
+			asset: stable_asset::ID.to_string(),
+			pay_to: format_account(&self.pay_to),
+			max_timeout_seconds: 60,
+			extra: None,
+		}
+	}
+
+	fn pay(&self, node: &Node, payer: &sr25519::Pair, offer: &PaymentRequirements, nonce: [u8; 32]) -> PaymentPayload {
+		let now = chain_now(node);
+		let terms = PaymentTerms { valid_after: now - 600, valid_before: now + 3_600, nonce };
+		sign_payment(payer, offer, None, &terms, &self.genesis).unwrap()
+	}
+}
+
+fn request(payload: &PaymentPayload, requirements: &PaymentRequirements) -> Value {
+	json!({
+		"x402Version": 2,
+		"paymentPayload": payload,
+		"paymentRequirements": requirements,
+	})
+}
+
+fn verify(node: &Node, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Value {
+	node.call("x402_verify", json!([request(payload, requirements)])).expect("x402_verify answers")
+}
+
+fn settle(node: &Node, payload: &PaymentPayload, requirements: &PaymentRequirements) -> Value {
+	node.call("x402_settle", json!([request(payload, requirements)])).expect("x402_settle answers")
+}
+
+fn payer(index: u32) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//Verity//x402-payer-{index}"), None).unwrap()
+}
+
+/// Alice sends each of `payers` 1_000 vUSD (a sufficient asset: they need no native balance).
+fn fund(node: &mut Node, payers: &[AccountId], nonce: u32) {
+	let transfers = payers
+		.iter()
+		.map(|who| {
+			RuntimeCall::Assets(pallet_assets::Call::transfer {
+				id: codec::Compact(stable_asset::ID),
+				target: who.clone().into(),
+				amount: 1_000 * PRICE,
+			})
+		})
+		.collect();
+	let call = RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: transfers });
+	let extrinsic = sign_extrinsic(&Sr25519Keyring::Alice.pair(), call, nonce, node.genesis_hash());
+	node.submit(&codec::Encode::encode(&extrinsic)).expect("funding is accepted");
+	let last = payers.last().unwrap().clone();
+	node.wait_for(TIMEOUT, "payers funded", |n| (vusd(n, &last) == 1_000 * PRICE).then_some(()));
+}
+
+#[test]
+fn x402_rpc_verifies_and_settles_once() {
+	let dir = TempDir::new("x402");
+	// Real Aura + GRANDPA: settlements answer when their block is authored (6 s slots).
+	let mut node = Node::start(
+		dir.path(),
+		&["--dev", "--x402-facilitator", "//Charlie", "--rpc-max-connections", "1000"],
+	);
+	node.wait_for(TIMEOUT, "block #1", |n| n.best_number().filter(|b| *b >= 1));
+	let market = Market { genesis: node.genesis_hash(), pay_to: Sr25519Keyring::Bob.to_account_id() };
+	let network = network_id(&market.genesis);
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+
+	// supported: both schemes in the native token and vUSD; upto names this node's facilitator.
+	let supported = node.call("x402_supported", json!([])).unwrap();
+	assert_eq!(supported["kinds"][0], json!({"x402Version": 2, "scheme": "exact", "network": network, "extra": {"assets": ["native", "1"]}}));
+	assert_eq!(supported["kinds"][1]["extra"]["facilitator"], json!(format_account(&charlie)));
+	assert_eq!(supported["signers"]["polkadot:*"], json!([format_account(&charlie)]));
+
+	let payers: Vec<sr25519::Pair> = (0..10).map(payer).collect();
+	let accounts: Vec<AccountId> = payers.iter().map(|p| p.public().into()).collect();
+	fund(&mut node, &accounts, 0);
+	let first = &payers[0];
+	let first_account = &accounts[0];
+
+	// A valid payment verifies, then settles: exactly the amount moves.
+	let offer = market.offer("exact", PRICE);
+	let payment = market.pay(&node, first, &offer, [1; 32]);
+	assert_eq!(
+		verify(&node, &payment, &offer),
+		json!({"isValid": true, "payer": format_account(first_account)})
+	);
+	let bob_before = vusd(&node, &market.pay_to);
+	let receipt = settle(&node, &payment, &offer);
+	assert_eq!(receipt["success"], json!(true), "{receipt}");
+	assert_eq!(receipt["network"], json!(network));
+	assert_eq!(receipt["payer"], json!(format_account(first_account)));
+	let transaction = receipt["transaction"].as_str().unwrap().to_string();
+	assert_eq!(transaction.len(), 66);
+	// The transaction is in the block the receipt names.
+	let block = node.call("chain_getBlock", json!([receipt["blockHash"]])).unwrap();
+	let in_block = block["block"]["extrinsics"].as_array().unwrap().iter().any(|xt| {
+		let bytes = decode_hex(xt.as_str().unwrap());
+		encode_hex(&sp_io::hashing::blake2_256(&bytes)) == transaction
+	});
+	assert!(in_block, "the settling transaction is in block {}", receipt["blockHash"]);
+	assert_eq!(vusd(&node, first_account), 999 * PRICE);
+	assert_eq!(vusd(&node, &market.pay_to), bob_before + PRICE);
+
+	// A replay settles once: the same receipt, nothing moves again; verify now refuses it.
+	assert_eq!(settle(&node, &payment, &offer), receipt);
+	assert_eq!(vusd(&node, first_account), 999 * PRICE);
+	assert_eq!(
+		verify(&node, &payment, &offer)["invalidReason"],
+		json!("invalid_exact_substrate_payload_nonce_used")
+	);
+
+	// Every listed failure, through verify and settle, with its reason; no balance changes.
+	let balances = |n: &Node| (vusd(n, first_account), vusd(n, &market.pay_to));
+	let before = balances(&node);
+	let now = chain_now(&node);
+	let fresh = |nonce: u8| market.pay(&node, first, &offer, [nonce; 32]);
+	let mut cases: Vec<(&str, PaymentPayload, PaymentRequirements, &str)> = Vec::new();
+	{
+		let mut p = fresh(10);
+		let mut signature = decode_hex(&p.payload.signature);
+		signature[10] ^= 1;
+		p.payload.signature = encode_hex(&signature);
+		cases.push(("tampered signature", p, offer.clone(), "invalid_exact_substrate_payload_signature"));
+		let mut p = fresh(11);
+		p.payload.authorization.value = (2 * PRICE).to_string();
+		cases.push(("tampered value", p, offer.clone(), "invalid_exact_substrate_payload_authorization_value_mismatch"));
+		cases.push(("wrong amount", fresh(12), market.offer("exact", 2 * PRICE), "invalid_exact_substrate_payload_authorization_value_mismatch"));
+		let mut to_charlie = offer.clone();
+		to_charlie.pay_to = format_account(&charlie);
+		cases.push(("wrong recipient", fresh(13), to_charlie, "invalid_exact_substrate_payload_recipient_mismatch"));
+		let mut other_chain = fresh(14);
+		other_chain.accepted.network = "polkadot:91b171bb158e2d3848fa23a9f1c25182".into();
+		cases.push(("wrong network", other_chain, offer.clone(), "invalid_network"));
+		let expired_terms = PaymentTerms { valid_after: now - 600, valid_before: now - 1, nonce: [15; 32] };
+		let expired = sign_payment(first, &offer, None, &expired_terms, &market.genesis).unwrap();
+		cases.push(("expired", expired, offer.clone(), "invalid_exact_substrate_payload_authorization_valid_before"));
+		let early_terms = PaymentTerms { valid_after: now + 3_000, valid_before: now + 3_600, nonce: [16; 32] };
+		let early = sign_payment(first, &offer, None, &early_terms, &market.genesis).unwrap();
+		cases.push(("not yet valid", early, offer.clone(), "invalid_exact_substrate_payload_authorization_valid_after"));
+		let too_much = market.offer("exact", 5_000 * PRICE);
+		cases.push(("insufficient funds", market.pay(&node, first, &too_much, [17; 32]), too_much, "insufficient_funds"));
+		let mut permit = offer.clone();
+		permit.scheme = "permit".into();
+		cases.push(("unknown scheme", fresh(18), permit, "invalid_scheme"));
+		let mut garbled = fresh(19);
+		garbled.payload.authorization.from = "5NotAnAddress".into();
+		cases.push(("malformed address", garbled, offer.clone(), "invalid_payload"));
+	}
+	for (what, payload, requirements, reason) in &cases {
+		let verified = verify(&node, payload, requirements);
+		assert_eq!(verified["isValid"], json!(false), "{what}: {verified}");
+		assert_eq!(verified["invalidReason"], json!(reason), "{what}");
+		let settled = settle(&node, payload, requirements);
+		assert_eq!(settled["success"], json!(false), "{what}: {settled}");
+		assert_eq!(settled["errorReason"], json!(reason), "{what}");
+		assert_eq!(settled["transaction"], json!(""), "{what}");
+	}
+	assert_eq!(balances(&node), before, "no failure moved funds");
+
+	// A payment settled by someone else (a direct `x402.settle`): this node answers
+	// duplicate_settlement instead of settling it again.
+	let direct = fresh(20);
+	let chain = payload_to_chain(&direct, &market.genesis).unwrap();
+	let call = RuntimeCall::X402(pallet_verity_x402::Call::settle {
+		authorization: chain.authorization,
+		signature: chain.signature,
+	});
+	let extrinsic = sign_extrinsic(&Sr25519Keyring::Dave.pair(), call, 0, market.genesis);
+	node.submit(&codec::Encode::encode(&extrinsic)).unwrap();
+	node.wait_for(TIMEOUT, "direct settlement", |n| (vusd(n, first_account) == before.0 - PRICE).then_some(()));
+	let duplicate = settle(&node, &direct, &offer);
+	assert_eq!(duplicate["errorReason"], json!("duplicate_settlement"), "{duplicate}");
+
+	// upto: the payer signs a maximum for this node's facilitator, which settles less; a
+	// maximum for another facilitator is refused.
+	let mut upto = market.offer("upto", 3 * PRICE);
+	upto.extra = Some(json!({ "facilitator": format_account(&charlie) }));
+	let payment = market.pay(&node, first, &upto, [30; 32]);
+	let mut usage = upto.clone();
+	usage.amount = (PRICE / 4).to_string();
+	let receipt = node
+		.call("x402_settle", json!([request(&payment, &usage), true]))
+		.expect("x402_settle answers");
+	assert_eq!(receipt["success"], json!(true), "{receipt}");
+	assert_eq!(receipt["amount"], json!((PRICE / 4).to_string()));
+	assert_eq!(vusd(&node, first_account), before.0 - PRICE - PRICE / 4);
+	let mut elsewhere = upto.clone();
+	elsewhere.extra = Some(json!({ "facilitator": format_account(&Sr25519Keyring::Dave.to_account_id()) }));
+	let payment = market.pay(&node, first, &elsewhere, [31; 32]);
+	let mut usage = elsewhere.clone();
+	usage.amount = PRICE.to_string();
+	assert_eq!(
+		settle(&node, &payment, &usage)["errorReason"],
+		json!("invalid_upto_substrate_payload_facilitator_mismatch")
+	);
+
+	// 100 concurrent settlements from 10 payers: all land, each exactly once.
+	let before: Vec<Balance> = accounts.iter().map(|a| vusd(&node, a)).collect();
+	let bob_before = vusd(&node, &market.pay_to);
+	let payments: Vec<PaymentPayload> = (0..100u8)
+		.map(|i| market.pay(&node, &payers[(i % 10) as usize], &offer, [100 + i; 32]))
+		.collect();
+	let started = std::time::Instant::now();
+	let receipts: Vec<Value> = std::thread::scope(|scope| {
+		let handles: Vec<_> = payments
+			.iter()
+			.map(|payment| scope.spawn(|| settle(&node, payment, &offer)))
+			.collect();
+		handles.into_iter().map(|h| h.join().unwrap()).collect()
+	});
+	eprintln!("100 concurrent settlements took {:?}", started.elapsed());
+	let failed: Vec<&Value> = receipts.iter().filter(|r| r["success"] != json!(true)).collect();
+	assert!(failed.is_empty(), "{} failed, e.g. {}; log:\n{}", failed.len(), failed[0], node.log_tail());
+	let transactions: HashSet<&str> = receipts.iter().map(|r| r["transaction"].as_str().unwrap()).collect();
+	assert_eq!(transactions.len(), 100, "100 distinct transactions");
+	for (account, before) in accounts.iter().zip(before) {
+		assert_eq!(vusd(&node, account), before - 10 * PRICE, "each payer paid 10 times");
+	}
+	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
+	// Retrying all of them settles none again.
+	for (payment, receipt) in payments.iter().zip(&receipts).take(10) {
+		assert_eq!(&settle(&node, payment, &offer), receipt);
+	}
+	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
+}
+
+#[test]
+fn a_node_without_a_facilitator_verifies_but_does_not_settle() {
+	let dir = TempDir::new("x402-no-facilitator");
+	let mut node = Node::start(dir.path(), &["--dev"]);
+	// The chain's clock starts with the first block.
+	node.wait_for(TIMEOUT, "block #1", |n| n.best_number().filter(|b| *b >= 1));
+	let market = Market { genesis: node.genesis_hash(), pay_to: Sr25519Keyring::Bob.to_account_id() };
+	let offer = market.offer("exact", PRICE);
+	let payment = market.pay(&node, &Sr25519Keyring::Alice.pair(), &offer, [1; 32]);
+	assert_eq!(verify(&node, &payment, &offer)["isValid"], json!(true));
+	let error = node.call("x402_settle", json!([request(&payment, &offer)])).unwrap_err();
+	assert_eq!(error["code"], json!(4020), "{error}");
+	// No upto without a facilitator to settle it.
+	let supported = node.call("x402_supported", json!([])).unwrap();
+	assert_eq!(supported["kinds"].as_array().unwrap().len(), 1);
+	// Malformed params are a JSON-RPC error, not a panic.
+	let error = node.call("x402_verify", json!([{"x402Version": 2}])).unwrap_err();
+	assert_eq!(error["code"], json!(-32602), "{error}");
+}
