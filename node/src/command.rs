@@ -48,7 +48,7 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs what it asks for.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
 	// Sub-commands that open the database only import blocks, which the Aura queue verifies.
 	let import_sealing = Sealing::Aura;
 
@@ -135,6 +135,14 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
 		None => {
+			if cli.run.sealing != Sealing::Aura {
+				// Instant and manual sealing follow the pool's import notifications. Under a burst,
+				// the fork-aware pool can announce a transaction that the proposer does not yet see
+				// as ready at the sealing parent, and it then waits for the next transaction to be
+				// sealed (seen with 100 concurrent x402 settlements). The single-state pool has one
+				// view, so every announced transaction is sealed.
+				cli.run.base.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
+			}
 			let runner = cli.create_runner(&cli.run.base)?;
 			let sealing = cli.run.sealing;
 			let facilitator = cli.run.x402_facilitator().map_err(sc_cli::Error::Input)?;

@@ -7,9 +7,13 @@
 //! node's facilitator key (`--x402-facilitator`), which pays the transaction fee, and answers
 //! once the transaction is in a block (or finalized, when asked).
 //!
-//! Settling the same payment twice settles once: concurrent and later calls with the same
-//! (payer, nonce) get the first call's receipt while this node remembers it, and
-//! `duplicate_settlement` once the nonce is only known to be used on chain.
+//! Settling the same payment twice settles once: a concurrent or later call with the same
+//! request gets the first call's receipt while this node remembers it; any other request whose
+//! (payer, nonce) is used on chain gets `duplicate_settlement`.
+//!
+//! `x402_settle` spends the facilitator's fees, so it is an unsafe RPC: served on a localhost
+//! listener (or with `--rpc-methods unsafe`), refused on a public one. `x402_verify` and
+//! `x402_supported` are safe.
 
 use std::{
 	collections::{HashMap, VecDeque},
@@ -23,15 +27,16 @@ use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	proc_macros::rpc,
 	types::ErrorObjectOwned,
+	Extensions,
 };
 use sc_client_api::StorageProvider;
-use sc_transaction_pool_api::{TransactionPool, TransactionSource, TransactionStatus};
+use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource, TransactionStatus};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{sr25519, Pair};
 use sp_runtime::{DispatchError, ModuleError};
 use verity_primitives::{
-	x402::{PaymentError, PaymentNonce, SchemeKind, X402Api},
+	x402::{PaymentError, SchemeKind, X402Api},
 	AccountId, Hash,
 };
 use verity_runtime::{Runtime, RuntimeCall, RuntimeEvent};
@@ -65,35 +70,49 @@ pub trait X402Api {
 	fn verify(&self, request: FacilitatorRequest) -> RpcResult<VerifyResponse>;
 
 	/// Settles a payment: x402 `POST /settle`. Answers once the transaction is in a block, or
-	/// finalized if `wait_for_finality` is true.
-	#[method(name = "settle")]
+	/// finalized if `waitForFinality` is true. Unsafe: it spends the facilitator's fees.
+	#[method(name = "settle", with_extensions)]
 	async fn settle(
 		&self,
 		request: FacilitatorRequest,
-		wait_for_finality: Option<bool>,
+		#[argument(rename = "waitForFinality")] wait_for_finality: Option<bool>,
 	) -> RpcResult<SettleResponse>;
 }
 
 type ReceiptSlot = Arc<tokio::sync::Mutex<Option<SettleResponse>>>;
 
-/// Receipts of settlements by (payer, nonce), oldest evicted first.
+/// Identifies a settlement request: BLAKE2-256 of SCALE of (payload, requirements). Only the
+/// very same request shares a receipt; another one with a used nonce is a duplicate.
+type RequestKey = [u8; 32];
+
+/// Receipts of settlements, oldest evicted first (never one a request is still waiting on).
 #[derive(Default)]
 struct Receipts {
-	slots: HashMap<(AccountId, PaymentNonce), ReceiptSlot>,
-	order: VecDeque<(AccountId, PaymentNonce)>,
+	slots: HashMap<RequestKey, ReceiptSlot>,
+	order: VecDeque<RequestKey>,
 }
 
 impl Receipts {
-	fn slot(&mut self, key: (AccountId, PaymentNonce)) -> ReceiptSlot {
+	fn get(&self, key: &RequestKey) -> Option<ReceiptSlot> {
+		self.slots.get(key).cloned()
+	}
+
+	fn get_or_insert(&mut self, key: RequestKey) -> ReceiptSlot {
 		if let Some(slot) = self.slots.get(&key) {
 			return slot.clone();
 		}
-		if self.order.len() >= REMEMBERED_RECEIPTS {
-			if let Some(oldest) = self.order.pop_front() {
+		let mut kept = 0;
+		while self.order.len() >= REMEMBERED_RECEIPTS && kept < self.order.len() {
+			let Some(oldest) = self.order.pop_front() else { break };
+			if self.slots.get(&oldest).is_some_and(|slot| Arc::strong_count(slot) > 1) {
+				// A request is still waiting on it: keep it.
+				self.order.push_back(oldest);
+				kept += 1;
+			} else {
 				self.slots.remove(&oldest);
 			}
 		}
-		self.order.push_back(key.clone());
+		self.order.push_back(key);
 		self.slots.entry(key).or_default().clone()
 	}
 }
@@ -103,15 +122,16 @@ pub struct Facilitator {
 	client: Arc<FullClient>,
 	pool: Arc<FullPool>,
 	key: Option<sr25519::Pair>,
-	/// The facilitator account's next transaction nonce, as this node has used it.
-	next_nonce: tokio::sync::Mutex<Option<u32>>,
+	/// Held from choosing a transaction nonce until the transaction is in the pool, so that
+	/// concurrent settlements get consecutive nonces.
+	submitting: tokio::sync::Mutex<()>,
 	receipts: Mutex<Receipts>,
 }
 
 impl Facilitator {
 	/// A facilitator that settles with `key`; without one it only verifies.
 	pub fn new(client: Arc<FullClient>, pool: Arc<FullPool>, key: Option<sr25519::Pair>) -> Self {
-		Self { client, pool, key, next_nonce: Default::default(), receipts: Default::default() }
+		Self { client, pool, key, submitting: Default::default(), receipts: Default::default() }
 	}
 
 	fn account(&self) -> Option<AccountId> {
@@ -130,6 +150,27 @@ impl Facilitator {
 		let requirements = requirements_to_chain(&request.payment_requirements, &genesis)?;
 		let payload = payload_to_chain(&request.payment_payload, &genesis)?;
 		Ok((payload, requirements))
+	}
+
+	/// An `upto` payment settles only through the facilitator it names: this node's.
+	fn check_facilitator(&self, payload: &ChainPayload) -> Result<(), PaymentError> {
+		use verity_primitives::x402::PaymentScheme;
+		match &payload.authorization.scheme {
+			PaymentScheme::Upto { facilitator } if Some(facilitator) != self.account().as_ref() =>
+				Err(PaymentError::FacilitatorMismatch),
+			_ => Ok(()),
+		}
+	}
+
+	/// [`Self::parse`], then the runtime's verdict and [`Self::check_facilitator`].
+	fn verified(
+		&self,
+		payload: &ChainPayload,
+		requirements: &ChainRequirements,
+	) -> RpcResult<Result<AccountId, PaymentError>> {
+		Ok(self
+			.runtime_verify(payload, requirements)?
+			.and_then(|payer| self.check_facilitator(payload).map(|()| payer)))
 	}
 
 	fn runtime_verify(
@@ -156,63 +197,72 @@ impl Facilitator {
 		}
 	}
 
-	/// The settling call, as the facilitator submits it.
-	fn settle_call(
-		&self,
-		payload: ChainPayload,
-		requirements: &ChainRequirements,
-	) -> Result<RuntimeCall, PaymentError> {
-		use verity_primitives::x402::PaymentScheme;
+	/// The settling call of a verified payment, as the facilitator submits it.
+	fn settle_call(payload: ChainPayload, requirements: &ChainRequirements) -> RuntimeCall {
 		let ChainPayload { authorization, signature } = payload;
-		Ok(match requirements.scheme {
-			SchemeKind::Exact => RuntimeCall::X402(pallet_verity_x402::Call::settle { authorization, signature }),
-			SchemeKind::Upto => {
-				let PaymentScheme::Upto { facilitator } = &authorization.scheme else {
-					return Err(PaymentError::InvalidScheme);
-				};
-				if Some(facilitator) != self.account().as_ref() {
-					return Err(PaymentError::FacilitatorMismatch);
-				}
-				RuntimeCall::X402(pallet_verity_x402::Call::settle_upto {
-					authorization,
-					signature,
-					amount: requirements.amount,
-				})
+		RuntimeCall::X402(match requirements.scheme {
+			SchemeKind::Exact => pallet_verity_x402::Call::settle { authorization, signature },
+			SchemeKind::Upto => pallet_verity_x402::Call::settle_upto {
+				authorization,
+				signature,
+				amount: requirements.amount,
 			},
 		})
 	}
 
+	/// The facilitator's next transaction nonce: the chain's, past those of its transactions
+	/// already ready in the pool (as `system_accountNextIndex` counts).
+	fn next_nonce(&self, account: &AccountId, best: Hash) -> Result<u32, PaymentError> {
+		let mut nonce = substrate_frame_rpc_system::AccountNonceApi::account_nonce(
+			&*self.client.runtime_api(),
+			best,
+			account.clone(),
+		)
+		.map_err(|_| PaymentError::TransferFailed)?;
+		for transaction in self.pool.ready() {
+			if transaction.provides().first() == Some(&(account, nonce).encode()) {
+				nonce += 1;
+			}
+		}
+		Ok(nonce)
+	}
+
 	/// Signs `call` with the facilitator key, submits it and waits for it to be in a block (or
 	/// finalized). Returns the transaction and block hashes, or why it failed.
-	async fn submit(&self, call: RuntimeCall, finalized: bool) -> Result<(Hash, Hash), PaymentError> {
+	async fn submit(
+		&self,
+		call: RuntimeCall,
+		payment: &ChainPayload,
+		finalized: bool,
+	) -> Result<(Hash, Hash), PaymentError> {
 		let key = self.key.as_ref().expect("checked by the caller");
 		let account: AccountId = key.public().into();
 		let (transaction, mut watcher) = {
-			// One nonce at a time: concurrent settlements get consecutive nonces.
-			let mut next = self.next_nonce.lock().await;
+			let _one_at_a_time = self.submitting.lock().await;
 			let best = self.client.info().best_hash;
-			let on_chain = substrate_frame_rpc_system::AccountNonceApi::account_nonce(
-				&*self.client.runtime_api(),
-				best,
-				account,
-			)
-			.map_err(|_| PaymentError::TransferFailed)?;
-			let nonce = next.map_or(on_chain, |next| next.max(on_chain));
-			let extrinsic = verity_runtime::signing::sign_extrinsic(key, call, nonce, self.genesis());
+			let nonce = self.next_nonce(&account, best)?;
+			// Signed for the runtime the chain runs, which may be newer than the one compiled in.
+			let version = sp_api::Core::version(&*self.client.runtime_api(), best)
+				.map_err(|_| PaymentError::TransferFailed)?;
+			let extrinsic = verity_runtime::signing::sign_extrinsic_for_version(
+				key,
+				call,
+				nonce,
+				self.genesis(),
+				(version.spec_version, version.transaction_version),
+			);
 			let opaque = sp_runtime::OpaqueExtrinsic::decode(&mut &extrinsic.encode()[..])
 				.map_err(|_| PaymentError::InvalidPayload)?;
 			let transaction = self.pool.hash_of(&opaque);
-			match self.pool.submit_and_watch(best, TransactionSource::External, opaque).await {
-				Ok(watcher) => {
-					*next = Some(nonce + 1);
-					(transaction, watcher)
-				},
-				Err(error) => {
+			let watcher = self
+				.pool
+				.submit_and_watch(best, TransactionSource::External, opaque)
+				.await
+				.map_err(|error| {
 					log::warn!(target: "x402", "settlement refused by the pool: {error}");
-					*next = None;
-					return Err(PaymentError::TransferFailed);
-				},
-			}
+					PaymentError::TransferFailed
+				})?;
+			(transaction, watcher)
 		};
 		let outcome = tokio::time::timeout(SETTLE_TIMEOUT, async {
 			while let Some(status) = watcher.next().await {
@@ -230,28 +280,32 @@ impl Facilitator {
 		})
 		.await;
 		let Ok(Ok((block, index))) = outcome else {
-			// The nonce may now be unused: count afresh from the chain next time.
-			*self.next_nonce.lock().await = None;
+			log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
 			return Err(PaymentError::TransferFailed);
 		};
-		self.dispatch_outcome(block, index as u32)?;
+		self.dispatch_outcome(block, index as u32, payment)?;
 		Ok((transaction, block))
 	}
 
-	/// Whether extrinsic `index` of `block` succeeded, from the block's events.
-	fn dispatch_outcome(&self, block: Hash, index: u32) -> Result<(), PaymentError> {
-		let key = sp_core::storage::StorageKey(
-			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat(),
-		);
-		let events = self
-			.client
-			.storage(block, &key)
-			.ok()
-			.flatten()
-			.and_then(|data| {
-				Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]).ok()
-			})
-			.unwrap_or_default();
+	/// Whether extrinsic `index` of `block` (which settles `payment`) succeeded: from the
+	/// block's events, or, where they do not decode as this node's runtime's (after an upgrade),
+	/// from whether the payment's nonce is used at that block.
+	fn dispatch_outcome(&self, block: Hash, index: u32, payment: &ChainPayload) -> Result<(), PaymentError> {
+		let storage = |key: Vec<u8>| {
+			self.client.storage(block, &sp_core::storage::StorageKey(key)).ok().flatten()
+		};
+		let events_key =
+			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+		let events = storage(events_key).and_then(|data| {
+			Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]).ok()
+		});
+		let Some(events) = events else {
+			let used = pallet_verity_x402::UsedNonces::<Runtime>::hashed_key_for(
+				&payment.authorization.from,
+				payment.authorization.nonce,
+			);
+			return storage(used).map(|_| ()).ok_or(PaymentError::TransferFailed);
+		};
 		for record in events {
 			if record.phase != frame_system::Phase::ApplyExtrinsic(index) {
 				continue;
@@ -273,9 +327,12 @@ fn payment_error_of(error: DispatchError) -> PaymentError {
 	match error {
 		DispatchError::Module(ModuleError { index, error, .. })
 			if index as usize == verity_runtime::X402::index() =>
-			pallet_verity_x402::Error::<Runtime>::decode(&mut &error[..])
-				.map(|error| error.payment_error())
-				.unwrap_or(PaymentError::TransferFailed),
+			match pallet_verity_x402::Error::<Runtime>::decode(&mut &error[..]) {
+				// Settled by another transaction since it was verified.
+				Ok(pallet_verity_x402::Error::NonceAlreadyUsed) => PaymentError::DuplicateSettlement,
+				Ok(error) => error.payment_error(),
+				Err(_) => PaymentError::TransferFailed,
+			},
 		_ => PaymentError::TransferFailed,
 	}
 }
@@ -307,7 +364,7 @@ impl X402ApiServer for Arc<Facilitator> {
 			Err(reason) => return Ok(invalid(reason, None)),
 		};
 		let payer = format_account(&payload.authorization.from);
-		Ok(match self.runtime_verify(&payload, &requirements)? {
+		Ok(match self.verified(&payload, &requirements)? {
 			Ok(_) => VerifyResponse { is_valid: true, invalid_reason: None, payer: Some(payer) },
 			Err(reason) => invalid(reason, Some(payer)),
 		})
@@ -315,9 +372,11 @@ impl X402ApiServer for Arc<Facilitator> {
 
 	async fn settle(
 		&self,
+		ext: &Extensions,
 		request: FacilitatorRequest,
 		wait_for_finality: Option<bool>,
 	) -> RpcResult<SettleResponse> {
+		sc_rpc_api::check_if_safe(ext)?;
 		if self.key.is_none() {
 			return Err(rpc_error(NO_FACILITATOR, "this node has no facilitator key (--x402-facilitator)"));
 		}
@@ -326,27 +385,29 @@ impl X402ApiServer for Arc<Facilitator> {
 			Err(reason) => return Ok(self.failure(reason, None)),
 		};
 		let payer = format_account(&payload.authorization.from);
-		let slot = self
-			.receipts
-			.lock()
-			.expect("not poisoned")
-			.slot((payload.authorization.from.clone(), payload.authorization.nonce));
-		// Held until this settlement is over: a concurrent retry waits for, then shares, it.
-		let mut receipt = slot.lock().await;
-		if let Some(first) = receipt.as_ref() {
-			return Ok(first.clone());
+		let key = sp_io::hashing::blake2_256(&(&payload, &requirements).encode());
+		// The very same request, settled before: the same receipt.
+		let known = self.receipts.lock().expect("not poisoned").get(&key);
+		if let Some(slot) = known {
+			if let Some(first) = slot.lock().await.as_ref() {
+				return Ok(first.clone());
+			}
 		}
-		match self.runtime_verify(&payload, &requirements)? {
+		match self.verified(&payload, &requirements)? {
 			Ok(_) => {},
 			Err(PaymentError::NonceUsed) =>
 				return Ok(self.failure(PaymentError::DuplicateSettlement, Some(payer))),
 			Err(reason) => return Ok(self.failure(reason, Some(payer))),
 		}
-		let call = match self.settle_call(payload, &requirements) {
-			Ok(call) => call,
-			Err(reason) => return Ok(self.failure(reason, Some(payer))),
-		};
-		let response = match self.submit(call, wait_for_finality.unwrap_or(false)).await {
+		// Only verified requests take a slot. It is held until this settlement is over: a
+		// concurrent identical request waits for, then shares, its receipt.
+		let slot = self.receipts.lock().expect("not poisoned").get_or_insert(key);
+		let mut receipt = slot.lock().await;
+		if let Some(first) = receipt.as_ref() {
+			return Ok(first.clone());
+		}
+		let call = Facilitator::settle_call(payload.clone(), &requirements);
+		let response = match self.submit(call, &payload, wait_for_finality.unwrap_or(false)).await {
 			Ok((transaction, block)) => SettleResponse {
 				success: true,
 				error_reason: None,

@@ -18,7 +18,12 @@ fn every_verity_pallet_benchmark_runs_on_the_wasm_runtime() {
 	let template =
 		concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/benchmarks/weight-template.hbs");
 
-	for pallet in ["pallet_verity_models", "pallet_verity_executors", "pallet_verity_inference"] {
+	for pallet in [
+		"pallet_verity_models",
+		"pallet_verity_executors",
+		"pallet_verity_inference",
+		"pallet_verity_x402",
+	] {
 		let output = dir.path().join(format!("{pallet}.rs"));
 		let run = Command::new(env!("CARGO_BIN_EXE_verity-node"))
 			.args(["benchmark", "pallet", "--runtime"])

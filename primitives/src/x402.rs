@@ -241,9 +241,6 @@ pub trait PaymentAuthorizer<AccountId, AssetKind> {
 		authorization: &PaymentAuthorization<AccountId, AssetKind>,
 		signature: &Self::Signature,
 	) -> DispatchResult;
-
-	/// Weight of [`Self::consume`].
-	fn consume_weight() -> sp_runtime::Weight;
 }
 
 sp_api::decl_runtime_apis! {

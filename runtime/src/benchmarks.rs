@@ -102,7 +102,8 @@ mod helper {
 		fn sign_payment(
 			authorization: &pallet_verity_inference::PaymentAuthorizationOf<Runtime>,
 		) -> crate::Signature {
-			let payload = authorization.signing_payload();
+			// The wrapped form is the worst case: the bare form is tried first and fails.
+			let payload = authorization.wrapped_signing_payload();
 			sp_io::crypto::sr25519_sign(PAYMENT_KEY_TYPE, &payment_key(), &payload).unwrap().into()
 		}
 	}
@@ -119,8 +120,9 @@ mod helper {
 			pallet_timestamp::Now::<Runtime>::put(seconds * 1_000);
 		}
 
+		/// The stable asset: an asset transfer touches more storage than a native one.
 		fn asset() -> AssetKind {
-			AssetKind::Native
+			AssetKind::WithId(verity_primitives::stable_asset::ID)
 		}
 	}
 }

@@ -31,20 +31,39 @@ pub fn tx_extension(nonce: Nonce, tip: Balance) -> TxExtension {
 }
 
 /// Signs `call` as the sr25519 account `signer`, with the given nonce, for the chain whose
-/// genesis hash is `genesis_hash`. The transaction is immortal and pays no tip.
+/// genesis hash is `genesis_hash`, running this runtime's version. The transaction is immortal
+/// and pays no tip.
 pub fn sign_extrinsic(
 	signer: &sr25519::Pair,
 	call: RuntimeCall,
 	nonce: Nonce,
 	genesis_hash: Hash,
 ) -> UncheckedExtrinsic {
+	sign_extrinsic_for_version(
+		signer,
+		call,
+		nonce,
+		genesis_hash,
+		(VERSION.spec_version, VERSION.transaction_version),
+	)
+}
+
+/// [`sign_extrinsic`] for a chain running `(spec_version, transaction_version)`, as read from
+/// the chain (after a runtime upgrade it differs from the one compiled in).
+pub fn sign_extrinsic_for_version(
+	signer: &sr25519::Pair,
+	call: RuntimeCall,
+	nonce: Nonce,
+	genesis_hash: Hash,
+	(spec_version, transaction_version): (u32, u32),
+) -> UncheckedExtrinsic {
 	let tx_ext = tx_extension(nonce, 0);
 	// The implicit data every extension adds to what is signed, in the tuple's order.
 	let implicit = (
 		(),
 		(),
-		VERSION.spec_version,
-		VERSION.transaction_version,
+		spec_version,
+		transaction_version,
 		genesis_hash,
 		genesis_hash,
 		(),

@@ -4,6 +4,7 @@
 #
 #   scripts/benchmarks/run.sh            # full run: 50 steps, 20 repeats (minutes per pallet)
 #   STEPS=2 REPEAT=1 scripts/benchmarks/run.sh --check   # quick run, weights files untouched
+#   PALLETS="x402" scripts/benchmarks/run.sh             # only some pallets
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
@@ -16,7 +17,7 @@ NODE="$VERITY_BIN/verity-node"
 WASM="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
 [ -x "$NODE" ] && [ -f "$WASM" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; exit 1; }
 
-for pallet in models executors inference x402; do
+for pallet in ${PALLETS:-models executors inference x402}; do
 	output="$VERITY_ROOT/pallets/$pallet/src/weights.rs"
 	[ "$CHECK" = 1 ] && output="$(mktemp)"
 	log "benchmarking pallet_verity_$pallet (steps $STEPS, repeat $REPEAT)"

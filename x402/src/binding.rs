@@ -14,7 +14,7 @@ use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use sp_runtime::MultiSignature;
 use verity_primitives::{
 	x402::{self as chain, PaymentError, PaymentNonce, PaymentScheme, SchemeKind},
-	AccountId, AssetId, Balance,
+	AccountId, AssetId,
 };
 
 use crate::wire;
@@ -279,9 +279,4 @@ pub fn supported_response(
 		signers.insert(format!("{CAIP2_NAMESPACE}:*"), json!([format_account(facilitator)]));
 	}
 	wire::SupportedResponse { kinds: out, extensions: Vec::new(), signers }
-}
-
-/// A balance as its decimal string.
-pub fn format_amount(amount: Balance) -> String {
-	amount.to_string()
 }

@@ -15,6 +15,9 @@
 //! ```
 //! Every transition is in [`Pallet`]'s `do_*` functions and emits an event.
 //!
+//! `submit_paid` is `submit_job` paid with an x402 payment authorization (checked and used up by
+//! [`Config::Payments`]), so that an agent with no native token can buy through a relayer.
+//!
 //! ## Money
 //! At submission, `price + max_fee` is put on hold from the payer, in the model's asset: that
 //! is the job's escrow. On a verified result the escrow pays, from the hold:

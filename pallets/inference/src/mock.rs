@@ -179,10 +179,6 @@ impl verity_primitives::x402::PaymentAuthorizer<AccountId, AssetKind> for TestPa
 		frame_support::storage::unhashed::put(&Self::key(authorization), &());
 		Ok(())
 	}
-
-	fn consume_weight() -> frame_support::weights::Weight {
-		frame_support::weights::Weight::zero()
-	}
 }
 
 impl pallet_inference::Config for Test {

@@ -81,17 +81,6 @@ mod benchmarks {
 		assert!(UsedNonces::<T>::contains_key(payer, [2; 32]));
 	}
 
-	/// `PaymentAuthorizer::consume`, the x402 part of `inference.submit_paid`.
-	#[benchmark]
-	fn consume() {
-		let (authorization, signature) = signed::<T>(PaymentScheme::Exact, 3);
-		#[block]
-		{
-			<Pallet<T> as PaymentAuthorizer<_, _>>::consume(&authorization, &signature).unwrap();
-		}
-		assert!(UsedNonces::<T>::contains_key(&authorization.from, [3; 32]));
-	}
-
 	/// Prunes `n` nonces whose window has closed.
 	#[benchmark]
 	fn prune_nonces(n: Linear<1, { T::MaxPrunesPerBlock::get() }>) {

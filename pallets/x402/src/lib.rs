@@ -408,7 +408,7 @@ impl<T: Config> Pallet<T> {
 				UsedNonces::<T>::remove(who, nonce);
 				touched.saturating_inc();
 			}
-			if ExpiringNonces::<T>::iter_prefix(minute).next().is_some() {
+			if touched >= limit || ExpiringNonces::<T>::iter_prefix(minute).next().is_some() {
 				break;
 			}
 			minute.saturating_inc();
@@ -429,9 +429,9 @@ impl<T: Config> Pallet<T> {
 		Hash::from_slice(hash.as_ref())
 	}
 
-	/// `X402Api::verify`: whether `payload` would settle `requirements` now, without writing.
-	/// Authorizations to the job-escrow binding are verified as job payments (see
-	/// `inference.submit_paid`).
+	/// `X402Api::verify`: whether `payload` would settle `requirements` now through
+	/// [`Pallet::settle`] or [`Pallet::settle_upto`], without writing. Payments to the job-escrow
+	/// binding are refused (`RecipientMismatch`): they settle only through `inference.submit_paid`.
 	pub fn verify_payment(
 		payload: &PaymentPayload<T::AccountId, T::AssetKind, T::Signature>,
 		requirements: &PaymentRequirements<T::AccountId, T::AssetKind>,
@@ -443,6 +443,7 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(authorization.asset == requirements.asset, PaymentError::AssetMismatch);
 		ensure!(authorization.to == requirements.pay_to, PaymentError::RecipientMismatch);
+		ensure!(authorization.to != T::JobEscrow::get(), PaymentError::RecipientMismatch);
 		match requirements.scheme {
 			SchemeKind::Exact =>
 				ensure!(authorization.value == requirements.amount, PaymentError::ValueMismatch),
@@ -507,9 +508,5 @@ impl<T: Config> PaymentAuthorizer<T::AccountId, T::AssetKind> for Pallet<T> {
 			nonce: authorization.nonce,
 		});
 		Ok(())
-	}
-
-	fn consume_weight() -> Weight {
-		T::WeightInfo::consume()
 	}
 }

@@ -347,6 +347,15 @@ fn verify_payment_reports_the_payer_or_the_reason_and_writes_nothing() {
 		assert_eq!(refused(PaymentRequirements { asset: AssetKind::WithId(USD), ..requirements.clone() }), PaymentError::AssetMismatch);
 		assert_eq!(refused(PaymentRequirements { pay_to: charlie(), ..requirements.clone() }), PaymentError::RecipientMismatch);
 		assert_eq!(refused(PaymentRequirements { amount: 999, ..requirements.clone() }), PaymentError::ValueMismatch);
+		// A job payment verifies as a transfer to nowhere: refused, it settles only through
+		// `inference.submit_paid`.
+		let mut to_escrow = authorization.clone();
+		to_escrow.to = Escrow::get();
+		let to_escrow = PaymentPayload { signature: alice_signs(&to_escrow), authorization: to_escrow };
+		assert_eq!(
+			X402::verify_payment(&to_escrow, &PaymentRequirements { pay_to: Escrow::get(), ..requirements.clone() }),
+			Err(PaymentError::RecipientMismatch)
+		);
 
 		let mut bad = payload.clone();
 		bad.signature = sign(&pair("Bob"), &authorization);
