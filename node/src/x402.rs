@@ -50,6 +50,8 @@ use crate::service::{FullClient, FullPool};
 
 /// How long `x402_settle` waits for its transaction to be included (or finalized).
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many times a settlement is signed and offered to the pool before giving up.
+const SUBMIT_ATTEMPTS: u32 = 5;
 /// How many receipts the node remembers for idempotent retries.
 const REMEMBERED_RECEIPTS: usize = 16_384;
 
@@ -229,62 +231,87 @@ impl Facilitator {
 
 	/// Signs `call` with the facilitator key, submits it and waits for it to be in a block (or
 	/// finalized). Returns the transaction and block hashes, or why it failed.
+	///
+	/// A transaction the pool refuses or later drops as invalid was not included, so it is signed
+	/// again with a fresh nonce, up to [`SUBMIT_ATTEMPTS`] times: a block imported between
+	/// reading the chain's nonce and the pool's ready transactions can make a nonce stale. If
+	/// the payment was meanwhile settled another way, the retry fails on chain with
+	/// `duplicate_settlement`, so it never pays twice.
 	async fn submit(
 		&self,
 		call: RuntimeCall,
 		payment: &ChainPayload,
 		finalized: bool,
 	) -> Result<(Hash, Hash), PaymentError> {
+		for attempt in 1..=SUBMIT_ATTEMPTS {
+			let (transaction, mut watcher) = match self.offer(call.clone()).await {
+				Ok(offered) => offered,
+				Err(error) => {
+					log::debug!(target: "x402", "settlement refused by the pool (attempt {attempt}): {error}");
+					continue;
+				},
+			};
+			let included = tokio::time::timeout(SETTLE_TIMEOUT, async {
+				while let Some(status) = watcher.next().await {
+					match status {
+						TransactionStatus::InBlock((block, index)) if !finalized =>
+							return Some((block, index)),
+						TransactionStatus::Finalized((block, index)) => return Some((block, index)),
+						TransactionStatus::Invalid |
+						TransactionStatus::Dropped |
+						TransactionStatus::Usurped(_) => return None,
+						_ => {},
+					}
+				}
+				None
+			})
+			.await;
+			match included {
+				Ok(Some((block, index))) => {
+					self.dispatch_outcome(block, index as u32, payment)?;
+					return Ok((transaction, block));
+				},
+				Ok(None) => log::debug!(target: "x402", "settlement {transaction:?} dropped (attempt {attempt})"),
+				Err(_) => {
+					// It may still be included later: signing it again could only collide.
+					log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
+					return Err(PaymentError::TransferFailed);
+				},
+			}
+		}
+		log::warn!(target: "x402", "settlement not accepted after {SUBMIT_ATTEMPTS} attempts");
+		Err(PaymentError::TransferFailed)
+	}
+
+	/// Signs `call` with the next nonce and hands it to the pool, one at a time.
+	async fn offer(
+		&self,
+		call: RuntimeCall,
+	) -> Result<(Hash, std::pin::Pin<Box<sc_transaction_pool_api::TransactionStatusStreamFor<FullPool>>>), String> {
 		let key = self.key.as_ref().expect("checked by the caller");
 		let account: AccountId = key.public().into();
-		let (transaction, mut watcher) = {
-			let _one_at_a_time = self.submitting.lock().await;
-			let best = self.client.info().best_hash;
-			let nonce = self.next_nonce(&account, best)?;
-			// Signed for the runtime the chain runs, which may be newer than the one compiled in.
-			let version = sp_api::Core::version(&*self.client.runtime_api(), best)
-				.map_err(|_| PaymentError::TransferFailed)?;
-			let extrinsic = verity_runtime::signing::sign_extrinsic_for_version(
-				key,
-				call,
-				nonce,
-				self.genesis(),
-				(version.spec_version, version.transaction_version),
-			);
-			let opaque = sp_runtime::OpaqueExtrinsic::decode(&mut &extrinsic.encode()[..])
-				.map_err(|_| PaymentError::InvalidPayload)?;
-			let transaction = self.pool.hash_of(&opaque);
-			let watcher = self
-				.pool
-				.submit_and_watch(best, TransactionSource::External, opaque)
-				.await
-				.map_err(|error| {
-					log::warn!(target: "x402", "settlement refused by the pool: {error}");
-					PaymentError::TransferFailed
-				})?;
-			(transaction, watcher)
-		};
-		let outcome = tokio::time::timeout(SETTLE_TIMEOUT, async {
-			while let Some(status) = watcher.next().await {
-				match status {
-					TransactionStatus::InBlock((block, index)) if !finalized => return Ok((block, index)),
-					TransactionStatus::Finalized((block, index)) => return Ok((block, index)),
-					TransactionStatus::Invalid |
-					TransactionStatus::Dropped |
-					TransactionStatus::Usurped(_) |
-					TransactionStatus::FinalityTimeout(_) => return Err(()),
-					_ => {},
-				}
-			}
-			Err(())
-		})
-		.await;
-		let Ok(Ok((block, index))) = outcome else {
-			log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
-			return Err(PaymentError::TransferFailed);
-		};
-		self.dispatch_outcome(block, index as u32, payment)?;
-		Ok((transaction, block))
+		let _one_at_a_time = self.submitting.lock().await;
+		let best = self.client.info().best_hash;
+		let nonce = self.next_nonce(&account, best).map_err(|e| e.reason().to_string())?;
+		// Signed for the runtime the chain runs, which may be newer than the one compiled in.
+		let version =
+			sp_api::Core::version(&*self.client.runtime_api(), best).map_err(|e| e.to_string())?;
+		let extrinsic = verity_runtime::signing::sign_extrinsic_for_version(
+			key,
+			call,
+			nonce,
+			self.genesis(),
+			(version.spec_version, version.transaction_version),
+		);
+		let opaque = sp_runtime::OpaqueExtrinsic::decode(&mut &extrinsic.encode()[..])
+			.map_err(|e| e.to_string())?;
+		let transaction = self.pool.hash_of(&opaque);
+		let watcher = self
+			.pool
+			.submit_and_watch(best, TransactionSource::External, opaque)
+			.await
+			.map_err(|e| e.to_string())?;
+		Ok((transaction, watcher))
 	}
 
 	/// Whether extrinsic `index` of `block` (which settles `payment`) succeeded: from the

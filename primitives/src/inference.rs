@@ -276,6 +276,9 @@ pub trait ExecutorProvider<AccountId> {
 	/// The executor's result-signing key, if it is registered.
 	fn signing_key(executor: &AccountId) -> Option<SigningKey>;
 
+	/// The URL validators dispatch the executor's jobs to, if it is registered.
+	fn endpoint(executor: &AccountId) -> Option<Vec<u8>>;
+
 	/// A job was assigned to `executor`: it takes one unit of its capacity.
 	fn job_assigned(executor: &AccountId);
 

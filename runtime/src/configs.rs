@@ -291,6 +291,7 @@ impl pallet_verity_inference::Config for Runtime {
 	// zk: Groth16). Never accepted unverified.
 	type TeeVerifier = verity_primitives::inference::Unavailable;
 	type ZkVerifier = verity_primitives::inference::Unavailable;
+	type MaxDispatchers = ConstU32<64>;
 	type Payments = X402;
 	type EscrowBinding = JobEscrowBinding;
 	type Randomness = RandomnessCollectiveFlip;

@@ -62,6 +62,17 @@ fn testnet_genesis(
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
+		inference: pallet_verity_inference::GenesisConfig {
+			// A dev authority's dispatch key is its ed25519 dev key, the one `--alice` (…) puts in
+			// the keystore for every ed25519 key type of the session keys.
+			dispatchers: initial_authorities
+				.iter()
+				.map(|x| {
+					let key = sp_core::ed25519::Public::try_from(x.1.as_ref()).expect("32 bytes");
+					verity_primitives::dispatch::DispatchKey::from(key)
+				})
+				.collect::<Vec<_>>(),
+		},
 		sudo: SudoConfig { key: Some(root.clone()) },
 		assets: AssetsConfig {
 			// Sufficient: an account may hold the stable asset without any native balance,

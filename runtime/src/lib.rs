@@ -52,10 +52,12 @@ pub mod opaque {
 	pub use verity_primitives::{Header, OpaqueBlock as Block};
 
 	impl_opaque_keys! {
-		/// The keys a validator registers: Aura for authoring, GRANDPA for finality.
+		/// The keys a validator registers: Aura for authoring, GRANDPA for finality, and the
+		/// dispatch key its off-chain worker signs job dispatches with.
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
+			pub dispatch: verity_primitives::dispatch::DispatchKey,
 		}
 	}
 }

@@ -576,6 +576,10 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 		Executors::<T>::get(executor).map(|info| info.signing_key)
 	}
 
+	fn endpoint(executor: &T::AccountId) -> Option<Vec<u8>> {
+		Executors::<T>::get(executor).map(|info| info.endpoint.into_inner())
+	}
+
 	fn job_assigned(executor: &T::AccountId) {
 		Executors::<T>::mutate(executor, |info| {
 			if let Some(info) = info {

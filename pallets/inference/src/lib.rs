@@ -55,6 +55,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+pub mod dispatch;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -83,6 +84,7 @@ use verity_primitives::{
 		ModelProvider, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence,
 	},
+	dispatch::DispatchKey,
 	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer},
 	Balance, Hash,
 };
@@ -270,6 +272,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type StatsRetention: Get<u32>;
 
+		/// Most validators in the dispatcher set.
+		#[pallet::constant]
+		type MaxDispatchers: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -339,6 +345,30 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OldestStatsBucket<T: Config> = StorageValue<_, u32, ValueQuery>;
 
+	/// The validators' dispatch keys: job `id` is dispatched by `Dispatchers[id % len]`, and
+	/// executors accept dispatch messages signed by these keys only.
+	#[pallet::storage]
+	pub type Dispatchers<T: Config> =
+		StorageValue<_, BoundedVec<DispatchKey, T::MaxDispatchers>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The initial dispatcher set (the validators' dispatch keys).
+		pub dispatchers: Vec<DispatchKey>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let dispatchers: BoundedVec<_, T::MaxDispatchers> =
+				self.dispatchers.clone().try_into().expect("at most MaxDispatchers dispatchers");
+			Dispatchers::<T>::put(dispatchers);
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -372,6 +402,8 @@ pub mod pallet {
 		JobCancelled { job: JobId, refund: Balance },
 		/// A closed job was removed from storage.
 		JobPruned { job: JobId },
+		/// The dispatcher set changed.
+		DispatchersSet { count: u32 },
 	}
 
 	#[pallet::error]
@@ -458,6 +490,10 @@ pub mod pallet {
 			T::WeightInfo::expire_jobs(expired)
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
 				.saturating_add(T::WeightInfo::prune_stats(stats))
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::offchain_dispatch(now);
 		}
 
 		fn integrity_test() {
@@ -562,6 +598,18 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			Self::do_submit_paid(spec, salt, authorization, signature).map(|_| ())
 		}
+
+		/// Replaces the dispatcher set (root: it follows the validator set).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_dispatchers(dispatchers.len() as u32))]
+		pub fn set_dispatchers(
+			origin: OriginFor<T>,
+			dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_set_dispatchers(dispatchers);
+			Ok(())
+		}
 	}
 }
 
@@ -623,6 +671,13 @@ impl<T: Config> Pallet<T> {
 			deadline,
 		});
 		Ok(job_id)
+	}
+
+	/// Replaces the dispatcher set.
+	pub fn do_set_dispatchers(dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>) {
+		let count = dispatchers.len() as u32;
+		Dispatchers::<T>::put(dispatchers);
+		Self::deposit_event(Event::DispatchersSet { count });
 	}
 
 	/// Checks that `authorization` pays exactly for `spec`, uses it up, and submits the job

@@ -191,6 +191,7 @@ impl pallet_inference::Config for Test {
 	type SignedVerifier = SignedVerifier;
 	type TeeVerifier = Unavailable;
 	type ZkVerifier = TestZkVerifier;
+	type MaxDispatchers = ConstU32<4>;
 	type Payments = TestPayments;
 	type EscrowBinding = EscrowBinding;
 	type Randomness = TestRandomness;

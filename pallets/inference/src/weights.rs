@@ -50,6 +50,7 @@ pub trait WeightInfo {
 	fn expire_jobs(e: u32, ) -> Weight;
 	fn prune_jobs(p: u32, ) -> Weight;
 	fn prune_stats(s: u32, ) -> Weight;
+	fn set_dispatchers(d: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_verity_inference` measured on the Verity runtime, with the runtime's database weights.
@@ -78,14 +79,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
 	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
-	fn submit_job(i: u32, ) -> Weight {
+	fn submit_job(_i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18056`
+		//  Measured:  `18093`
 		//  Estimated: `234270`
-		// Minimum execution time: 529_851_000 picoseconds.
-		Weight::from_parts(566_503_074, 234270)
-			// Standard Error: 2_473
-			.saturating_add(Weight::from_parts(10_755, 0).saturating_mul(i.into()))
+		// Minimum execution time: 551_859_000 picoseconds.
+		Weight::from_parts(794_943_207, 234270)
 			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -122,12 +121,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[0, 16384]`.
 	fn submit_paid(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18385`
+		//  Measured:  `18422`
 		//  Estimated: `234270`
-		// Minimum execution time: 749_246_000 picoseconds.
-		Weight::from_parts(1_045_135_954, 234270)
-			// Standard Error: 2_068
-			.saturating_add(Weight::from_parts(16_664, 0).saturating_mul(i.into()))
+		// Minimum execution time: 771_197_000 picoseconds.
+		Weight::from_parts(1_092_028_461, 234270)
+			// Standard Error: 3_382
+			.saturating_add(Weight::from_parts(5_352, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -135,10 +134,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16669), added: 19144, mode: `MaxEncodedLen`)
 	fn start_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `388`
+		//  Measured:  `421`
 		//  Estimated: `20134`
-		// Minimum execution time: 63_806_000 picoseconds.
-		Weight::from_parts(70_628_000, 20134)
+		// Minimum execution time: 41_154_000 picoseconds.
+		Weight::from_parts(65_344_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -167,10 +166,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[0, 8192]`.
 	fn submit_result(_o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2953`
+		//  Measured:  `2986`
 		//  Estimated: `20134`
-		// Minimum execution time: 381_571_000 picoseconds.
-		Weight::from_parts(663_513_619, 20134)
+		// Minimum execution time: 390_132_000 picoseconds.
+		Weight::from_parts(580_195_561, 20134)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -192,10 +191,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2246`
+		//  Measured:  `2279`
 		//  Estimated: `20134`
-		// Minimum execution time: 147_364_000 picoseconds.
-		Weight::from_parts(165_396_000, 20134)
+		// Minimum execution time: 185_067_000 picoseconds.
+		Weight::from_parts(246_636_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -217,10 +216,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2246`
+		//  Measured:  `2279`
 		//  Estimated: `20134`
-		// Minimum execution time: 142_320_000 picoseconds.
-		Weight::from_parts(168_415_000, 20134)
+		// Minimum execution time: 170_308_000 picoseconds.
+		Weight::from_parts(194_113_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -247,12 +246,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `e` is `[0, 128]`.
 	fn expire_jobs(e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2282 + e * (74 ±0)`
+		//  Measured:  `2315 + e * (74 ±0)`
 		//  Estimated: `5440 + e * (19144 ±6)`
-		// Minimum execution time: 8_739_000 picoseconds.
-		Weight::from_parts(10_954_000, 5440)
-			// Standard Error: 3_432_007
-			.saturating_add(Weight::from_parts(168_999_918, 0).saturating_mul(e.into()))
+		// Minimum execution time: 10_736_000 picoseconds.
+		Weight::from_parts(239_406_590, 5440)
+			// Standard Error: 864_933
+			.saturating_add(Weight::from_parts(141_369_095, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -270,12 +269,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 32]`.
 	fn prune_jobs(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `134 + p * (32 ±0)`
+		//  Measured:  `167 + p * (32 ±0)`
 		//  Estimated: `1501 + p * (2503 ±0)`
-		// Minimum execution time: 4_660_000 picoseconds.
-		Weight::from_parts(13_955_914, 1501)
-			// Standard Error: 744_784
-			.saturating_add(Weight::from_parts(16_047_856, 0).saturating_mul(p.into()))
+		// Minimum execution time: 5_148_000 picoseconds.
+		Weight::from_parts(16_063_379, 1501)
+			// Standard Error: 91_823
+			.saturating_add(Weight::from_parts(14_312_188, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -289,57 +288,69 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 32]`.
 	fn prune_stats(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `69 + s * (58 ±0)`
+		//  Measured:  `107 + s * (58 ±0)`
 		//  Estimated: `1489 + s * (2553 ±0)`
-		// Minimum execution time: 7_353_000 picoseconds.
-		Weight::from_parts(17_000_326, 1489)
-			// Standard Error: 3_003
-			.saturating_add(Weight::from_parts(2_289_594, 0).saturating_mul(s.into()))
+		// Minimum execution time: 7_859_000 picoseconds.
+		Weight::from_parts(10_826_270, 1489)
+			// Standard Error: 2_946
+			.saturating_add(Weight::from_parts(1_575_975, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
 	}
+	/// Storage: `Inference::Dispatchers` (r:0 w:1)
+	/// Proof: `Inference::Dispatchers` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// The range of component `d` is `[0, 64]`.
+	fn set_dispatchers(d: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 7_709_000 picoseconds.
+		Weight::from_parts(12_229_564, 0)
+			// Standard Error: 876
+			.saturating_add(Weight::from_parts(23_705, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
-	fn submit_job(i: u32, ) -> Weight {
-		Weight::from_parts(566_503_074, 234270)
-			.saturating_add(Weight::from_parts(10_755, 0).saturating_mul(i.into()))
+	fn submit_job(_i: u32, ) -> Weight {
+		Weight::from_parts(794_943_207, 234270)
 			.saturating_add(ParityDbWeight::get().reads(72_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_paid(i: u32, ) -> Weight {
-		Weight::from_parts(1_045_135_954, 234270)
-			.saturating_add(Weight::from_parts(16_664, 0).saturating_mul(i.into()))
+		Weight::from_parts(1_092_028_461, 234270)
+			.saturating_add(Weight::from_parts(5_352, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(75_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn start_job() -> Weight {
-		Weight::from_parts(70_628_000, 20134)
+		Weight::from_parts(65_344_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn submit_result(_o: u32, ) -> Weight {
-		Weight::from_parts(663_513_619, 20134)
+		Weight::from_parts(580_195_561, 20134)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(165_396_000, 20134)
+		Weight::from_parts(246_636_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(168_415_000, 20134)
+		Weight::from_parts(194_113_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn expire_jobs(e: u32, ) -> Weight {
-		Weight::from_parts(10_954_000, 5440)
-			.saturating_add(Weight::from_parts(168_999_918, 0).saturating_mul(e.into()))
+		Weight::from_parts(239_406_590, 5440)
+			.saturating_add(Weight::from_parts(141_369_095, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -347,8 +358,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 19144).saturating_mul(e.into()))
 	}
 	fn prune_jobs(p: u32, ) -> Weight {
-		Weight::from_parts(13_955_914, 1501)
-			.saturating_add(Weight::from_parts(16_047_856, 0).saturating_mul(p.into()))
+		Weight::from_parts(16_063_379, 1501)
+			.saturating_add(Weight::from_parts(14_312_188, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -356,12 +367,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(p.into()))
 	}
 	fn prune_stats(s: u32, ) -> Weight {
-		Weight::from_parts(17_000_326, 1489)
-			.saturating_add(Weight::from_parts(2_289_594, 0).saturating_mul(s.into()))
+		Weight::from_parts(10_826_270, 1489)
+			.saturating_add(Weight::from_parts(1_575_975, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
+	}
+	fn set_dispatchers(d: u32, ) -> Weight {
+		Weight::from_parts(12_229_564, 0)
+			.saturating_add(Weight::from_parts(23_705, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
