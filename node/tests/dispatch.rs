@@ -12,8 +12,8 @@ use std::{
 };
 
 use codec::{Decode, Encode};
-use common::{decode_hex, encode_hex, Node, TempDir};
-use serde_json::{json, Value};
+use common::{decode_hex, Node, TempDir};
+use serde_json::Value;
 use sp_core::{Pair, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{BoundedVec, Perbill};
@@ -85,17 +85,10 @@ fn parse_body(request: &[u8]) -> Option<Vec<u8>> {
 	rest.get(..length).map(<[u8]>::to_vec)
 }
 
-fn storage(node: &Node, key: Vec<u8>) -> Option<Vec<u8>> {
-	match node.call("state_getStorage", json!([encode_hex(&key)])).unwrap() {
-		Value::String(hex) => Some(decode_hex(&hex)),
-		_ => None,
-	}
-}
-
 fn submit(node: &mut Node, who: Sr25519Keyring, call: RuntimeCall, landed: Vec<u8>, what: &str) {
 	let extrinsic = sign_extrinsic(&who.pair(), call, 0, node.genesis_hash());
 	node.submit(&extrinsic.encode()).unwrap_or_else(|e| panic!("{what}: {e}"));
-	node.wait_for(TIMEOUT, what, |n| storage(n, landed.clone()).map(|_| ()));
+	node.wait_for(TIMEOUT, what, |n| n.storage(&landed, None).map(|_| ()));
 }
 
 #[test]
@@ -106,7 +99,8 @@ fn an_assigned_job_is_posted_to_its_executor_once_signed_by_a_dispatcher() {
 
 	// The dev chain's dispatcher set is Alice's ed25519 dev key, which `--dev` put in the
 	// node's keystore.
-	let dispatchers = storage(&node, pallet_verity_inference::Dispatchers::<Runtime>::hashed_key().to_vec())
+	let dispatchers = node
+		.storage(&pallet_verity_inference::Dispatchers::<Runtime>::hashed_key(), None)
 		.expect("a dispatcher set at genesis");
 	let dispatchers = Vec::<DispatchKey>::decode(&mut &dispatchers[..]).unwrap();
 	assert_eq!(dispatchers, vec![DispatchKey::from(Ed25519Keyring::Alice.public())]);

@@ -25,18 +25,15 @@ const PRICE: Balance = stable_asset::UNIT;
 
 fn vusd(node: &Node, who: &AccountId) -> Balance {
 	let key = pallet_assets::Account::<Runtime>::hashed_key_for(stable_asset::ID, who);
-	match node.call("state_getStorage", json!([encode_hex(&key)])).unwrap() {
-		Value::String(hex) =>
-			pallet_assets::AssetAccountOf::<Runtime, ()>::decode(&mut &decode_hex(&hex)[..]).unwrap().balance,
-		_ => 0,
-	}
+	node.storage(&key, None).map_or(0, |bytes| {
+		pallet_assets::AssetAccountOf::<Runtime, ()>::decode(&mut &bytes[..]).unwrap().balance
+	})
 }
 
 /// The chain's clock in unix seconds: the last block's timestamp, which the checks use.
 fn chain_now(node: &Node) -> u64 {
-	let key = pallet_timestamp::Now::<Runtime>::hashed_key();
-	let hex = node.call("state_getStorage", json!([encode_hex(&key)])).unwrap();
-	u64::decode(&mut &decode_hex(hex.as_str().unwrap())[..]).unwrap() / 1_000
+	let bytes = node.storage(&pallet_timestamp::Now::<Runtime>::hashed_key(), None).expect("a block was authored");
+	u64::decode(&mut &bytes[..]).unwrap() / 1_000
 }
 
 struct Market {

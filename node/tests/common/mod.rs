@@ -159,17 +159,24 @@ impl Node {
 		self.account(who, at).data.free
 	}
 
+	/// The raw storage value at `key` at `at` (a block hash; `None` = best), if there is one.
+	pub fn storage(&self, key: &[u8], at: Option<&str>) -> Option<Vec<u8>> {
+		let params = match at {
+			Some(hash) => json!([encode_hex(key), hash]),
+			None => json!([encode_hex(key)]),
+		};
+		match self.call("state_getStorage", params).expect("state_getStorage answers") {
+			Value::String(hex) => Some(decode_hex(&hex)),
+			_ => None,
+		}
+	}
+
 	/// The account's `frame_system` record at `at` (default when the account does not exist).
 	pub fn account(&self, who: &AccountId, at: Option<&str>) -> AccountInfo {
 		let key = frame_system::Account::<verity_runtime::Runtime>::hashed_key_for(who);
-		let params = match at {
-			Some(hash) => json!([encode_hex(&key), hash]),
-			None => json!([encode_hex(&key)]),
-		};
-		match self.call("state_getStorage", params).expect("state_getStorage answers") {
-			Value::String(hex) => AccountInfo::decode(&mut &decode_hex(&hex)[..]).unwrap(),
-			_ => AccountInfo::default(),
-		}
+		self.storage(&key, at)
+			.map(|bytes| AccountInfo::decode(&mut &bytes[..]).unwrap())
+			.unwrap_or_default()
 	}
 
 	/// Submits SCALE-encoded extrinsic bytes; returns the transaction hash or the RPC error.
