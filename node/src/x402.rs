@@ -164,27 +164,20 @@ impl Facilitator {
 		}
 	}
 
-	/// [`Self::parse`], then the runtime's verdict and [`Self::check_facilitator`].
+	/// The runtime's verdict at the best block, then [`Self::check_facilitator`]: the payer, or
+	/// why the payment would not settle through this node now.
 	fn verified(
 		&self,
 		payload: &ChainPayload,
 		requirements: &ChainRequirements,
 	) -> RpcResult<Result<AccountId, PaymentError>> {
-		Ok(self
-			.runtime_verify(payload, requirements)?
-			.and_then(|payer| self.check_facilitator(payload).map(|()| payer)))
-	}
-
-	fn runtime_verify(
-		&self,
-		payload: &ChainPayload,
-		requirements: &ChainRequirements,
-	) -> RpcResult<Result<AccountId, PaymentError>> {
 		let best = self.client.info().best_hash;
-		self.client
+		let verdict = self
+			.client
 			.runtime_api()
 			.verify(best, payload.clone(), requirements.clone())
-			.map_err(|e| rpc_error(RUNTIME_ERROR, format!("runtime call failed: {e}")))
+			.map_err(|e| rpc_error(RUNTIME_ERROR, format!("runtime call failed: {e}")))?;
+		Ok(verdict.and_then(|payer| self.check_facilitator(payload).map(|()| payer)))
 	}
 
 	fn failure(&self, reason: PaymentError, payer: Option<String>) -> SettleResponse {

@@ -37,16 +37,6 @@ pub enum PaymentScheme<AccountId> {
 	},
 }
 
-impl<AccountId> PaymentScheme<AccountId> {
-	/// The scheme's name in x402 (`exact`, `upto`).
-	pub fn name(&self) -> &'static str {
-		match self {
-			PaymentScheme::Exact => "exact",
-			PaymentScheme::Upto { .. } => "upto",
-		}
-	}
-}
-
 /// What a payer signs: pay `value` of `asset` from `from` to `to`, on the chain whose genesis
 /// hash is `network`, inside the window `valid_after < now < valid_before` (unix seconds of the
 /// chain's timestamp), once per (`from`, `nonce`).
@@ -187,8 +177,6 @@ pub enum PaymentError {
 	AmountExceedsMaximum,
 	/// `upto`: the submitter is not the facilitator the payer authorized.
 	FacilitatorMismatch,
-	/// The nonce does not commit to the job it pays for.
-	JobMismatch,
 	/// The transfer itself failed (e.g. the recipient would be left below the minimum balance).
 	TransferFailed,
 	/// This payment was already settled.
@@ -214,7 +202,6 @@ impl PaymentError {
 			AssetMismatch => "invalid_exact_substrate_payload_asset_mismatch",
 			AmountExceedsMaximum => "invalid_upto_substrate_payload_amount_exceeds_maximum",
 			FacilitatorMismatch => "invalid_upto_substrate_payload_facilitator_mismatch",
-			JobMismatch => "invalid_exact_substrate_payload_job_mismatch",
 			TransferFailed => "invalid_exact_substrate_payload_transfer_failed",
 			DuplicateSettlement => "duplicate_settlement",
 		}
