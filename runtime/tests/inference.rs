@@ -274,13 +274,17 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 }
 
 #[test]
-fn development_genesis_registers_a_demo_model_and_executor() {
+fn development_genesis_registers_the_shipped_models_and_an_executor() {
 	new_ext().execute_with(|| {
-		let demo = verity_runtime::genesis_config_presets::demo_model_id();
-		let quote = Inference::quote(demo, VerificationMode::Signed).expect("served out of the box");
-		assert_eq!(quote.eligible_executors, 1);
+		use verity_runtime::genesis_config_presets::{DIGITS_MLP_ID, MINILM_ID};
+		for model in [DIGITS_MLP_ID, MINILM_ID] {
+			let quote = Inference::quote(model, VerificationMode::Signed).expect("served out of the box");
+			assert_eq!(quote.eligible_executors, 1);
+		}
 		let ferdie: AccountId = Sr25519Keyring::Ferdie.to_account_id();
-		assert!(pallet_verity_executors::Executors::<Runtime>::contains_key(&ferdie));
+		let info = pallet_verity_executors::Executors::<Runtime>::get(&ferdie).expect("registered");
+		// One expiry slash (10%) must leave the demo executor eligible.
+		assert!(info.stake * 9 / 10 >= MinExecutorStake::get());
 		assert!(pallet_verity_executors::AllowPrivateEndpoints::<Runtime>::get());
 		check_invariants();
 	});

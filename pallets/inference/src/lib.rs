@@ -1042,6 +1042,7 @@ impl<T: Config> Pallet<T> {
 			price: job.price,
 			executor_fee: job.executor_fee,
 			input_hash: job.input_hash,
+			input: job.input,
 			output_hash: job.output_hash,
 			deadline: job.deadline,
 		})

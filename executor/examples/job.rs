@@ -1,0 +1,110 @@
+//! Submits one signed-tier job to a Verity node and prints its result: a developer's check that
+//! the chain, the validators' dispatch and an executor work end to end.
+//!
+//! ```text
+//! job digits-mlp --digit 3                 # a held-out digit of the vendored data set
+//! job all-minilm-l6-v2 --text "A man is eating food."
+//! job digits-mlp --hex 0x0007...           # raw input bytes
+//! ```
+//!
+//! The model is named by its folder in the models directory; its id is the SHA-256 of the
+//! weights file there, as on chain.
+
+use std::{path::PathBuf, time::{Duration, Instant}};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use sp_core::{sr25519, Pair};
+use verity_executor::{
+	chain::{Call, Chain, ExecutorKey},
+	engine::{embedding_from_bytes, file_id},
+};
+use verity_primitives::inference::{JobInput, JobSpec, JobStatus, VerificationMode};
+
+#[derive(Parser)]
+struct Args {
+	/// The model's folder in the models directory (`digits-mlp`, `all-minilm-l6-v2`).
+	model: String,
+	/// Input: the held-out digit with this index (digits-mlp).
+	#[arg(long, group = "input")]
+	digit: Option<usize>,
+	/// Input: text (all-minilm-l6-v2).
+	#[arg(long, group = "input")]
+	text: Option<String>,
+	/// Input: raw bytes in hex.
+	#[arg(long, group = "input")]
+	hex: Option<String>,
+	#[arg(long, env = "VERITY_NODE_URL", default_value = "ws://127.0.0.1:9944")]
+	node_url: String,
+	/// Who pays.
+	#[arg(long, default_value = "//Bob")]
+	payer: String,
+	/// Most paid to the executor, in the smallest unit.
+	#[arg(long, default_value_t = 1_000_000_000)]
+	max_fee: u128,
+	/// Blocks until the deadline.
+	#[arg(long, default_value_t = 50)]
+	deadline_blocks: u32,
+	#[arg(long, env = "VERITY_MODELS_DIR")]
+	models_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+	let args = Args::parse();
+	let models_dir = args.models_dir.clone().unwrap_or_else(|| {
+		PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/verity/models")
+	});
+	let folder = models_dir.join(&args.model);
+	let weights = ["model.vmlp", "model.safetensors"].iter().map(|f| folder.join(f)).find(|p| p.is_file());
+	let model = file_id(&weights.with_context(|| format!("no model in {}", folder.display()))?)?;
+	let input = match (&args.digit, &args.text, &args.hex) {
+		(Some(index), _, _) => {
+			let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
+			let sample = held_out.get(*index).context("no such held-out digit")?;
+			println!("digit #{index}: label {}", sample.label);
+			sample.input_bytes()
+		},
+		(_, Some(text), _) => text.as_bytes().to_vec(),
+		(_, _, Some(hex)) => hex::decode(hex.trim_start_matches("0x"))?,
+		_ => bail!("give an input: --digit, --text or --hex"),
+	};
+
+	let chain = Chain::connect(&args.node_url).await?;
+	let payer = ExecutorKey(sr25519::Pair::from_string(&args.payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
+	let spec = JobSpec {
+		model,
+		mode: VerificationMode::Signed,
+		input: JobInput::Inline(input.try_into().map_err(|_| anyhow::anyhow!("input too large"))?),
+		max_fee: args.max_fee,
+		deadline: chain.best_number().await? + args.deadline_blocks,
+	};
+	let started = Instant::now();
+	let (block, events) = chain.submit(vec![Call::submit_jobs(&[spec])], &payer).await?;
+	let Some(submitted) = events.iter().find(|e| e.pallet == "Inference" && e.name == "JobSubmitted") else {
+		bail!("the job was refused: {events:?}");
+	};
+	let job = <u64 as codec::Decode>::decode(&mut &submitted.fields[..])?;
+	println!("job {job} submitted in block {block:?} (model {model:?})");
+
+	let summary = loop {
+		let summary = chain.job(job).await?.context("job disappeared")?;
+		if !summary.status.is_open() {
+			break summary;
+		}
+		if started.elapsed() > Duration::from_secs(args.deadline_blocks as u64 * 7) {
+			bail!("job {job} still {:?}", summary.status);
+		}
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	};
+	println!("job {job}: {:?} after {:.2} s", summary.status, started.elapsed().as_secs_f64());
+	if summary.status == JobStatus::Completed {
+		let output = chain.output(job).await?.context("no output stored")?;
+		if let Some(logits) = verity_mlp::logits_from_bytes(&output).filter(|l| l.len() == 10) {
+			println!("logits {logits:?} -> digit {}", verity_mlp::argmax(&logits));
+		} else if let Some(embedding) = embedding_from_bytes(&output) {
+			println!("embedding ({} floats): {:?} ...", embedding.len(), &embedding[..embedding.len().min(6)]);
+		}
+	}
+	Ok(())
+}

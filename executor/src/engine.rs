@@ -1,0 +1,257 @@
+//! Inference engines: one trait, one implementation per model format.
+//!
+//! A model lives in its own folder of the models directory. Its on-chain id is the SHA-256 of
+//! its weights file, computed here when it is loaded: the executor serves a model only under the
+//! id its bytes hash to, so a job for a registered id whose file changed on disk finds no engine
+//! and is refused rather than answered by other weights.
+//!
+//! - `model.vmlp`: a [`verity_mlp`] integer MLP. Input: one int8 per byte. Output: the logits,
+//!   little-endian i32s. Bit-exact.
+//! - `model.safetensors` + `config.json` + `tokenizer.json`: a BERT sentence encoder on candle
+//!   (all-MiniLM-L6-v2 is the shipped one). Input: UTF-8 text. Output: the mean-pooled,
+//!   L2-normalized embedding, little-endian f32s.
+
+use std::{
+	collections::BTreeMap,
+	path::{Path, PathBuf},
+	sync::Arc,
+};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config as BertConfig};
+use sha2::{Digest, Sha256};
+use tokenizers::Tokenizer;
+use verity_primitives::inference::ModelId;
+
+/// Why an engine did not produce an output.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+	/// The input is not something this model takes (size, encoding). The job fails on chain
+	/// with this reason and the payer is refunded.
+	#[error("bad input: {0}")]
+	BadInput(String),
+	/// The engine itself failed.
+	#[error("engine failure: {0}")]
+	Internal(String),
+}
+
+/// A loaded model that turns job inputs into job outputs.
+pub trait Engine: Send + Sync {
+	/// The model's on-chain id: SHA-256 of its weights file.
+	fn model_id(&self) -> ModelId;
+	/// The folder name, for logs and metrics.
+	fn name(&self) -> &str;
+	/// The format ("int8-mlp", "bert-embedding").
+	fn format(&self) -> &'static str;
+	/// Runs the model on one input. Blocking: call it off the async runtime.
+	fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError>;
+}
+
+/// Where engines run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceChoice {
+	/// The CPU (the default, and what CI tests).
+	Cpu,
+	/// The first CUDA GPU (needs the `cuda` feature).
+	Cuda,
+}
+
+impl DeviceChoice {
+	fn device(self) -> anyhow::Result<Device> {
+		Ok(match self {
+			DeviceChoice::Cpu => Device::Cpu,
+			DeviceChoice::Cuda => Device::new_cuda(0).map_err(|e| {
+				anyhow::anyhow!("no CUDA device ({e}); was the executor built with --features cuda?")
+			})?,
+		})
+	}
+}
+
+/// The model formats the executor can run (`--engines`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+	/// `model.vmlp`: the integer MLP.
+	#[value(name = "int8-mlp")]
+	IntMlp,
+	/// `model.safetensors`: a BERT sentence encoder on candle.
+	#[value(name = "bert-embedding")]
+	BertEmbedding,
+}
+
+/// SHA-256 of a file.
+pub fn file_id(path: &Path) -> anyhow::Result<ModelId> {
+	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+	Ok(ModelId::from(<[u8; 32]>::from(Sha256::digest(&bytes))))
+}
+
+/// The integer MLP engine.
+pub struct MlpEngine {
+	name: String,
+	id: ModelId,
+	model: verity_mlp::QuantizedMlp,
+}
+
+impl MlpEngine {
+	/// Loads `dir/model.vmlp`.
+	pub fn load(name: &str, dir: &Path) -> anyhow::Result<Self> {
+		let path = dir.join("model.vmlp");
+		let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+		let model = verity_mlp::QuantizedMlp::from_bytes(&bytes)
+			.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+		let id = ModelId::from(<[u8; 32]>::from(Sha256::digest(&bytes)));
+		Ok(Self { name: name.into(), id, model })
+	}
+}
+
+impl Engine for MlpEngine {
+	fn model_id(&self) -> ModelId {
+		self.id
+	}
+
+	fn name(&self) -> &str {
+		&self.name
+	}
+
+	fn format(&self) -> &'static str {
+		"int8-mlp"
+	}
+
+	fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError> {
+		self.model.run_bytes(input).map_err(|e| EngineError::BadInput(e.to_string()))
+	}
+}
+
+/// Longest text a BERT job may carry, in bytes; longer token sequences are truncated to
+/// [`MAX_TOKENS`] anyway, as sentence-transformers does.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+/// Tokens kept per input (all-MiniLM-L6-v2's `max_seq_length`).
+pub const MAX_TOKENS: usize = 256;
+
+/// A BERT sentence encoder on candle: mean pooling over tokens, then L2 normalization.
+pub struct BertEmbeddingEngine {
+	name: String,
+	id: ModelId,
+	model: BertModel,
+	tokenizer: Tokenizer,
+	device: Device,
+}
+
+impl BertEmbeddingEngine {
+	/// Loads `dir/{model.safetensors,config.json,tokenizer.json}` onto `device`.
+	pub fn load(name: &str, dir: &Path, device: DeviceChoice) -> anyhow::Result<Self> {
+		let weights = dir.join("model.safetensors");
+		let id = file_id(&weights)?;
+		let config: BertConfig = serde_json::from_slice(&std::fs::read(dir.join("config.json"))?)?;
+		let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+			.map_err(|e| anyhow::anyhow!("tokenizer.json: {e}"))?;
+		// One input at a time: no padding; at most MAX_TOKENS tokens.
+		tokenizer.with_padding(None);
+		tokenizer
+			.with_truncation(Some(tokenizers::TruncationParams {
+				max_length: MAX_TOKENS,
+				..Default::default()
+			}))
+			.map_err(|e| anyhow::anyhow!("tokenizer truncation: {e}"))?;
+		let device = device.device()?;
+		// SAFETY of the memory map: the file is only read, and the executor owns the models
+		// directory; it is hashed above and must not be rewritten while the executor runs.
+		let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device)? };
+		let model = BertModel::load(vb, &config)?;
+		Ok(Self { name: name.into(), id, model, tokenizer, device })
+	}
+
+	fn embed(&self, text: &str) -> candle_core::Result<Vec<f32>> {
+		let encoding = self
+			.tokenizer
+			.encode(text, true)
+			.map_err(|e| candle_core::Error::Msg(format!("tokenizer: {e}")))?;
+		let ids = Tensor::new(encoding.get_ids(), &self.device)?.unsqueeze(0)?;
+		let type_ids = ids.zeros_like()?;
+		let hidden = self.model.forward(&ids, &type_ids, None)?; // [1, tokens, 384]
+		let pooled = hidden.mean(1)?.squeeze(0)?;
+		let norm = pooled.sqr()?.sum_all()?.sqrt()?;
+		pooled.broadcast_div(&norm)?.to_dtype(DType::F32)?.to_vec1::<f32>()
+	}
+}
+
+impl Engine for BertEmbeddingEngine {
+	fn model_id(&self) -> ModelId {
+		self.id
+	}
+
+	fn name(&self) -> &str {
+		&self.name
+	}
+
+	fn format(&self) -> &'static str {
+		"bert-embedding"
+	}
+
+	fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError> {
+		let text = std::str::from_utf8(input)
+			.map_err(|_| EngineError::BadInput("input must be UTF-8 text".into()))?;
+		if text.trim().is_empty() {
+			return Err(EngineError::BadInput("input text is empty".into()));
+		}
+		if text.len() > MAX_TEXT_BYTES {
+			return Err(EngineError::BadInput(format!(
+				"input text is {} bytes; at most {MAX_TEXT_BYTES}",
+				text.len()
+			)));
+		}
+		let embedding = self.embed(text).map_err(|e| EngineError::Internal(e.to_string()))?;
+		Ok(embedding.iter().flat_map(|v| v.to_le_bytes()).collect())
+	}
+}
+
+/// Decodes an embedding job's output back to floats.
+pub fn embedding_from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
+	(bytes.len() % 4 == 0).then(|| {
+		bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+	})
+}
+
+/// The engines of a models directory, by model id.
+pub type Engines = BTreeMap<ModelId, Arc<dyn Engine>>;
+
+/// Loads every model folder of `dir`. A folder whose format is not recognised is skipped with a
+/// warning; one that is recognised but fails to load is an error (a broken model must not be
+/// served, and silently dropping it would leave its jobs to expire).
+pub fn load_models(dir: &Path, device: DeviceChoice, kinds: &[EngineKind]) -> anyhow::Result<Engines> {
+	let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+		.map_err(|e| anyhow::anyhow!("models directory {}: {e}", dir.display()))?
+		.filter_map(|entry| entry.ok().map(|e| e.path()))
+		.filter(|path| path.is_dir())
+		.collect();
+	folders.sort();
+	let mut engines = Engines::new();
+	for folder in folders {
+		let name = folder.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+		let kind = if folder.join("model.vmlp").is_file() {
+			Some(EngineKind::IntMlp)
+		} else if folder.join("model.safetensors").is_file() {
+			Some(EngineKind::BertEmbedding)
+		} else {
+			None
+		};
+		if kind.is_some_and(|kind| !kinds.contains(&kind)) {
+			tracing::info!(folder = %folder.display(), "engine not enabled (--engines): skipped");
+			continue;
+		}
+		let engine: Arc<dyn Engine> = if kind == Some(EngineKind::IntMlp) {
+			Arc::new(MlpEngine::load(&name, &folder)?)
+		} else if kind == Some(EngineKind::BertEmbedding) {
+			Arc::new(
+				BertEmbeddingEngine::load(&name, &folder, device)
+					.map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?,
+			)
+		} else {
+			tracing::warn!(folder = %folder.display(), "no model.vmlp or model.safetensors: skipped");
+			continue;
+		};
+		tracing::info!(model = %name, id = ?engine.model_id(), format = engine.format(), "model loaded");
+		engines.insert(engine.model_id(), engine);
+	}
+	Ok(engines)
+}

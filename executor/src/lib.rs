@@ -1,0 +1,8 @@
+//! `verity-executor`: runs the inference jobs validators dispatch to it and settles them on chain
+//! with the evidence their tier asks for. See `docs/executor.md`.
+
+pub mod chain;
+pub mod engine;
+pub mod http;
+pub mod metrics;
+pub mod service;

@@ -1,0 +1,170 @@
+//! `verity-executor`: see `docs/executor.md`.
+
+use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use sp_core::{sr25519, Pair};
+use tokio::sync::watch;
+use verity_executor::{
+	chain::{Call, Chain, ExecutorKey},
+	engine::{load_models, DeviceChoice, EngineKind},
+	http,
+	service::{until_shutdown, Executor},
+};
+use verity_primitives::{
+	currency::{MILLI_UNIT, UNIT},
+	inference::{SigningKey, VerificationMode},
+};
+
+/// Runs Verity inference jobs: takes dispatches from validators, runs the model, submits the
+/// result with its evidence.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Cli {
+	/// The node's WebSocket RPC.
+	#[arg(long, env = "VERITY_NODE_URL", default_value = "ws://127.0.0.1:9944")]
+	node_url: String,
+	/// The executor's sr25519 key as a secret URI: a dev name (`//Ferdie`), a mnemonic or a
+	/// `0x` seed.
+	#[arg(long, env = "VERITY_EXECUTOR_KEY", conflicts_with = "key_file", hide_env_values = true)]
+	key: Option<String>,
+	/// A file holding the secret URI (safer than the command line).
+	#[arg(long, env = "VERITY_EXECUTOR_KEY_FILE")]
+	key_file: Option<PathBuf>,
+	/// Where to listen for dispatches (`POST /jobs`), health and metrics.
+	#[arg(long, env = "VERITY_EXECUTOR_LISTEN", default_value = "127.0.0.1:9955")]
+	listen: SocketAddr,
+	/// The models directory: one folder per model (default `~/.cache/verity/models`).
+	#[arg(long, env = "VERITY_MODELS_DIR")]
+	models_dir: Option<PathBuf>,
+	/// Which engines to run.
+	#[arg(long, env = "VERITY_ENGINES", value_delimiter = ',', default_values = ["int8-mlp", "bert-embedding"])]
+	engines: Vec<EngineKind>,
+	/// Where the float engines run.
+	#[arg(long, env = "VERITY_DEVICE", value_enum, default_value = "cpu")]
+	device: DeviceChoice,
+	/// Jobs run at once (default: the registered capacity).
+	#[arg(long, env = "VERITY_EXECUTOR_CAPACITY")]
+	capacity: Option<u32>,
+	/// Register with the executors pallet if not yet registered: every loaded model at the
+	/// signed tier.
+	#[arg(long)]
+	register: bool,
+	/// With `--register`: the URL validators dispatch to (default `http://<listen>/jobs`).
+	#[arg(long, env = "VERITY_EXECUTOR_PUBLIC_URL")]
+	public_url: Option<String>,
+	/// With `--register`: the stake to bond, in the smallest unit.
+	#[arg(long, default_value_t = 1_000 * UNIT)]
+	stake: u128,
+	/// With `--register`: the fee asked per job, in the smallest unit.
+	#[arg(long, default_value_t = MILLI_UNIT)]
+	fee: u128,
+	/// Seconds to finish in-flight jobs after SIGINT or SIGTERM.
+	#[arg(long, default_value_t = 30)]
+	shutdown_timeout: u64,
+}
+
+fn load_key(cli: &Cli) -> anyhow::Result<ExecutorKey> {
+	let suri = match (&cli.key, &cli.key_file) {
+		(Some(suri), _) => suri.clone(),
+		(None, Some(path)) => std::fs::read_to_string(path)
+			.with_context(|| format!("key file {}", path.display()))?
+			.trim()
+			.to_owned(),
+		(None, None) => bail!("no key: pass --key or --key-file (or VERITY_EXECUTOR_KEY)"),
+	};
+	let pair = sr25519::Pair::from_string(&suri, None).map_err(|e| anyhow::anyhow!("invalid key: {e:?}"))?;
+	Ok(ExecutorKey(pair))
+}
+
+async fn connect(url: &str) -> anyhow::Result<Chain> {
+	let mut last_error = None;
+	for _ in 0..60 {
+		match Chain::connect(url).await {
+			Ok(chain) => return Ok(chain),
+			Err(e) => last_error = Some(e),
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	Err(last_error.expect("tried at least once"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+		)
+		.init();
+	let cli = Cli::parse();
+	let key = load_key(&cli)?;
+	let models_dir = cli.models_dir.clone().unwrap_or_else(|| {
+		PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache/verity/models")
+	});
+	let engines = load_models(&models_dir, cli.device, &cli.engines)?;
+	if engines.is_empty() {
+		bail!("no model in {}: run scripts/setup.sh, or point --models-dir at a models directory", models_dir.display());
+	}
+
+	let chain = connect(&cli.node_url).await.with_context(|| format!("node {}", cli.node_url))?;
+	tracing::info!(account = %key.ss58(), genesis = ?chain.genesis_hash(), node = %cli.node_url, "connected");
+
+	let registration = match chain.registration(&key.account()).await? {
+		Some(registration) => registration,
+		None if cli.register => {
+			let endpoint = cli.public_url.clone().unwrap_or_else(|| format!("http://{}/jobs", cli.listen));
+			let services: Vec<_> = engines.keys().map(|id| (*id, VerificationMode::Signed, cli.fee)).collect();
+			let capacity = cli.capacity.unwrap_or(4);
+			let call = Call::register(&endpoint, &key, &services, cli.device == DeviceChoice::Cuda, capacity, cli.stake);
+			let (block, _) = chain.submit(vec![call], &key).await?;
+			tracing::info!(?block, %endpoint, "registration submitted");
+			chain.registration(&key.account()).await?.context("registration was not accepted (stake, endpoint or models refused)")?
+		},
+		None => bail!("{} is not a registered executor: run with --register, or register it with the verity client", key.ss58()),
+	};
+	if registration.signing_key != SigningKey::Sr25519(key.0.public()) {
+		bail!("the registered result-signing key is not this executor's key");
+	}
+	for (model, mode, _) in &registration.services {
+		if !engines.contains_key(model) {
+			tracing::warn!(?model, ?mode, "registered model is not loaded: its jobs will be reported failed");
+		}
+	}
+
+	let (stop, shutdown) = watch::channel(false);
+	let capacity = cli.capacity.unwrap_or(registration.capacity) as usize;
+	let executor = Executor::start(key, chain, engines, capacity, shutdown.clone());
+	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("bind {}", cli.listen))?;
+	tracing::info!(listen = %cli.listen, capacity, "taking jobs at POST /jobs");
+
+	let server = tokio::spawn(
+		axum::serve(listener, http::router(executor.clone()))
+			.with_graceful_shutdown(until_shutdown(shutdown.clone()))
+			.into_future(),
+	);
+
+	wait_for_signal().await;
+	tracing::info!(active = executor.active_jobs(), "shutting down: finishing or releasing in-flight jobs");
+	let _ = stop.send(true);
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(cli.shutdown_timeout);
+	while executor.active_jobs() > 0 && tokio::time::Instant::now() < deadline {
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let left = executor.active_jobs();
+	if left > 0 {
+		tracing::warn!(left, "shutdown timeout: these jobs will expire on chain");
+	}
+	let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+	tracing::info!("stopped");
+	Ok(())
+}
+
+async fn wait_for_signal() {
+	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.expect("SIGTERM handler");
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate.recv() => {},
+	}
+}

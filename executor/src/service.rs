@@ -1,0 +1,626 @@
+//! The executor's core: it takes jobs (from dispatches and from the chain), runs them with
+//! bounded concurrency, and settles them on chain through one submission queue.
+//!
+//! - **Served once.** A job id is taken at most once, whichever way it arrives first; later
+//!   dispatches of it (validator retries) and later sightings on chain are duplicates.
+//! - **Never lost.** The follower asks the chain for this executor's open jobs at every new best
+//!   and finalized block, so a lost dispatch only delays a job.
+//! - **One transaction in flight.** Results, failure reports and heartbeats go through one
+//!   queue; what is waiting when a transaction is sent goes in one `Utility::force_batch`, so
+//!   throughput does not need parallel nonces.
+//! - **Idempotent resubmission.** A transaction that is dropped is sent again, with backoff,
+//!   only for jobs the chain still shows open and assigned to this executor.
+
+use std::{
+	collections::{HashMap, HashSet, VecDeque},
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
+
+use codec::Decode;
+use futures::StreamExt;
+use sp_core::{ed25519, Pair, H256};
+use sp_crypto_hashing::blake2_256;
+use tokio::sync::{mpsc, watch, RwLock, Semaphore};
+use verity_primitives::{
+	dispatch::{Dispatch, DispatchKey, DispatchSignature},
+	inference::{JobId, JobInput, ModelId, ResultStatement, VerificationMode},
+	AccountId, BlockNumber,
+};
+
+use crate::{
+	chain::{Call, Chain, ExecutorKey, Job, TxEvent},
+	engine::{EngineError, Engines},
+	metrics::Metrics,
+};
+
+/// Most calls batched into one transaction.
+pub const MAX_BATCH: usize = 32;
+/// Finished job ids remembered to recognise late duplicates.
+const FINISHED_MEMORY: usize = 8192;
+/// How often an unknown dispatcher key may trigger a refresh of the dispatcher set.
+const DISPATCHER_REFRESH: Duration = Duration::from_secs(2);
+/// Attempts at getting one transaction into a block.
+const MAX_SUBMIT_ATTEMPTS: u32 = 6;
+
+/// A job to run.
+#[derive(Clone, Debug)]
+pub struct WorkItem {
+	/// The job.
+	pub job: JobId,
+	/// The model.
+	pub model: ModelId,
+	/// The tier.
+	pub mode: VerificationMode,
+	/// The input.
+	pub input: JobInput,
+	/// BLAKE2-256 of the input, as the chain recorded it.
+	pub input_hash: H256,
+	/// The last block at which a result is accepted.
+	pub deadline: BlockNumber,
+}
+
+impl WorkItem {
+	fn from_job(job: JobId, summary: Job) -> Self {
+		Self {
+			job,
+			model: summary.model,
+			mode: summary.mode,
+			input: summary.input,
+			input_hash: summary.input_hash,
+			deadline: summary.deadline,
+		}
+	}
+}
+
+/// What happened to a job offered to the executor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intake {
+	/// Taken: it will be run and settled.
+	Accepted,
+	/// Already taken (or already settled) earlier.
+	Duplicate,
+	/// The executor is shutting down and takes no new jobs.
+	ShuttingDown,
+}
+
+/// Why a dispatch was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DispatchError {
+	/// The body is not a dispatch.
+	#[error("malformed dispatch: {0}")]
+	Malformed(String),
+	/// The dispatch is for another chain.
+	#[error("dispatch is for another chain (genesis {0:?})")]
+	WrongChain(H256),
+	/// The job is assigned to another executor.
+	#[error("job is assigned to another executor")]
+	WrongExecutor,
+	/// The input does not hash to the dispatched input hash.
+	#[error("input does not match its hash")]
+	InputMismatch,
+	/// The signing key is not in the chain's dispatcher set.
+	#[error("dispatcher key is not in the chain's dispatcher set")]
+	UnknownDispatcher,
+	/// The signature does not verify.
+	#[error("bad dispatch signature")]
+	BadSignature,
+}
+
+/// How a job ends from the executor's side.
+enum Settlement {
+	/// Submit this output.
+	Result(Vec<u8>),
+	/// Report that the job cannot be run, with the reason.
+	Failure(String),
+}
+
+/// Something for the submission queue.
+enum Submission {
+	/// Settle a job.
+	Job { job: JobId, mode: VerificationMode, call: Call, taken_at: Instant },
+	/// Keep the registration eligible.
+	Heartbeat,
+}
+
+#[derive(Default)]
+struct JobBook {
+	active: HashSet<JobId>,
+	finished: HashSet<JobId>,
+	finished_order: VecDeque<JobId>,
+}
+
+impl JobBook {
+	fn finish(&mut self, job: JobId) {
+		self.active.remove(&job);
+		if self.finished.insert(job) {
+			self.finished_order.push_back(job);
+			if self.finished_order.len() > FINISHED_MEMORY {
+				let oldest = self.finished_order.pop_front().expect("not empty");
+				self.finished.remove(&oldest);
+			}
+		}
+	}
+}
+
+/// The running executor, shared by its tasks and its HTTP handlers.
+pub struct Executor {
+	key: ExecutorKey,
+	account: AccountId,
+	chain: Chain,
+	engines: Engines,
+	jobs: Mutex<JobBook>,
+	permits: Arc<Semaphore>,
+	submissions: mpsc::UnboundedSender<Submission>,
+	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
+	heartbeat_pending: AtomicBool,
+	shutdown: watch::Receiver<bool>,
+	/// The metrics.
+	pub metrics: Metrics,
+}
+
+impl Executor {
+	/// Starts the executor's background tasks: the submission queue and the chain follower.
+	pub fn start(
+		key: ExecutorKey,
+		chain: Chain,
+		engines: Engines,
+		capacity: usize,
+		shutdown: watch::Receiver<bool>,
+	) -> Arc<Self> {
+		let (submissions, queue) = mpsc::unbounded_channel();
+		let executor = Arc::new(Self {
+			account: key.account(),
+			key,
+			chain,
+			engines,
+			jobs: Mutex::default(),
+			permits: Arc::new(Semaphore::new(capacity.max(1))),
+			submissions,
+			dispatchers: RwLock::new((None, Vec::new())),
+			heartbeat_pending: AtomicBool::new(false),
+			shutdown,
+			metrics: Metrics::new(),
+		});
+		tokio::spawn(executor.clone().submit_loop(queue));
+		tokio::spawn(executor.clone().follow_loop());
+		executor
+	}
+
+	/// The executor's account.
+	pub fn account(&self) -> &AccountId {
+		&self.account
+	}
+
+	/// The loaded engines.
+	pub fn engines(&self) -> &Engines {
+		&self.engines
+	}
+
+	/// Jobs taken and not yet settled.
+	pub fn active_jobs(&self) -> usize {
+		self.jobs.lock().expect("not poisoned").active.len()
+	}
+
+	fn shutting_down(&self) -> bool {
+		*self.shutdown.borrow()
+	}
+
+	/// Offers a job. Runs it unless it was taken before.
+	pub fn offer(self: &Arc<Self>, item: WorkItem) -> Intake {
+		if self.shutting_down() {
+			return Intake::ShuttingDown;
+		}
+		{
+			let mut book = self.jobs.lock().expect("not poisoned");
+			if book.active.contains(&item.job) || book.finished.contains(&item.job) {
+				return Intake::Duplicate;
+			}
+			book.active.insert(item.job);
+		}
+		self.metrics.in_flight.inc();
+		tracing::info!(job = item.job, model = ?item.model, tier = ?item.mode, "job taken");
+		tokio::spawn(self.clone().run_job(item));
+		Intake::Accepted
+	}
+
+	/// Checks a dispatch (its chain, executor, input and validator signature) and offers its
+	/// job.
+	pub async fn receive_dispatch(self: &Arc<Self>, body: &[u8]) -> Result<Intake, DispatchError> {
+		let (dispatch, signature) = parse_dispatch(body)?;
+		if dispatch.genesis_hash != self.chain.genesis_hash() {
+			return Err(DispatchError::WrongChain(dispatch.genesis_hash));
+		}
+		if dispatch.executor != self.account {
+			return Err(DispatchError::WrongExecutor);
+		}
+		if let JobInput::Inline(bytes) = &dispatch.input {
+			if H256(blake2_256(bytes)) != dispatch.input_hash {
+				return Err(DispatchError::InputMismatch);
+			}
+		}
+		if !self.is_dispatcher(&dispatch.dispatcher).await {
+			return Err(DispatchError::UnknownDispatcher);
+		}
+		let key = dispatch.dispatcher.clone().into_inner();
+		let signature = signature.into_inner();
+		if !ed25519::Pair::verify(&signature, dispatch.signing_payload(), &key) {
+			return Err(DispatchError::BadSignature);
+		}
+		Ok(self.offer(WorkItem {
+			job: dispatch.job_id,
+			model: dispatch.model,
+			mode: dispatch.mode,
+			input: dispatch.input,
+			input_hash: dispatch.input_hash,
+			deadline: dispatch.deadline,
+		}))
+	}
+
+	/// Whether `key` is in the chain's dispatcher set, refreshing the cached set (at most every
+	/// [`DISPATCHER_REFRESH`]) when it is not.
+	async fn is_dispatcher(&self, key: &DispatchKey) -> bool {
+		{
+			let cached = self.dispatchers.read().await;
+			if cached.1.contains(key) {
+				return true;
+			}
+			if cached.0.is_some_and(|at| at.elapsed() < DISPATCHER_REFRESH) {
+				return false;
+			}
+		}
+		let mut cached = self.dispatchers.write().await;
+		match self.chain.dispatchers().await {
+			Ok(set) => *cached = (Some(Instant::now()), set),
+			Err(e) => tracing::warn!(error = %e, "cannot read the dispatcher set"),
+		}
+		cached.1.contains(key)
+	}
+
+	async fn run_job(self: Arc<Self>, item: WorkItem) {
+		let taken_at = Instant::now();
+		let settlement = self.settle(&item).await;
+		let call = match settlement {
+			Settlement::Result(output) => {
+				let statement = ResultStatement {
+					genesis_hash: self.chain.genesis_hash(),
+					job_id: item.job,
+					model_id: item.model,
+					input_hash: item.input_hash,
+					output_hash: H256(blake2_256(&output)),
+				};
+				let evidence = self.key.sign_statement(&statement.signing_payload());
+				Call::submit_result(item.job, &output, &evidence)
+			},
+			Settlement::Failure(reason) => {
+				tracing::warn!(job = item.job, %reason, "job cannot be run: reporting failure");
+				Call::report_failure(item.job, &reason)
+			},
+		};
+		let _ = self.submissions.send(Submission::Job { job: item.job, mode: item.mode, call, taken_at });
+	}
+
+	async fn settle(&self, item: &WorkItem) -> Settlement {
+		if item.mode != VerificationMode::Signed {
+			return Settlement::Failure(format!("this executor does not serve the {:?} tier", item.mode));
+		}
+		let JobInput::Inline(input) = &item.input else {
+			return Settlement::Failure("inputs by reference are not supported by this executor".into());
+		};
+		if H256(blake2_256(input)) != item.input_hash {
+			return Settlement::Failure("input does not match its recorded hash".into());
+		}
+		let Some(engine) = self.engines.get(&item.model).cloned() else {
+			return Settlement::Failure(format!(
+				"model {:?} is not loaded here: its weights file is missing or does not hash to the id",
+				item.model
+			));
+		};
+		// Wait for a slot; a job still waiting when shutdown starts is released, so that its
+		// payer is refunded now instead of at the deadline.
+		let permit = tokio::select! {
+			permit = self.permits.clone().acquire_owned() => permit.expect("never closed"),
+			_ = until_shutdown(self.shutdown.clone()) => {
+				return Settlement::Failure("executor shutting down: job released".into());
+			},
+		};
+		let input = input.to_vec();
+		let timer = self.metrics.inference.with_label_values(&[engine.name()]).start_timer();
+		let outcome = tokio::task::spawn_blocking(move || {
+			let _permit = permit;
+			engine.run(&input)
+		})
+		.await;
+		timer.observe_duration();
+		match outcome {
+			Ok(Ok(output)) => Settlement::Result(output),
+			Ok(Err(EngineError::BadInput(reason))) => Settlement::Failure(reason),
+			Ok(Err(e @ EngineError::Internal(_))) => Settlement::Failure(e.to_string()),
+			Err(panic) => Settlement::Failure(format!("engine panicked: {panic}")),
+		}
+	}
+
+	/// Sends queued calls, one transaction at a time.
+	async fn submit_loop(self: Arc<Self>, mut queue: mpsc::UnboundedReceiver<Submission>) {
+		while let Some(first) = queue.recv().await {
+			let mut batch = vec![first];
+			while batch.len() < MAX_BATCH {
+				match queue.try_recv() {
+					Ok(next) => batch.push(next),
+					Err(_) => break,
+				}
+			}
+			self.submit_batch(batch).await;
+		}
+	}
+
+	async fn submit_batch(&self, mut batch: Vec<Submission>) {
+		let mut delay = Duration::from_secs(1);
+		for attempt in 1..=MAX_SUBMIT_ATTEMPTS {
+			let calls = batch
+				.iter()
+				.map(|s| match s {
+					Submission::Job { call, .. } => call.clone(),
+					Submission::Heartbeat => Call::heartbeat(),
+				})
+				.collect();
+			match self.chain.submit(calls, &self.key).await {
+				Ok((block, events)) => {
+					self.record_inclusion(&batch, block, &events);
+					return;
+				},
+				Err(e) => {
+					self.metrics.submission_failures.inc();
+					tracing::warn!(attempt, error = %e, "transaction not included; retrying");
+				},
+			}
+			tokio::time::sleep(delay).await;
+			delay = (delay * 2).min(Duration::from_secs(30));
+			// Resubmit only what still needs it: a dropped transaction may have been included
+			// after all (e.g. by another node), and a job may have expired meanwhile.
+			let mut still_needed = Vec::new();
+			for submission in batch {
+				match &submission {
+					Submission::Job { job, mode, .. } => match self.chain.job(*job).await {
+						Ok(Some(summary)) if summary.status.is_open() && summary.executor == self.account =>
+							still_needed.push(submission),
+						Ok(_) => self.finish(*job, *mode, "closed", None),
+						Err(_) => still_needed.push(submission),
+					},
+					Submission::Heartbeat => still_needed.push(submission),
+				}
+			}
+			batch = still_needed;
+			if batch.is_empty() {
+				return;
+			}
+		}
+		for submission in batch {
+			match submission {
+				Submission::Job { job, mode, .. } => {
+					tracing::error!(job, "giving up submitting; the job will expire on chain");
+					self.finish(job, mode, "abandoned", None);
+				},
+				Submission::Heartbeat => self.heartbeat_pending.store(false, Ordering::SeqCst),
+			}
+		}
+	}
+
+	/// Reads the outcome of each submission from the transaction's events.
+	fn record_inclusion(&self, batch: &[Submission], block: H256, events: &[TxEvent]) {
+		let settled: HashMap<JobId, &str> = events
+			.iter()
+			.filter(|e| e.pallet == "Inference" && (e.name == "JobCompleted" || e.name == "JobFailed"))
+			.filter_map(|e| Some((JobId::decode(&mut &e.fields[..]).ok()?, e.name.as_str())))
+			.collect();
+		let failures: Vec<String> = events
+			.iter()
+			.filter(|e| (e.pallet == "Utility" && e.name == "ItemFailed") || (e.pallet == "System" && e.name == "ExtrinsicFailed"))
+			.map(|e| format!("{}.{} 0x{}", e.pallet, e.name, hex::encode(&e.fields)))
+			.collect();
+		for submission in batch {
+			match submission {
+				Submission::Job { job, mode, taken_at, .. } => match settled.get(job) {
+					Some(&"JobCompleted") => {
+						tracing::info!(job, ?block, "result accepted: job completed");
+						self.finish(*job, *mode, "completed", Some(*taken_at));
+					},
+					Some(_) => {
+						tracing::info!(job, ?block, "failure report accepted: payer refunded");
+						self.finish(*job, *mode, "failed", Some(*taken_at));
+					},
+					None => {
+						tracing::error!(job, ?block, ?failures, "the chain refused the result");
+						self.finish(*job, *mode, "rejected", None);
+					},
+				},
+				Submission::Heartbeat => {
+					tracing::debug!(?block, "heartbeat included");
+					self.heartbeat_pending.store(false, Ordering::SeqCst);
+				},
+			}
+		}
+	}
+
+	fn finish(&self, job: JobId, mode: VerificationMode, outcome: &str, taken_at: Option<Instant>) {
+		let tier = tier_label(mode);
+		self.metrics.jobs.with_label_values(&[tier, outcome]).inc();
+		if let Some(taken_at) = taken_at {
+			self.metrics.job_latency.with_label_values(&[tier]).observe(taken_at.elapsed().as_secs_f64());
+		}
+		self.metrics.in_flight.dec();
+		self.jobs.lock().expect("not poisoned").finish(job);
+	}
+
+	/// Follows new best and finalized blocks: takes open jobs assigned to this executor that no
+	/// dispatch delivered, and sends heartbeats before the registration goes stale.
+	async fn follow_loop(self: Arc<Self>) {
+		let heartbeat_timeout = self.chain.constant_u32("Executors", "HeartbeatTimeout").await.unwrap_or(600);
+		loop {
+			let streams = futures::future::try_join(
+				self.chain.rpc().chain_subscribe_new_heads(),
+				self.chain.rpc().chain_subscribe_finalized_heads(),
+			)
+			.await;
+			let (best, finalized) = match streams {
+				Ok(streams) => streams,
+				Err(e) => {
+					tracing::warn!(error = %e, "cannot follow the chain; retrying in 2 s");
+					tokio::select! {
+						_ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+						_ = until_shutdown(self.shutdown.clone()) => return,
+					}
+				},
+			};
+			let mut heads = futures::stream::select(best, finalized);
+			loop {
+				tokio::select! {
+					head = heads.next() => match head {
+						Some(Ok(_)) => self.poll_chain(heartbeat_timeout).await,
+						_ => {
+							tracing::warn!("block subscription ended; resubscribing");
+							break;
+						},
+					},
+					_ = until_shutdown(self.shutdown.clone()) => return,
+				}
+			}
+		}
+	}
+
+	async fn poll_chain(self: &Arc<Self>, heartbeat_timeout: BlockNumber) {
+		match self.chain.open_jobs(&self.account).await {
+			Ok(open) => {
+				for job in open {
+					let known = {
+						let book = self.jobs.lock().expect("not poisoned");
+						book.active.contains(&job) || book.finished.contains(&job)
+					};
+					if known {
+						continue;
+					}
+					match self.chain.job(job).await {
+						Ok(Some(summary)) if summary.status.is_open() => {
+							if self.offer(WorkItem::from_job(job, summary)) == Intake::Accepted {
+								tracing::info!(job, "job found on chain (no dispatch received)");
+							}
+						},
+						Ok(_) => {},
+						Err(e) => tracing::warn!(job, error = %e, "cannot read job"),
+					}
+				}
+			},
+			Err(e) => tracing::warn!(error = %e, "cannot read open jobs"),
+		}
+		if self.heartbeat_pending.load(Ordering::SeqCst) {
+			return;
+		}
+		if let (Ok(Some(registration)), Ok(best)) =
+			(self.chain.registration(&self.account).await, self.chain.best_number().await)
+		{
+			if best.saturating_sub(registration.last_heartbeat) >= heartbeat_timeout / 2 &&
+				!self.heartbeat_pending.swap(true, Ordering::SeqCst)
+			{
+				let _ = self.submissions.send(Submission::Heartbeat);
+			}
+		}
+	}
+}
+
+/// Resolves once shutdown has started.
+pub async fn until_shutdown(mut shutdown: watch::Receiver<bool>) {
+	let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// The metrics label of a tier.
+pub fn tier_label(mode: VerificationMode) -> &'static str {
+	match mode {
+		VerificationMode::Signed => "signed",
+		VerificationMode::Tee => "tee",
+		VerificationMode::Zk => "zk",
+	}
+}
+
+#[derive(serde::Deserialize)]
+struct DispatchBody {
+	dispatch: String,
+	signature: String,
+}
+
+fn hex_bytes(field: &str, value: &str) -> Result<Vec<u8>, DispatchError> {
+	hex::decode(value.strip_prefix("0x").unwrap_or(value))
+		.map_err(|e| DispatchError::Malformed(format!("{field}: {e}")))
+}
+
+/// Parses the dispatch body `{"dispatch":"0x<SCALE>","signature":"0x<64 bytes>"}`.
+pub fn parse_dispatch(
+	body: &[u8],
+) -> Result<(Dispatch<AccountId, BlockNumber>, DispatchSignature), DispatchError> {
+	let body: DispatchBody =
+		serde_json::from_slice(body).map_err(|e| DispatchError::Malformed(e.to_string()))?;
+	let bytes = hex_bytes("dispatch", &body.dispatch)?;
+	let mut cursor = &bytes[..];
+	let dispatch = Dispatch::decode(&mut cursor)
+		.map_err(|e| DispatchError::Malformed(format!("dispatch: {e}")))?;
+	if !cursor.is_empty() {
+		return Err(DispatchError::Malformed("dispatch: trailing bytes".into()));
+	}
+	let signature = hex_bytes("signature", &body.signature)?;
+	let signature = <[u8; 64]>::try_from(signature.as_slice())
+		.map_err(|_| DispatchError::Malformed("signature: expected 64 bytes".into()))?;
+	Ok((dispatch, DispatchSignature::from(ed25519::Signature::from_raw(signature))))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::Encode;
+	use verity_primitives::dispatch::DISPATCH_DOMAIN;
+
+	fn message() -> Dispatch<AccountId, BlockNumber> {
+		Dispatch {
+			genesis_hash: H256::repeat_byte(1),
+			job_id: 7,
+			executor: AccountId::from([2; 32]),
+			model: H256::repeat_byte(3),
+			mode: VerificationMode::Signed,
+			input: JobInput::Inline(vec![1, 2, 3].try_into().unwrap()),
+			input_hash: H256(blake2_256(&[1, 2, 3])),
+			deadline: 9,
+			attempt: 1,
+			dispatcher: DispatchKey::from(ed25519::Pair::from_seed(&[4; 32]).public()),
+		}
+	}
+
+	#[test]
+	fn a_dispatch_body_round_trips() {
+		let pair = ed25519::Pair::from_seed(&[4; 32]);
+		let message = message();
+		let signature = pair.sign(&message.signing_payload());
+		let body = message.http_body(&signature.into());
+		let (parsed, parsed_signature) = parse_dispatch(&body).unwrap();
+		assert_eq!(parsed, message);
+		assert!(ed25519::Pair::verify(&parsed_signature.into_inner(), (DISPATCH_DOMAIN, &parsed).encode(), &pair.public()));
+	}
+
+	#[test]
+	fn malformed_dispatch_bodies_are_refused_precisely() {
+		let malformed = |body: &str| match parse_dispatch(body.as_bytes()) {
+			Err(DispatchError::Malformed(reason)) => reason,
+			other => panic!("{body}: {other:?}"),
+		};
+		assert!(malformed("").contains("EOF"));
+		assert!(malformed(r#"{"dispatch":"0x00"}"#).contains("signature"));
+		assert!(malformed(r#"{"dispatch":"zz","signature":"0x"}"#).starts_with("dispatch:"));
+		assert!(malformed(r#"{"dispatch":"0x00","signature":"0x"}"#).starts_with("dispatch:"));
+		let mut encoded = message().encode();
+		encoded.push(0);
+		let body = format!(r#"{{"dispatch":"0x{}","signature":"0x{}"}}"#, hex::encode(&encoded), "00".repeat(64));
+		assert_eq!(malformed(&body), "dispatch: trailing bytes");
+		let body = format!(r#"{{"dispatch":"0x{}","signature":"0x00"}}"#, hex::encode(message().encode()));
+		assert_eq!(malformed(&body), "signature: expected 64 bytes");
+	}
+}

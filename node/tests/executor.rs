@@ -1,0 +1,471 @@
+//! Jobs really get served: the real `verity-node` (instant seal) and the real `verity-executor`
+//! (the dev chain's executor Ferdie, on its registered endpoint `127.0.0.1:9955`) on loopback,
+//! with the shipped models from the models directory that `scripts/setup.sh` fills.
+//!
+//! The tests share the port of the genesis endpoint, so they run one at a time.
+
+mod common;
+
+use std::{
+	io::{Read, Write},
+	net::TcpStream,
+	path::{Path, PathBuf},
+	process::{Child, Command, ExitStatus, Stdio},
+	sync::Mutex,
+	time::{Duration, Instant},
+};
+
+use codec::{Decode, Encode};
+use common::{Node, TempDir};
+use serde_json::{json, Value};
+use sp_core::{Pair, H256};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::BoundedVec;
+use verity_primitives::{
+	currency::MILLI_UNIT,
+	dispatch::{Dispatch, DispatchKey},
+	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	AccountId, Balance, BlockNumber,
+};
+use verity_runtime::{
+	configs::TreasuryAccount,
+	genesis_config_presets::{DEMO_EXECUTOR_FEE, DEMO_EXECUTOR_STAKE, DIGITS_MLP_ID, MINILM_ID},
+	signing::sign_extrinsic,
+	Runtime, RuntimeCall, RuntimeEvent,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+/// The genesis executor's endpoint port.
+const EXECUTOR_PORT: u16 = 9955;
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn models_dir() -> PathBuf {
+	let dir = std::env::var("VERITY_MODELS_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/verity/models"));
+	assert!(
+		dir.join("all-minilm-l6-v2/model.safetensors").is_file() && dir.join("digits-mlp/model.vmlp").is_file(),
+		"the shipped models are not in {}: run scripts/setup.sh",
+		dir.display()
+	);
+	dir
+}
+
+/// A running `verity-executor`, killed on drop.
+struct Executor {
+	child: Option<Child>,
+	log: PathBuf,
+}
+
+impl Executor {
+	fn start(node: &Node, dir: &Path, key: &str) -> Self {
+		let binary = Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("verity-executor");
+		assert!(binary.is_file(), "{} is not built: build the workspace", binary.display());
+		let log = dir.join(format!("executor-{}.log", rand_suffix()));
+		let child = Command::new(binary)
+			.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
+			.args(["--key", key])
+			.args(["--listen", &format!("127.0.0.1:{EXECUTOR_PORT}")])
+			.arg("--models-dir")
+			.arg(models_dir())
+			.env("RUST_LOG", "info")
+			.stdout(Stdio::null())
+			.stderr(std::fs::File::create(&log).unwrap())
+			.spawn()
+			.expect("verity-executor starts");
+		let mut executor = Self { child: Some(child), log };
+		executor.wait_for("the executor's /health", |_| {
+			http(EXECUTOR_PORT, "GET", "/health", "").filter(|(status, _)| *status == 200)
+		});
+		executor
+	}
+
+	fn log_tail(&self) -> String {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = log.lines().collect();
+		lines[lines.len().saturating_sub(40)..].join("\n")
+	}
+
+	fn wait_for<T>(&mut self, what: &str, mut probe: impl FnMut(&Self) -> Option<T>) -> T {
+		let start = Instant::now();
+		loop {
+			if let Some(value) = probe(self) {
+				return value;
+			}
+			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+				panic!("verity-executor exited ({status}) while waiting for {what}; log:\n{}", self.log_tail());
+			}
+			if start.elapsed() > TIMEOUT {
+				panic!("timed out waiting for {what}; executor log:\n{}", self.log_tail());
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+
+	/// Waits until `/metrics` has the line `line` (the executor records a settlement after the
+	/// chain shows it).
+	fn wait_for_metric(&mut self, line: &str) {
+		self.wait_for(line, |_| {
+			http(EXECUTOR_PORT, "GET", "/metrics", "").filter(|(_, body)| body.lines().any(|l| l == line))
+		});
+	}
+
+	/// SIGKILL: a crash, nothing is finished or released.
+	fn kill(&mut self) {
+		let mut child = self.child.take().expect("running");
+		child.kill().unwrap();
+		child.wait().unwrap();
+	}
+
+	/// SIGINT, as Ctrl-C: a graceful shutdown.
+	fn interrupt(&mut self) -> ExitStatus {
+		let mut child = self.child.take().expect("running");
+		assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+		let start = Instant::now();
+		loop {
+			if let Some(status) = child.try_wait().unwrap() {
+				return status;
+			}
+			assert!(start.elapsed() < Duration::from_secs(60), "no exit within 60 s of SIGINT");
+			std::thread::sleep(Duration::from_millis(100));
+		}
+	}
+}
+
+impl Drop for Executor {
+	fn drop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
+fn rand_suffix() -> u128 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// One HTTP/1.1 request on loopback: `(status, body)`, or `None` if nothing listens.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+	stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+	write!(
+		stream,
+		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	)
+	.ok()?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).ok()?;
+	let status = response.split(' ').nth(1)?.parse().ok()?;
+	let (_, body) = response.split_once("\r\n\r\n")?;
+	Some((status, body.to_owned()))
+}
+
+fn next_nonce(node: &Node, who: &AccountId) -> u32 {
+	let ss58 = sp_core::crypto::Ss58Codec::to_ss58check(who);
+	node.call("system_accountNextIndex", json!([ss58])).unwrap().as_u64().unwrap() as u32
+}
+
+/// Signs and submits `call` as `who` (nonce from the pool-aware RPC).
+fn submit(node: &Node, who: Sr25519Keyring, call: RuntimeCall) {
+	let nonce = next_nonce(node, &who.to_account_id());
+	let extrinsic = sign_extrinsic(&who.pair(), call, nonce, node.genesis_hash());
+	node.submit(&extrinsic.encode()).unwrap_or_else(|e| panic!("submit: {e}; log:\n{}", node.log_tail()));
+}
+
+fn job(node: &Node, id: JobId) -> Option<pallet_verity_inference::Job<Runtime>> {
+	node.storage(&pallet_verity_inference::Jobs::<Runtime>::hashed_key_for(id), None)
+		.map(|bytes| Decode::decode(&mut &bytes[..]).unwrap())
+}
+
+fn next_job_id(node: &Node) -> JobId {
+	node.storage(&pallet_verity_inference::NextJobId::<Runtime>::hashed_key(), None)
+		.map(|bytes| Decode::decode(&mut &bytes[..]).unwrap())
+		.unwrap_or_default()
+}
+
+fn output(node: &Node, id: JobId) -> Vec<u8> {
+	let bytes = node.storage(&pallet_verity_inference::Outputs::<Runtime>::hashed_key_for(id), None).expect("an output");
+	Vec::<u8>::decode(&mut &bytes[..]).unwrap()
+}
+
+fn wait_closed(node: &mut Node, executor: &mut Executor, id: JobId) -> JobStatus {
+	let start = Instant::now();
+	loop {
+		if let Some(job) = job(node, id).filter(|j| !j.status.is_open()) {
+			return job.status;
+		}
+		if start.elapsed() > TIMEOUT {
+			panic!("job {id} still open; executor log:\n{}\nnode log:\n{}", executor.log_tail(), node.log_tail());
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	}
+}
+
+/// Every event of every block so far.
+fn all_events(node: &Node) -> Vec<RuntimeEvent> {
+	// `frame_system::Events` is private; its key is the pallet's and the item's name hashes.
+	let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+	(1..=node.best_number().unwrap())
+		.flat_map(|number| {
+			let hash = node.block_hash(number).unwrap();
+			node.storage(&key, Some(&hash))
+				.map(|bytes| {
+					Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..]).unwrap()
+				})
+				.unwrap_or_default()
+		})
+		.map(|record| record.event)
+		.collect()
+}
+
+/// Transaction fees `who` paid so far (they are burned).
+fn fees_paid(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+	events
+		.iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::TransactionPayment(pallet_transaction_payment::Event::TransactionFeePaid {
+				who: payer,
+				actual_fee,
+				..
+			}) if payer == who => Some(*actual_fee),
+			_ => None,
+		})
+		.sum()
+}
+
+fn spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<BlockNumber> {
+	JobSpec {
+		model,
+		mode: VerificationMode::Signed,
+		input: JobInput::Inline(input.to_vec().try_into().unwrap()),
+		max_fee: DEMO_EXECUTOR_FEE,
+		deadline: node.best_number().unwrap() + deadline_in,
+	}
+}
+
+fn submit_jobs(node: &Node, payer: Sr25519Keyring, specs: Vec<JobSpec<BlockNumber>>) {
+	let specs: BoundedVec<_, _> = specs.try_into().unwrap();
+	submit(node, payer, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs { specs }));
+}
+
+/// A held-out digit of the vendored data set, and its label.
+fn a_digit() -> (Vec<u8>, u8) {
+	let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
+	let sample = &held_out[3];
+	(sample.input_bytes(), sample.label)
+}
+
+fn reference_embedding() -> (String, Vec<f32>) {
+	let reference: Value =
+		serde_json::from_str(include_str!("../../executor/tests/data/minilm-reference.json")).unwrap();
+	let case = &reference["cases"][0];
+	let vector = case["embedding"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+	(case["input"].as_str().unwrap().to_owned(), vector)
+}
+
+fn price(model: ModelId) -> Balance {
+	if model == DIGITS_MLP_ID { 10 * MILLI_UNIT } else { 20 * MILLI_UNIT }
+}
+
+#[test]
+fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-e2e");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (bob, alice, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Alice, Sr25519Keyring::Ferdie);
+	let balance = |node: &Node, who: &AccountId| node.free_balance(who, None);
+	let treasury = TreasuryAccount::get();
+	let before: Vec<Balance> = [bob.to_account_id(), alice.to_account_id(), ferdie.to_account_id(), treasury.clone()]
+		.iter()
+		.map(|who| balance(&node, who))
+		.collect();
+
+	// One transaction, two jobs: a digit for the integer MLP, a sentence for MiniLM.
+	let (digit, label) = a_digit();
+	let (sentence, reference) = reference_embedding();
+	let first = next_job_id(&node);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50), spec(&node, MINILM_ID, sentence.as_bytes(), 50)]);
+	for id in [first, first + 1] {
+		assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	}
+
+	let logits = verity_mlp::logits_from_bytes(&output(&node, first)).expect("i32 logits");
+	assert_eq!(logits.len(), 10);
+	assert_eq!(verity_mlp::argmax(&logits), label as usize, "the MLP classifies the digit");
+	let embedding: Vec<f32> =
+		output(&node, first + 1).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+	assert_eq!(embedding.len(), 384);
+	let cosine: f32 = embedding.iter().zip(&reference).map(|(a, b)| a * b).sum();
+	let max_diff = embedding.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+	assert!(cosine > 0.9999 && max_diff < 1e-3, "embedding vs reference: cosine {cosine}, max diff {max_diff}");
+
+	// Exact money: the payer pays price + fee per job and its transaction fee; the owner gets
+	// 10% of the price; the treasury 2% of price + fee; the executor the rest, less its fees.
+	let events = all_events(&node);
+	let mut expected = [0i128; 4];
+	for model in [DIGITS_MLP_ID, MINILM_ID] {
+		let charged = price(model) + DEMO_EXECUTOR_FEE;
+		let (royalty, protocol) = (price(model) / 10, charged * 2 / 100);
+		expected[0] -= charged as i128;
+		expected[1] += royalty as i128;
+		expected[2] += (charged - royalty - protocol) as i128;
+		expected[3] += protocol as i128;
+	}
+	expected[0] -= fees_paid(&events, &bob.to_account_id()) as i128;
+	expected[1] -= fees_paid(&events, &alice.to_account_id()) as i128;
+	expected[2] -= fees_paid(&events, &ferdie.to_account_id()) as i128;
+	let after: Vec<i128> = [bob.to_account_id(), alice.to_account_id(), ferdie.to_account_id(), treasury]
+		.iter()
+		.zip(&before)
+		.map(|(who, before)| balance(&node, who) as i128 - *before as i128)
+		.collect();
+	assert_eq!(after, expected.to_vec(), "balance changes of payer, owner, executor, treasury");
+	assert!(fees_paid(&events, &ferdie.to_account_id()) > 0, "the executor paid for its result transaction");
+
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 2");
+	assert!(executor.interrupt().success(), "graceful shutdown exits 0");
+}
+
+#[test]
+fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-bad-input");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let bob = Sr25519Keyring::Bob;
+	let before = node.free_balance(&bob.to_account_id(), None);
+
+	let first = next_job_id(&node);
+	// Ten bytes for a model of 64 inputs; bytes that are not UTF-8 for a text model.
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &[1; 10], 50), spec(&node, MINILM_ID, &[0xff, 0xfe, 0x00], 50)]);
+	for id in [first, first + 1] {
+		assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Failed);
+	}
+	let reasons: Vec<String> = all_events(&node)
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Inference(pallet_verity_inference::Event::JobFailed { reason, refund, .. }) => {
+				assert!(refund > 0);
+				Some(String::from_utf8(reason.into_inner()).unwrap())
+			},
+			_ => None,
+		})
+		.collect();
+	assert_eq!(
+		reasons,
+		vec!["input must be 64 int8 values (64 bytes), got 10 bytes".to_owned(), "input must be UTF-8 text".to_owned()]
+	);
+	// Refunded in full: only the transaction fee is gone.
+	let fees = fees_paid(&all_events(&node), &bob.to_account_id());
+	assert_eq!(node.free_balance(&bob.to_account_id(), None), before - fees);
+}
+
+#[test]
+fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_again() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-fault");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	executor.kill();
+
+	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
+	let before = node.free_balance(&bob.to_account_id(), None);
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 3)]);
+	node.wait_for(TIMEOUT, "the job", |n| job(n, id));
+	// Nobody serves it: blocks pass (Charlie's remarks seal them) until it expires.
+	while job(&node, id).unwrap().status.is_open() {
+		submit(&node, charlie, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		std::thread::sleep(Duration::from_millis(300));
+	}
+	assert_eq!(job(&node, id).unwrap().status, JobStatus::Expired);
+	let events = all_events(&node);
+	let (refund, slashed) = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Inference(pallet_verity_inference::Event::JobExpired { refund, slashed, .. }) =>
+				Some((*refund, *slashed)),
+			_ => None,
+		})
+		.expect("JobExpired");
+	assert_eq!(refund, price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE, "the escrow comes back in full");
+	assert_eq!(slashed, DEMO_EXECUTOR_STAKE / 10, "10% of the stake");
+	assert_eq!(
+		node.free_balance(&bob.to_account_id(), None),
+		before - fees_paid(&events, &bob.to_account_id()) + slashed,
+		"the payer gets the escrow back and the slash"
+	);
+	let registration = node
+		.storage(&pallet_verity_executors::Executors::<Runtime>::hashed_key_for(ferdie.to_account_id()), None)
+		.map(|bytes| pallet_verity_executors::ExecutorInfo::<Runtime>::decode(&mut &bytes[..]).unwrap())
+		.unwrap();
+	assert_eq!(registration.stake, DEMO_EXECUTOR_STAKE - slashed);
+
+	// Restarted, it serves new jobs.
+	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let id = next_job_id(&node);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+}
+
+#[test]
+fn dispatches_not_signed_by_a_dispatcher_are_refused_and_duplicates_served_once() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-dispatch");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	submit_jobs(&node, Sr25519Keyring::Bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+
+	let stored = job(&node, id).unwrap();
+	let dispatch = |signer: Ed25519Keyring| Dispatch::<AccountId, BlockNumber> {
+		genesis_hash: node.genesis_hash(),
+		job_id: id,
+		executor: Sr25519Keyring::Ferdie.to_account_id(),
+		model: stored.model,
+		mode: stored.mode,
+		input: stored.input.clone(),
+		input_hash: stored.input_hash,
+		deadline: stored.deadline,
+		attempt: 2,
+		dispatcher: DispatchKey::from(signer.public()),
+	};
+	let body = |message: &Dispatch<AccountId, BlockNumber>, signer: Ed25519Keyring| {
+		let signature = signer.pair().sign(&message.signing_payload());
+		String::from_utf8(message.http_body(&signature.into())).unwrap()
+	};
+	let post = |body: &str| http(EXECUTOR_PORT, "POST", "/jobs", body).expect("the executor answers");
+
+	// Alice is the dev chain's dispatcher: a genuine dispatch of a job already served is a
+	// duplicate, not a second run.
+	let genuine = dispatch(Ed25519Keyring::Alice);
+	assert_eq!(post(&body(&genuine, Ed25519Keyring::Alice)).0, 200);
+	// Bob's key is not in the dispatcher set.
+	let (status, reply) = post(&body(&dispatch(Ed25519Keyring::Bob), Ed25519Keyring::Bob));
+	assert_eq!(status, 403, "{reply}");
+	assert!(reply.contains("not in the chain's dispatcher set"), "{reply}");
+	// Alice's key, someone else's signature.
+	let (status, reply) = post(&body(&genuine, Ed25519Keyring::Bob));
+	assert_eq!((status, reply.contains("bad dispatch signature")), (403, true), "{reply}");
+	// A dispatch for another executor, and one for another chain.
+	let mut other = genuine.clone();
+	other.executor = Sr25519Keyring::Eve.to_account_id();
+	assert_eq!(post(&body(&other, Ed25519Keyring::Alice)).0, 422);
+	let mut other = genuine.clone();
+	other.genesis_hash = H256::repeat_byte(9);
+	assert_eq!(post(&body(&other, Ed25519Keyring::Alice)).0, 422);
+	// Not a dispatch at all.
+	assert_eq!(post("{\"dispatch\":\"0x00\"}").0, 400);
+	assert_eq!(post("not json").0, 400);
+
+	executor.wait_for_metric("verity_executor_dispatches_total{result=\"refused\"} 6");
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 1");
+	executor.wait_for_metric("verity_executor_in_flight_jobs 0");
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Throughput benchmarks of the whole pipeline on one machine, written into docs/benchmarks.md
+# (between the bench.sh markers):
+#   - executor inferences per second for each shipped model (engine_bench, CPU; DEVICE=cuda on a GPU);
+#   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
+#     on a dev node with instant sealing plus the executor (loadgen), per model.
+#
+#   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+"$VERITY_ROOT/scripts/setup.sh"
+build_workspace
+
+JOBS="${JOBS:-200}"
+MINILM_JOBS="${MINILM_JOBS:-60}"
+SECONDS_PER_MODEL="${SECONDS_PER_MODEL:-5}"
+DEVICE="${DEVICE:-cpu}"
+RPC_PORT="${VERITY_BENCH_RPC_PORT:-19944}"
+BASE="$(mktemp -d)"
+cleanup() {
+	[ -n "${EXECUTOR_PID:-}" ] && kill -INT "$EXECUTOR_PID" 2>/dev/null && wait "$EXECUTOR_PID" || true
+	[ -n "${NODE_PID:-}" ] && kill -INT "$NODE_PID" 2>/dev/null && wait "$NODE_PID" || true
+	rm -rf "$BASE"
+}
+trap cleanup EXIT
+
+log "engine throughput ($DEVICE, ${SECONDS_PER_MODEL}s per model)"
+engines="$("$VERITY_BIN/examples/engine_bench" --device "$DEVICE" --seconds "$SECONDS_PER_MODEL" 2>/dev/null)"
+echo "$engines"
+
+log "starting a dev node (instant seal) and the executor"
+"$VERITY_BIN/verity-node" --dev --sealing instant --base-path "$BASE/node" --rpc-port "$RPC_PORT" \
+	--no-prometheus --no-telemetry 2>"$BASE/node.log" &
+NODE_PID=$!
+for _ in $(seq 1 120); do
+	curl -sf -H 'Content-Type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' \
+		"http://127.0.0.1:$RPC_PORT" >/dev/null 2>&1 && break
+	sleep 0.5
+done
+"$VERITY_BIN/verity-executor" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Ferdie \
+	--listen 127.0.0.1:9955 --device "$DEVICE" 2>"$BASE/executor.log" &
+EXECUTOR_PID=$!
+for _ in $(seq 1 120); do
+	curl -sf http://127.0.0.1:9955/health >/dev/null 2>&1 && break
+	sleep 0.5
+done
+
+log "end to end: $JOBS digits-mlp jobs, $MINILM_JOBS all-minilm-l6-v2 jobs"
+e2e_mlp="$("$VERITY_BIN/examples/loadgen" --node-url "ws://127.0.0.1:$RPC_PORT" --model digits-mlp --jobs "$JOBS" | tail -n 1)"
+echo "$e2e_mlp"
+e2e_minilm="$("$VERITY_BIN/examples/loadgen" --node-url "ws://127.0.0.1:$RPC_PORT" --model all-minilm-l6-v2 --jobs "$MINILM_JOBS" | tail -n 1)"
+echo "$e2e_minilm"
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') ($(nproc) cores)"
+report="$(mktemp)"
+{
+	echo "<!-- bench.sh:start -->"
+	echo "Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d), $cpu, device \`$DEVICE\`."
+	echo
+	echo "Executor engines, one inference at a time on one thread (\`examples/engine_bench\`):"
+	echo
+	echo '```text'
+	echo "$engines"
+	echo '```'
+	echo
+	echo "End to end on one dev node with instant sealing and the executor (capacity 4), signed tier,"
+	echo "4 payers each keeping one \`submit_jobs\` batch of 10 in flight (\`examples/loadgen\`);"
+	echo "latency is from signing the batch to the best block holding \`JobCompleted\`:"
+	echo
+	echo '```text'
+	echo "$e2e_mlp"
+	echo "$e2e_minilm"
+	echo '```'
+	echo "<!-- bench.sh:end -->"
+} >"$report"
+python3 - "$VERITY_ROOT/docs/benchmarks.md" "$report" <<'PY'
+import re, sys
+doc_path, report_path = sys.argv[1], sys.argv[2]
+doc, report = open(doc_path).read(), open(report_path).read().strip()
+pattern = re.compile(r"<!-- bench.sh:start -->.*?<!-- bench.sh:end -->", re.S)
+doc = pattern.sub(lambda _: report, doc) if pattern.search(doc) else doc.rstrip() + "\n\n## Pipeline throughput\n\n" + report + "\n"
+open(doc_path, "w").write(doc)
+PY
+rm -f "$report"
+log "written to docs/benchmarks.md"
