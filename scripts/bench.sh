@@ -59,14 +59,14 @@ report="$(mktemp)"
 	echo "<!-- bench.sh:start -->"
 	echo "Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d), $cpu, device \`$DEVICE\`."
 	echo
-	echo "Executor engines, one inference at a time on one thread (\`examples/engine_bench\`):"
+	echo "Executor engines, one inference at a time (candle may use every core inside one; \`examples/engine_bench\`):"
 	echo
 	echo '```text'
 	echo "$engines"
 	echo '```'
 	echo
 	echo "End to end on one dev node with instant sealing and the executor (capacity 4), signed tier,"
-	echo "4 payers each keeping one \`submit_jobs\` batch of 10 in flight (\`examples/loadgen\`);"
+	echo "4 payers each keeping one one-job \`submit_jobs\` in flight, resent when the executor is at capacity (\`examples/loadgen\`);"
 	echo "latency is from signing the batch to the best block holding \`JobCompleted\`:"
 	echo
 	echo '```text'

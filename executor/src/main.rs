@@ -93,6 +93,7 @@ async fn connect(url: &str) -> anyhow::Result<Chain> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
 	tracing_subscriber::fmt()
+		.with_writer(std::io::stderr)
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
 		)
