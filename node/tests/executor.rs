@@ -59,15 +59,20 @@ struct Executor {
 
 impl Executor {
 	fn start(node: &Node, dir: &Path, key: &str) -> Self {
+		Self::start_with(node, dir, key, EXECUTOR_PORT, &[])
+	}
+
+	fn start_with(node: &Node, dir: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
 		let binary = Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("verity-executor");
 		assert!(binary.is_file(), "{} is not built: build the workspace", binary.display());
 		let log = dir.join(format!("executor-{}.log", rand_suffix()));
 		let child = Command::new(binary)
 			.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
 			.args(["--key", key])
-			.args(["--listen", &format!("127.0.0.1:{EXECUTOR_PORT}")])
+			.args(["--listen", &format!("127.0.0.1:{port}")])
 			.arg("--models-dir")
 			.arg(models_dir())
+			.args(extra)
 			.env("RUST_LOG", "info")
 			.stdout(Stdio::null())
 			.stderr(std::fs::File::create(&log).unwrap())
@@ -75,7 +80,7 @@ impl Executor {
 			.expect("verity-executor starts");
 		let mut executor = Self { child: Some(child), log };
 		executor.wait_for("the executor's /health", |_| {
-			http(EXECUTOR_PORT, "GET", "/health", "").filter(|(status, _)| *status == 200)
+			http(port, "GET", "/health", "").filter(|(status, _)| *status == 200)
 		});
 		executor
 	}
@@ -468,4 +473,30 @@ fn dispatches_not_signed_by_a_dispatcher_are_refused_and_duplicates_served_once(
 	executor.wait_for_metric("verity_executor_dispatches_total{result=\"refused\"} 6");
 	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 1");
 	executor.wait_for_metric("verity_executor_in_flight_jobs 0");
+}
+
+#[test]
+fn a_new_executor_registers_itself_and_serves_its_jobs() {
+	let dir = TempDir::new("executor-register");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let port = common::free_port();
+	// Eve asks no fee; a job that offers none can only go to her.
+	let mut executor = Executor::start_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
+	let eve = Sr25519Keyring::Eve.to_account_id();
+	let registration = node
+		.storage(&pallet_verity_executors::Executors::<Runtime>::hashed_key_for(&eve), None)
+		.map(|bytes| pallet_verity_executors::ExecutorInfo::<Runtime>::decode(&mut &bytes[..]).unwrap())
+		.expect("registered");
+	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}/jobs").into_bytes());
+	assert_eq!(registration.services.len(), 2, "every loaded model, at the signed tier");
+
+	let id = next_job_id(&node);
+	let mut job_spec = spec(&node, MINILM_ID, b"Who serves this?", 50);
+	job_spec.max_fee = 0;
+	submit_jobs(&node, Sr25519Keyring::Bob, vec![job_spec]);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	assert_eq!(job(&node, id).unwrap().executor, eve);
+	// Started again, it finds its registration and does not register twice.
+	assert!(executor.interrupt().success());
+	let _again = Executor::start_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
 }
