@@ -1,0 +1,47 @@
+// Job steps of the network tests, on the node the step names:
+//   submit      submit a digits job through this node (any executor may get it); remember it
+//   completed   this node sees the remembered job completed, its JobCompleted event, and the
+//               output classifying the digit as 0
+//   submit-eve  submit a job that only //Eve serves (no fee offered), due in 4 blocks
+//   expired     this node sees that job expired, with the payer refunded the whole escrow
+const lib = require("./lib.js");
+
+async function run(nodeName, networkInfo, args) {
+  const api = await lib.connect(networkInfo, nodeName);
+  switch (args[0]) {
+    case "submit":
+      lib.saveJob("completed", await lib.submitDigitJob(api, 1_000_000_000, 100));
+      return 0;
+    case "completed": {
+      const id = lib.loadJob("completed");
+      await lib.until(`job ${id} completed on ${nodeName}`, async () =>
+        (await lib.jobStatus(api, id)) === "Completed" ? true : undefined,
+      );
+      const event = await lib.jobEvent(api, id);
+      if (!event || event.method !== "JobCompleted") throw new Error(`no JobCompleted for ${id}`);
+      const output = Buffer.from((await api.query.inference.outputs(id)).unwrap().toU8a(true));
+      const logits = [...Array(10).keys()].map((i) => output.readInt32LE(4 * i));
+      const digit = logits.indexOf(Math.max(...logits));
+      if (digit !== 0) throw new Error(`classified as ${digit}: ${logits}`);
+      return 0;
+    }
+    case "submit-eve":
+      lib.saveJob("expired", await lib.submitDigitJob(api, 0, 4));
+      return 0;
+    case "expired": {
+      const id = lib.loadJob("expired");
+      await lib.until(`job ${id} expired on ${nodeName}`, async () =>
+        (await lib.jobStatus(api, id)) === "Expired" ? true : undefined,
+      );
+      const event = await lib.jobEvent(api, id);
+      if (!event || event.method !== "JobExpired") throw new Error(`no JobExpired for ${id}`);
+      // The escrow of a job offering no fee is the model's price: 0.01 VRT.
+      if (event.data.refund.toBigInt() !== 10_000_000_000n) throw new Error(`refund ${event.data.refund}`);
+      return 0;
+    }
+    default:
+      throw new Error(`unknown step ${args[0]}`);
+  }
+}
+
+module.exports = { run };
