@@ -20,6 +20,11 @@ if [ "${VERITY_SKIP_BUILD:-0}" != 1 ]; then
 	build_workspace
 fi
 
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	log "CANNOT run zombienet: no node/npm on PATH (Debian: apt-get install nodejs npm)"
+	exit 1
+fi
+
 cd "$VERITY_ROOT/zombienet"
 if [ ! -x node_modules/.bin/zombienet ]; then
 	log "installing @zombienet/cli (npm, into zombienet/node_modules)"
@@ -39,9 +44,10 @@ cleanup() {
 		[ -f "$pid_file" ] && kill -9 "$(cat "$pid_file")" 2>/dev/null || true
 		rm -f "$pid_file"
 	done
-	# zombienet stops its nodes itself; make sure, then drop the databases and keep the logs.
+	# zombienet stops its nodes itself; make sure, then keep the logs and drop the rest (the
+	# chains' databases and keystores, the chain specs).
 	pkill -9 -f -- "--base-path $LOGS/network" 2>/dev/null || true
-	find "$LOGS/network" -mindepth 2 -maxdepth 2 -type d -name data -exec rm -rf {} + 2>/dev/null || true
+	find "$LOGS/network" -mindepth 1 -maxdepth 1 ! -name '*.log' ! -name logs -exec rm -rf {} + 2>/dev/null || true
 	log "logs: $LOGS"
 }
 trap cleanup EXIT
