@@ -17,6 +17,10 @@ need_apt=()
 for package in "${APT_PACKAGES[@]}"; do
 	dpkg -s "$package" >/dev/null 2>&1 || need_apt+=("$package")
 done
+# Node.js and npm run the zombienet network tests; any install on PATH will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	need_apt+=(nodejs npm)
+fi
 
 if [ ${#need_apt[@]} -eq 0 ]; then
 	log "system packages: all present"

@@ -6,7 +6,7 @@
 use std::{path::PathBuf, time::Instant};
 
 use clap::Parser;
-use verity_executor::engine::{load_models, DeviceChoice, EngineKind};
+use verity_executor::engine::{default_models_dir, load_models, DeviceChoice, EngineKind};
 
 #[derive(Parser)]
 struct Args {
@@ -21,9 +21,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
-	let models_dir = args.models_dir.clone().unwrap_or_else(|| {
-		PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/verity/models")
-	});
+	let models_dir = args.models_dir.clone().unwrap_or_else(default_models_dir);
 	let engines = load_models(&models_dir, args.device, &[EngineKind::IntMlp, EngineKind::BertEmbedding])?;
 	let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
 	for engine in engines.values() {

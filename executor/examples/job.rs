@@ -17,7 +17,7 @@ use clap::Parser;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
 	chain::{Call, Chain, ExecutorKey},
-	engine::{embedding_from_bytes, file_id},
+	engine::{default_models_dir, embedding_from_bytes, folder_model_id},
 };
 use verity_primitives::inference::{JobInput, JobSpec, JobStatus, VerificationMode};
 
@@ -52,12 +52,8 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
-	let models_dir = args.models_dir.clone().unwrap_or_else(|| {
-		PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/verity/models")
-	});
-	let folder = models_dir.join(&args.model);
-	let weights = ["model.vmlp", "model.safetensors"].iter().map(|f| folder.join(f)).find(|p| p.is_file());
-	let model = file_id(&weights.with_context(|| format!("no model in {}", folder.display()))?)?;
+	let models_dir = args.models_dir.clone().unwrap_or_else(default_models_dir);
+	let model = folder_model_id(&models_dir.join(&args.model))?;
 	let input = match (&args.digit, &args.text, &args.hex) {
 		(Some(index), _, _) => {
 			let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());

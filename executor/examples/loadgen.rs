@@ -15,13 +15,12 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use anyhow::Context;
 use clap::Parser;
 use codec::Decode;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
 	chain::{Call, Chain, ExecutorKey},
-	engine::file_id,
+	engine::{default_models_dir, folder_model_id},
 };
 use verity_primitives::inference::{JobId, JobInput, JobSpec, VerificationMode};
 
@@ -64,12 +63,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
-	let models_dir = args.models_dir.clone().unwrap_or_else(|| {
-		PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/verity/models")
-	});
-	let folder = models_dir.join(&args.model);
-	let weights = ["model.vmlp", "model.safetensors"].iter().map(|f| folder.join(f)).find(|p| p.is_file());
-	let model = file_id(&weights.with_context(|| format!("no model in {}", folder.display()))?)?;
+	let models_dir = args.models_dir.clone().unwrap_or_else(default_models_dir);
+	let model = folder_model_id(&models_dir.join(&args.model))?;
 	let chain = Chain::connect(&args.node_url).await?;
 
 	// Completion times, from the chain's events at each new best block.

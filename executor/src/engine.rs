@@ -79,6 +79,22 @@ pub enum EngineKind {
 	BertEmbedding,
 }
 
+/// The models directory when none is configured: `~/.cache/verity/models`, where
+/// `scripts/setup.sh` installs the shipped models.
+pub fn default_models_dir() -> PathBuf {
+	PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache/verity/models")
+}
+
+/// The id of the model in `folder`: the SHA-256 of its weights file.
+pub fn folder_model_id(folder: &Path) -> anyhow::Result<ModelId> {
+	let weights = ["model.vmlp", "model.safetensors"]
+		.iter()
+		.map(|file| folder.join(file))
+		.find(|path| path.is_file())
+		.ok_or_else(|| anyhow::anyhow!("no model.vmlp or model.safetensors in {}", folder.display()))?;
+	file_id(&weights)
+}
+
 /// SHA-256 of a file.
 pub fn file_id(path: &Path) -> anyhow::Result<ModelId> {
 	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

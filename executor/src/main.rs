@@ -8,7 +8,7 @@ use sp_core::{sr25519, Pair};
 use tokio::sync::watch;
 use verity_executor::{
 	chain::{Call, Chain, ExecutorKey},
-	engine::{load_models, DeviceChoice, EngineKind},
+	engine::{default_models_dir, load_models, DeviceChoice, EngineKind},
 	http,
 	service::{until_shutdown, Executor},
 };
@@ -100,9 +100,7 @@ async fn main() -> anyhow::Result<()> {
 		.init();
 	let cli = Cli::parse();
 	let key = load_key(&cli)?;
-	let models_dir = cli.models_dir.clone().unwrap_or_else(|| {
-		PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache/verity/models")
-	});
+	let models_dir = cli.models_dir.clone().unwrap_or_else(default_models_dir);
 	let engines = load_models(&models_dir, cli.device, &cli.engines)?;
 	if engines.is_empty() {
 		bail!("no model in {}: run scripts/setup.sh, or point --models-dir at a models directory", models_dir.display());

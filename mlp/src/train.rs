@@ -79,6 +79,17 @@ impl FloatMlp {
 		}
 	}
 
+	/// A model of the same shape with every parameter zero (for gradients and momenta).
+	fn zeros_like(&self) -> Self {
+		Self {
+			hidden: self.hidden,
+			w1: vec![0.0; self.w1.len()],
+			b1: vec![0.0; self.b1.len()],
+			w2: vec![0.0; self.w2.len()],
+			b2: vec![0.0; self.b2.len()],
+		}
+	}
+
 	fn hidden_layer(&self, x: &[f64; PIXELS]) -> Vec<f64> {
 		(0..self.hidden)
 			.map(|h| {
@@ -114,26 +125,14 @@ pub fn train_float(train: &[Sample], settings: &Settings) -> FloatMlp {
 	let mut rng = Rng(settings.seed);
 	let mut model = FloatMlp::new(settings.hidden, &mut rng);
 	let h = settings.hidden;
-	let mut velocity = FloatMlp {
-		hidden: h,
-		w1: vec![0.0; model.w1.len()],
-		b1: vec![0.0; h],
-		w2: vec![0.0; model.w2.len()],
-		b2: vec![0.0; CLASSES],
-	};
+	let mut velocity = model.zeros_like();
 	let mut order: Vec<usize> = (0..train.len()).collect();
 	for _ in 0..settings.epochs {
 		for i in (1..order.len()).rev() {
 			order.swap(i, rng.below(i + 1));
 		}
 		for batch in order.chunks(settings.batch) {
-			let mut grad = FloatMlp {
-				hidden: h,
-				w1: vec![0.0; model.w1.len()],
-				b1: vec![0.0; h],
-				w2: vec![0.0; model.w2.len()],
-				b2: vec![0.0; CLASSES],
-			};
+			let mut grad = model.zeros_like();
 			for &index in batch {
 				let sample = &train[index];
 				let x = features(sample);
