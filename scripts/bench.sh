@@ -2,6 +2,7 @@
 # Throughput benchmarks of the whole pipeline on one machine, written into docs/benchmarks.md
 # (between the bench.sh markers):
 #   - executor inferences per second for each shipped model (engine_bench, CPU; DEVICE=cuda on a GPU);
+#   - zk proving time and peak memory for the digits model (prove_bench);
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
 #     on a dev node with instant sealing plus the executor (loadgen), per model.
 #
@@ -28,6 +29,10 @@ trap cleanup EXIT
 log "engine throughput ($DEVICE, ${SECONDS_PER_MODEL}s per model)"
 engines="$("$VERITY_BIN/examples/engine_bench" --device "$DEVICE" --seconds "$SECONDS_PER_MODEL" 2>/dev/null)"
 echo "$engines"
+
+log "zk proving (digits-mlp, Groth16 over BLS12-381)"
+zk="$("$VERITY_BIN/examples/prove_bench" 20)"
+echo "$zk"
 
 log "starting a dev node (instant seal) and the executor"
 "$VERITY_BIN/verity-node" --dev --sealing instant --base-path "$BASE/node" --rpc-port "$RPC_PORT" \
@@ -63,6 +68,13 @@ report="$(mktemp)"
 	echo
 	echo '```text'
 	echo "$engines"
+	echo '```'
+	echo
+	echo "zk proving of the digits model (\`zk/examples/prove_bench\`: Groth16, BLS12-381, 20 proofs of"
+	echo "held-out digits, arkworks on the CPU; verification here is native arkworks):"
+	echo
+	echo '```text'
+	echo "$zk"
 	echo '```'
 	echo
 	echo "End to end on one dev node with instant sealing and the executor (capacity 4), signed tier,"

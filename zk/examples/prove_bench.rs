@@ -1,0 +1,50 @@
+//! Proving and native verification of the shipped digits model: key generation once, then
+//! `RUNS` proofs of held-out digits, timed; and the process's peak resident memory.
+//!
+//! `prove_bench [RUNS]` (default 20). `scripts/bench.sh` runs it.
+
+use std::time::Instant;
+
+use verity_mlp::QuantizedMlp;
+use verity_zkml::{encode, prove, setup_from_seed, verify};
+
+fn peak_rss_mib() -> f64 {
+	let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+	status
+		.lines()
+		.find_map(|line| line.strip_prefix("VmHWM:"))
+		.and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+		.map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn main() {
+	let runs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+	let model = QuantizedMlp::from_bytes(include_bytes!("../../models/digits-mlp/model.vmlp")).unwrap();
+	let started = Instant::now();
+	let (pk, vk) = setup_from_seed(&model, 0).unwrap();
+	let keygen = started.elapsed().as_secs_f64();
+	let key = encode(&vk);
+
+	let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
+	let (mut proving, mut verifying) = (Vec::new(), Vec::new());
+	for sample in held_out.iter().take(runs) {
+		let input = sample.input_bytes();
+		let started = Instant::now();
+		let (output, proof) = prove(&pk, &model, &input).unwrap();
+		proving.push(started.elapsed().as_secs_f64());
+		let started = Instant::now();
+		verify(&key, &input, &output, &proof).unwrap();
+		verifying.push(started.elapsed().as_secs_f64());
+	}
+	let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+	let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+	println!(
+		"model=digits-mlp keygen_s={keygen:.3} proofs={runs} prove_mean_s={:.3} prove_max_s={:.3} verify_native_mean_ms={:.2} peak_rss_mib={:.1} proving_key_bytes={} verifying_key_bytes={}",
+		mean(&proving),
+		max(&proving),
+		mean(&verifying) * 1000.0,
+		peak_rss_mib(),
+		encode(&pk).len(),
+		key.len()
+	);
+}
