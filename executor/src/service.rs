@@ -43,6 +43,8 @@ pub const MAX_BATCH: usize = 32;
 const FINISHED_MEMORY: usize = 8192;
 /// How often an unknown dispatcher key may trigger a refresh of the dispatcher set.
 const DISPATCHER_REFRESH: Duration = Duration::from_secs(2);
+/// Times a job is run again after the chain refused its result.
+const MAX_REFUSALS: u32 = 2;
 /// Attempts at getting one transaction into a block.
 const MAX_SUBMIT_ATTEMPTS: u32 = 6;
 
@@ -131,11 +133,29 @@ struct JobBook {
 	active: HashSet<JobId>,
 	finished: HashSet<JobId>,
 	finished_order: VecDeque<JobId>,
+	/// Results the chain refused, per job still open.
+	refusals: HashMap<JobId, u32>,
 }
 
 impl JobBook {
+	/// Forgets a job whose result the chain refused, so that the follower takes it again while
+	/// the chain shows it open; after [`MAX_REFUSALS`] it is finished for good. (A dispatch can
+	/// reach the executor before its own node has the job's block: the result is then refused
+	/// as an unknown job, and the job must not be left to expire.)
+	fn refused(&mut self, job: JobId) {
+		let refusals = self.refusals.entry(job).or_default();
+		*refusals += 1;
+		if *refusals >= MAX_REFUSALS {
+			self.refusals.remove(&job);
+			self.finish(job);
+		} else {
+			self.active.remove(&job);
+		}
+	}
+
 	fn finish(&mut self, job: JobId) {
 		self.active.remove(&job);
+		self.refusals.remove(&job);
 		if self.finished.insert(job) {
 			self.finished_order.push_back(job);
 			if self.finished_order.len() > FINISHED_MEMORY {
@@ -434,7 +454,8 @@ impl Executor {
 					},
 					None => {
 						tracing::error!(job, ?block, ?failures, "the chain refused the result");
-						self.finish(*job, *mode, "rejected", None);
+						self.record(*mode, "rejected", None);
+						self.jobs.lock().expect("not poisoned").refused(*job);
 					},
 				},
 				Submission::Heartbeat => {
@@ -446,13 +467,18 @@ impl Executor {
 	}
 
 	fn finish(&self, job: JobId, mode: VerificationMode, outcome: &str, taken_at: Option<Instant>) {
+		self.record(mode, outcome, taken_at);
+		self.jobs.lock().expect("not poisoned").finish(job);
+	}
+
+	/// Counts a settlement attempt's outcome in the metrics.
+	fn record(&self, mode: VerificationMode, outcome: &str, taken_at: Option<Instant>) {
 		let tier = tier_label(mode);
 		self.metrics.jobs.with_label_values(&[tier, outcome]).inc();
 		if let Some(taken_at) = taken_at {
 			self.metrics.job_latency.with_label_values(&[tier]).observe(taken_at.elapsed().as_secs_f64());
 		}
 		self.metrics.in_flight.dec();
-		self.jobs.lock().expect("not poisoned").finish(job);
 	}
 
 	/// Follows new best and finalized blocks: takes open jobs assigned to this executor that no
@@ -494,6 +520,7 @@ impl Executor {
 	async fn poll_chain(self: &Arc<Self>, heartbeat_timeout: BlockNumber) {
 		match self.chain.open_jobs(&self.account).await {
 			Ok(open) => {
+				self.jobs.lock().expect("not poisoned").refusals.retain(|job, _| open.contains(job));
 				for job in open {
 					let known = {
 						let book = self.jobs.lock().expect("not poisoned");
@@ -593,6 +620,17 @@ mod tests {
 			attempt: 1,
 			dispatcher: DispatchKey::from(ed25519::Pair::from_seed(&[4; 32]).public()),
 		}
+	}
+
+	#[test]
+	fn a_refused_job_is_taken_again_a_bounded_number_of_times() {
+		let mut book = JobBook::default();
+		book.active.insert(1);
+		book.refused(1);
+		assert!(!book.active.contains(&1) && !book.finished.contains(&1), "free to be taken again");
+		book.active.insert(1);
+		book.refused(1);
+		assert!(book.finished.contains(&1) && book.refusals.is_empty(), "finished after the second refusal");
 	}
 
 	#[test]

@@ -3,14 +3,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use futures::{channel::mpsc, FutureExt};
+use futures::{channel::mpsc, FutureExt, StreamExt};
 use sc_client_api::{Backend, BlockBackend, StorageProvider};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_consensus_manual_seal::{consensus::aura::AuraConsensusDataProvider, EngineCommand};
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
-use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sc_transaction_pool_api::{OffchainTransactionPoolFactory, TransactionPool};
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use codec::Decode;
 use sp_core::storage::StorageKey;
@@ -336,12 +336,13 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				}
 			};
 			let authorship = if sealing == Sealing::Instant {
-				sc_consensus_manual_seal::run_instant_seal_and_finalize(
-					sc_consensus_manual_seal::InstantSealParams {
+				sc_consensus_manual_seal::run_manual_seal(
+					sc_consensus_manual_seal::ManualSealParams {
 						block_import: client.clone(),
 						env: proposer_factory,
 						client,
 						pool: transaction_pool.clone(),
+						commands_stream: instant_seal_commands(transaction_pool.clone()),
 						select_chain,
 						consensus_data_provider,
 						create_inherent_data_providers,
@@ -423,4 +424,31 @@ fn sealed_block_timestamp(client: &FullClient, parent: Hash) -> sp_timestamp::In
 	let now: u64 = sp_timestamp::Timestamp::current().into();
 	let next = now.max(parent_moment + verity_runtime::SLOT_DURATION);
 	sp_timestamp::InherentDataProvider::new(next.into())
+}
+
+/// How often instant sealing looks for transactions left waiting.
+const INSTANT_SEAL_RECHECK: Duration = Duration::from_millis(500);
+
+/// Instant sealing's commands: seal (and finalize) a block when a transaction enters the pool,
+/// and also whenever ready transactions are found waiting. Sealing on imports alone (substrate's
+/// `run_instant_seal_and_finalize`) can strand a transaction that arrives while the previous
+/// block is being built: its notification finds the pool momentarily empty, and nothing seals
+/// it until another transaction comes (seen as a 120 s stall in a burst of 100 settlements).
+fn instant_seal_commands<P: TransactionPool + 'static>(
+	pool: Arc<P>,
+) -> futures::stream::BoxStream<'static, EngineCommand<Hash>> {
+	let imports = pool.import_notification_stream().map(|_| ());
+	let leftovers = futures::stream::unfold((), |()| async {
+		tokio::time::sleep(INSTANT_SEAL_RECHECK).await;
+		Some(((), ()))
+	})
+	.filter(move |()| futures::future::ready(pool.status().ready > 0));
+	futures::stream::select(imports, leftovers)
+		.map(|()| EngineCommand::SealNewBlock {
+			create_empty: false,
+			finalize: true,
+			parent_hash: None,
+			sender: None,
+		})
+		.boxed()
 }
