@@ -6,6 +6,16 @@
 //   expired     this node sees that job expired, with the payer refunded the whole escrow
 const lib = require("./lib.js");
 
+// Waits until this node shows job `id` in `status`, and returns its `Job<status>` event.
+async function closedAs(api, nodeName, id, status) {
+  await lib.until(`job ${id} ${status} on ${nodeName}`, async () =>
+    (await lib.jobStatus(api, id)) === status ? true : undefined,
+  );
+  const event = await lib.jobEvent(api, id);
+  if (!event || event.method !== `Job${status}`) throw new Error(`no Job${status} for ${id}`);
+  return event;
+}
+
 async function run(nodeName, networkInfo, args) {
   const api = await lib.connect(networkInfo, nodeName);
   switch (args[0]) {
@@ -14,11 +24,7 @@ async function run(nodeName, networkInfo, args) {
       return 0;
     case "completed": {
       const id = lib.loadJob("completed");
-      await lib.until(`job ${id} completed on ${nodeName}`, async () =>
-        (await lib.jobStatus(api, id)) === "Completed" ? true : undefined,
-      );
-      const event = await lib.jobEvent(api, id);
-      if (!event || event.method !== "JobCompleted") throw new Error(`no JobCompleted for ${id}`);
+      await closedAs(api, nodeName, id, "Completed");
       const output = Buffer.from((await api.query.inference.outputs(id)).unwrap().toU8a(true));
       const logits = [...Array(10).keys()].map((i) => output.readInt32LE(4 * i));
       const digit = logits.indexOf(Math.max(...logits));
@@ -30,11 +36,7 @@ async function run(nodeName, networkInfo, args) {
       return 0;
     case "expired": {
       const id = lib.loadJob("expired");
-      await lib.until(`job ${id} expired on ${nodeName}`, async () =>
-        (await lib.jobStatus(api, id)) === "Expired" ? true : undefined,
-      );
-      const event = await lib.jobEvent(api, id);
-      if (!event || event.method !== "JobExpired") throw new Error(`no JobExpired for ${id}`);
+      const event = await closedAs(api, nodeName, id, "Expired");
       // The escrow of a job offering no fee is the model's price: 0.01 VRT.
       if (event.data.refund.toBigInt() !== 10_000_000_000n) throw new Error(`refund ${event.data.refund}`);
       return 0;

@@ -505,7 +505,7 @@ impl Executor {
 			loop {
 				tokio::select! {
 					head = heads.next() => match head {
-						Some(Ok(_)) => self.poll_chain(heartbeat_timeout).await,
+						Some(Ok(head)) => self.poll_chain(head.number as BlockNumber, heartbeat_timeout).await,
 						_ => {
 							tracing::warn!("block subscription ended; resubscribing");
 							break;
@@ -517,7 +517,8 @@ impl Executor {
 		}
 	}
 
-	async fn poll_chain(self: &Arc<Self>, heartbeat_timeout: BlockNumber) {
+	/// `head` is the number of the block just announced (best or finalized).
+	async fn poll_chain(self: &Arc<Self>, head: BlockNumber, heartbeat_timeout: BlockNumber) {
 		match self.chain.open_jobs(&self.account).await {
 			Ok(open) => {
 				self.jobs.lock().expect("not poisoned").refusals.retain(|job, _| open.contains(job));
@@ -545,10 +546,8 @@ impl Executor {
 		if self.heartbeat_pending.load(Ordering::SeqCst) {
 			return;
 		}
-		if let (Ok(Some(registration)), Ok(best)) =
-			(self.chain.registration(&self.account).await, self.chain.best_number().await)
-		{
-			if best.saturating_sub(registration.last_heartbeat) >= heartbeat_timeout / 2 &&
+		if let Ok(Some(registration)) = self.chain.registration(&self.account).await {
+			if head.saturating_sub(registration.last_heartbeat) >= heartbeat_timeout / 2 &&
 				!self.heartbeat_pending.swap(true, Ordering::SeqCst)
 			{
 				let _ = self.submissions.send(Submission::Heartbeat);

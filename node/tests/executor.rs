@@ -11,7 +11,7 @@ use std::{
 	net::TcpStream,
 	path::{Path, PathBuf},
 	process::{Child, Command, ExitStatus, Stdio},
-	sync::Mutex,
+	sync::{Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
 
@@ -271,16 +271,29 @@ fn reference_embedding() -> (String, Vec<f32>) {
 	(case["input"].as_str().unwrap().to_owned(), vector)
 }
 
+/// The dev chain (instant seal) and its executor Ferdie on the genesis endpoint, with the lock
+/// that keeps tests on that port one at a time.
+fn dev_chain_with_ferdie(tag: &str) -> (MutexGuard<'static, ()>, TempDir, Node, Executor) {
+	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new(tag);
+	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let executor = Executor::start(&node, dir.path(), "//Ferdie");
+	(serial, dir, node, executor)
+}
+
+/// `who`'s record in the executors pallet, if registered.
+fn registration(node: &Node, who: &AccountId) -> Option<pallet_verity_executors::ExecutorInfo<Runtime>> {
+	node.storage(&pallet_verity_executors::Executors::<Runtime>::hashed_key_for(who), None)
+		.map(|bytes| Decode::decode(&mut &bytes[..]).unwrap())
+}
+
 fn price(model: ModelId) -> Balance {
 	if model == DIGITS_MLP_ID { 10 * MILLI_UNIT } else { 20 * MILLI_UNIT }
 }
 
 #[test]
 fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
-	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let dir = TempDir::new("executor-e2e");
-	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
-	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-e2e");
 	let (bob, alice, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Alice, Sr25519Keyring::Ferdie);
 	let balance = |node: &Node, who: &AccountId| node.free_balance(who, None);
 	let treasury = TreasuryAccount::get();
@@ -337,10 +350,7 @@ fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
 
 #[test]
 fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer() {
-	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let dir = TempDir::new("executor-bad-input");
-	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
-	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-bad-input");
 	let bob = Sr25519Keyring::Bob;
 	let before = node.free_balance(&bob.to_account_id(), None);
 
@@ -371,10 +381,7 @@ fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer()
 
 #[test]
 fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_again() {
-	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let dir = TempDir::new("executor-fault");
-	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
-	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (_serial, dir, mut node, mut executor) = dev_chain_with_ferdie("executor-fault");
 	executor.kill();
 
 	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
@@ -405,11 +412,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 		before - fees_paid(&events, &bob.to_account_id()) + slashed,
 		"the payer gets the escrow back and the slash"
 	);
-	let registration = node
-		.storage(&pallet_verity_executors::Executors::<Runtime>::hashed_key_for(ferdie.to_account_id()), None)
-		.map(|bytes| pallet_verity_executors::ExecutorInfo::<Runtime>::decode(&mut &bytes[..]).unwrap())
-		.unwrap();
-	assert_eq!(registration.stake, DEMO_EXECUTOR_STAKE - slashed);
+	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, DEMO_EXECUTOR_STAKE - slashed);
 
 	// Restarted, it serves new jobs.
 	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
@@ -420,10 +423,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 
 #[test]
 fn dispatches_not_signed_by_a_dispatcher_are_refused_and_duplicates_served_once() {
-	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let dir = TempDir::new("executor-dispatch");
-	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
-	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-dispatch");
 	let (digit, _) = a_digit();
 	let id = next_job_id(&node);
 	submit_jobs(&node, Sr25519Keyring::Bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
@@ -483,10 +483,7 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	// Eve asks no fee; a job that offers none can only go to her.
 	let mut executor = Executor::start_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
 	let eve = Sr25519Keyring::Eve.to_account_id();
-	let registration = node
-		.storage(&pallet_verity_executors::Executors::<Runtime>::hashed_key_for(&eve), None)
-		.map(|bytes| pallet_verity_executors::ExecutorInfo::<Runtime>::decode(&mut &bytes[..]).unwrap())
-		.expect("registered");
+	let registration = registration(&node, &eve).expect("registered");
 	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}/jobs").into_bytes());
 	assert_eq!(registration.services.len(), 2, "every loaded model, at the signed tier");
 
