@@ -82,9 +82,10 @@ mkdir -p "$CARGO_TARGET_DIR"
 # The executor serves every folder of $VERITY_MODELS_DIR; a model's id is the SHA-256 of its
 # weights file, so a file is checked against the id the chain registers before it is kept.
 mkdir -p "$VERITY_MODELS_DIR"
-if ! cmp -s "$VERITY_ROOT/models/digits-mlp/model.vmlp" "$VERITY_MODELS_DIR/digits-mlp/model.vmlp"; then
+if ! diff -rq "$VERITY_ROOT/models/digits-mlp" "$VERITY_MODELS_DIR/digits-mlp" >/dev/null 2>&1; then
+	# The weights and the zk keys (a development setup: see docs/zk.md).
 	mkdir -p "$VERITY_MODELS_DIR/digits-mlp"
-	cp "$VERITY_ROOT/models/digits-mlp/model.vmlp" "$VERITY_MODELS_DIR/digits-mlp/"
+	cp -r "$VERITY_ROOT/models/digits-mlp/." "$VERITY_MODELS_DIR/digits-mlp/"
 	log "model digits-mlp: installed"
 else
 	log "model digits-mlp: present"

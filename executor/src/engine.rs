@@ -34,6 +34,9 @@ pub enum EngineError {
 	/// The engine itself failed.
 	#[error("engine failure: {0}")]
 	Internal(String),
+	/// The model has no prover here (zk tier).
+	#[error("this executor cannot prove this model: it has no zk/proving.key")]
+	NoProver,
 }
 
 /// A loaded model that turns job inputs into job outputs.
@@ -46,6 +49,16 @@ pub trait Engine: Send + Sync {
 	fn format(&self) -> &'static str;
 	/// Runs the model on one input. Blocking: call it off the async runtime.
 	fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError>;
+	/// The memory one proof takes, in bytes, if this engine proves its runs (zk tier).
+	fn proving_memory(&self) -> Option<u64> {
+		None
+	}
+	/// Runs the model on one input and proves the run (zk tier): the output and the compressed
+	/// Groth16 proof. Blocking, and heavy: call it off the async runtime, within the memory
+	/// budget.
+	fn prove(&self, _input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), EngineError> {
+		Err(EngineError::NoProver)
+	}
 }
 
 /// Where engines run.
@@ -106,17 +119,33 @@ pub struct MlpEngine {
 	name: String,
 	id: ModelId,
 	model: verity_mlp::QuantizedMlp,
+	/// The Groth16 proving key (`dir/zk/proving.key`), where the model is served at the zk tier.
+	prover: Option<(verity_zkml::ProvingKey, u64)>,
 }
 
+/// Peak memory of one proof per byte of proving key: 6.6 MiB for the digits model's 563 KiB
+/// key (docs/benchmarks.md), rounded up.
+const PROVING_MEMORY_PER_KEY_BYTE: u64 = 16;
+
 impl MlpEngine {
-	/// Loads `dir/model.vmlp`.
+	/// Loads `dir/model.vmlp`, and `dir/zk/proving.key` if there is one.
 	pub fn load(name: &str, dir: &Path) -> anyhow::Result<Self> {
 		let path = dir.join("model.vmlp");
 		let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
 		let model = verity_mlp::QuantizedMlp::from_bytes(&bytes)
 			.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
 		let id = ModelId::from(<[u8; 32]>::from(Sha256::digest(&bytes)));
-		Ok(Self { name: name.into(), id, model })
+		let key_path = dir.join("zk").join("proving.key");
+		let prover = match std::fs::read(&key_path) {
+			Ok(key) => {
+				let proving_key = verity_zkml::decode::<verity_zkml::ProvingKey>(&key)
+					.ok_or_else(|| anyhow::anyhow!("{}: not a proving key", key_path.display()))?;
+				Some((proving_key, key.len() as u64 * PROVING_MEMORY_PER_KEY_BYTE))
+			},
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+			Err(e) => anyhow::bail!("{}: {e}", key_path.display()),
+		};
+		Ok(Self { name: name.into(), id, model, prover })
 	}
 }
 
@@ -135,6 +164,18 @@ impl Engine for MlpEngine {
 
 	fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError> {
 		self.model.run_bytes(input).map_err(|e| EngineError::BadInput(e.to_string()))
+	}
+
+	fn proving_memory(&self) -> Option<u64> {
+		self.prover.as_ref().map(|(_, memory)| *memory)
+	}
+
+	fn prove(&self, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), EngineError> {
+		let (proving_key, _) = self.prover.as_ref().ok_or(EngineError::NoProver)?;
+		verity_zkml::prove(proving_key, &self.model, input).map_err(|e| match e {
+			verity_zkml::ZkError::BadInput(reason) => EngineError::BadInput(reason),
+			other => EngineError::Internal(other.to_string()),
+		})
 	}
 }
 
@@ -266,7 +307,13 @@ pub fn load_models(dir: &Path, device: DeviceChoice, kinds: &[EngineKind]) -> an
 			tracing::warn!(folder = %folder.display(), "no model.vmlp or model.safetensors: skipped");
 			continue;
 		};
-		tracing::info!(model = %name, id = ?engine.model_id(), format = engine.format(), "model loaded");
+		tracing::info!(
+			model = %name,
+			id = ?engine.model_id(),
+			format = engine.format(),
+			zk = engine.proving_memory().is_some(),
+			"model loaded"
+		);
 		engines.insert(engine.model_id(), engine);
 	}
 	Ok(engines)

@@ -47,8 +47,12 @@ struct Cli {
 	/// Jobs run at once (default: the registered capacity).
 	#[arg(long, env = "VERITY_EXECUTOR_CAPACITY")]
 	capacity: Option<u32>,
+	/// Memory that proofs (zk tier) may take at once, in MiB; each proof reserves its model's
+	/// share before it starts.
+	#[arg(long, env = "VERITY_PROVER_MEMORY_MIB", default_value_t = 512)]
+	prover_memory: u64,
 	/// Register with the executors pallet if not yet registered: every loaded model at the
-	/// signed tier.
+	/// signed tier, and at the zk tier where it has a proving key.
 	#[arg(long)]
 	register: bool,
 	/// With `--register`: the URL validators dispatch to (default `http://<listen>/jobs`).
@@ -60,6 +64,9 @@ struct Cli {
 	/// With `--register`: the fee asked per job, in the smallest unit.
 	#[arg(long, default_value_t = MILLI_UNIT)]
 	fee: u128,
+	/// With `--register`: the fee asked per zk-tier job (proving costs far more than a run).
+	#[arg(long, default_value_t = 5 * MILLI_UNIT)]
+	zk_fee: u128,
 	/// Seconds to finish in-flight jobs after SIGINT or SIGTERM.
 	#[arg(long, default_value_t = 30)]
 	shutdown_timeout: u64,
@@ -113,7 +120,13 @@ async fn main() -> anyhow::Result<()> {
 		Some(registration) => registration,
 		None if cli.register => {
 			let endpoint = cli.public_url.clone().unwrap_or_else(|| format!("http://{}/jobs", cli.listen));
-			let services: Vec<_> = engines.keys().map(|id| (*id, VerificationMode::Signed, cli.fee)).collect();
+			let mut services: Vec<_> = engines.keys().map(|id| (*id, VerificationMode::Signed, cli.fee)).collect();
+			services.extend(
+				engines
+					.iter()
+					.filter(|(_, engine)| engine.proving_memory().is_some())
+					.map(|(id, _)| (*id, VerificationMode::Zk, cli.zk_fee)),
+			);
 			let capacity = cli.capacity.unwrap_or(4);
 			let call = Call::register(&endpoint, &key, &services, cli.device == DeviceChoice::Cuda, capacity, cli.stake);
 			let (block, _) = chain.submit(vec![call], &key).await?;
@@ -126,14 +139,19 @@ async fn main() -> anyhow::Result<()> {
 		bail!("the registered result-signing key is not this executor's key");
 	}
 	for (model, mode, _) in &registration.services {
-		if !engines.contains_key(model) {
-			tracing::warn!(?model, ?mode, "registered model is not loaded: its jobs will be reported failed");
+		match engines.get(model) {
+			None => tracing::warn!(?model, ?mode, "registered model is not loaded: its jobs will be reported failed"),
+			Some(engine) if *mode == VerificationMode::Zk && engine.proving_memory().is_none() => tracing::warn!(
+				?model,
+				"registered at the zk tier without a zk/proving.key: its zk jobs will be reported failed"
+			),
+			Some(_) => {},
 		}
 	}
 
 	let (stop, shutdown) = watch::channel(false);
 	let capacity = cli.capacity.unwrap_or(registration.capacity) as usize;
-	let executor = Executor::start(key, chain, engines, capacity, shutdown.clone());
+	let executor = Executor::start(key, chain, engines, capacity, cli.prover_memory, shutdown.clone());
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("bind {}", cli.listen))?;
 	tracing::info!(listen = %cli.listen, capacity, "taking jobs at POST /jobs");
 

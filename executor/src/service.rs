@@ -27,7 +27,7 @@ use sp_crypto_hashing::blake2_256;
 use tokio::sync::{mpsc, watch, RwLock, Semaphore};
 use verity_primitives::{
 	dispatch::{Dispatch, DispatchKey, DispatchSignature},
-	inference::{JobId, JobInput, ModelId, ResultStatement, VerificationMode},
+	inference::{Evidence, JobId, JobInput, ModelId, ResultStatement, VerificationMode},
 	AccountId, BlockNumber,
 };
 
@@ -114,8 +114,8 @@ pub enum DispatchError {
 
 /// How a job ends from the executor's side.
 enum Settlement {
-	/// Submit this output.
-	Result(Vec<u8>),
+	/// Submit this output, with this proof at the zk tier.
+	Result(Vec<u8>, Option<Vec<u8>>),
 	/// Report that the job cannot be run, with the reason.
 	Failure(String),
 }
@@ -174,6 +174,9 @@ pub struct Executor {
 	engines: Engines,
 	jobs: Mutex<JobBook>,
 	permits: Arc<Semaphore>,
+	/// The prover's memory budget, one permit per MiB.
+	prover_memory: Arc<Semaphore>,
+	prover_budget_mib: u64,
 	submissions: mpsc::UnboundedSender<Submission>,
 	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
 	heartbeat_pending: AtomicBool,
@@ -189,8 +192,10 @@ impl Executor {
 		chain: Chain,
 		engines: Engines,
 		capacity: usize,
+		prover_budget_mib: u64,
 		shutdown: watch::Receiver<bool>,
 	) -> Arc<Self> {
+		let prover_budget_mib = prover_budget_mib.max(1);
 		let (submissions, queue) = mpsc::unbounded_channel();
 		let executor = Arc::new(Self {
 			account: key.account(),
@@ -199,6 +204,8 @@ impl Executor {
 			engines,
 			jobs: Mutex::default(),
 			permits: Arc::new(Semaphore::new(capacity.max(1))),
+			prover_memory: Arc::new(Semaphore::new(prover_budget_mib as usize)),
+			prover_budget_mib,
 			submissions,
 			dispatchers: RwLock::new((None, Vec::new())),
 			heartbeat_pending: AtomicBool::new(false),
@@ -304,7 +311,11 @@ impl Executor {
 		let taken_at = Instant::now();
 		let settlement = self.settle(&item).await;
 		let call = match settlement {
-			Settlement::Result(output) => {
+			Settlement::Result(output, Some(proof)) => {
+				let evidence = Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 192 bytes") };
+				Call::submit_result(item.job, &output, &evidence)
+			},
+			Settlement::Result(output, None) => {
 				let statement = ResultStatement {
 					genesis_hash: self.chain.genesis_hash(),
 					job_id: item.job,
@@ -324,9 +335,6 @@ impl Executor {
 	}
 
 	async fn settle(&self, item: &WorkItem) -> Settlement {
-		if item.mode != VerificationMode::Signed {
-			return Settlement::Failure(format!("this executor does not serve the {:?} tier", item.mode));
-		}
 		let JobInput::Inline(input) = &item.input else {
 			return Settlement::Failure("inputs by reference are not supported by this executor".into());
 		};
@@ -339,10 +347,29 @@ impl Executor {
 				item.model
 			));
 		};
-		// Wait for a slot; a job still waiting when shutdown starts is released, so that its
-		// payer is refunded now instead of at the deadline.
-		let permit = tokio::select! {
-			permit = self.permits.clone().acquire_owned() => permit.expect("never closed"),
+		// What a proof needs of the prover's memory budget, in MiB (zk tier only).
+		let proving_mib = match item.mode {
+			VerificationMode::Signed => None,
+			VerificationMode::Zk => match engine.proving_memory() {
+				Some(bytes) => Some(bytes.div_ceil(1 << 20).clamp(1, self.prover_budget_mib) as u32),
+				None => return Settlement::Failure(EngineError::NoProver.to_string()),
+			},
+			VerificationMode::Tee => {
+				return Settlement::Failure("this executor does not serve the tee tier".into());
+			},
+		};
+		// Wait for a slot (and, to prove, for memory); a job still waiting when shutdown starts
+		// is released, so that its payer is refunded now instead of at the deadline.
+		let permits = async {
+			let slot = self.permits.clone().acquire_owned().await.expect("never closed");
+			let memory = match proving_mib {
+				Some(mib) => Some(self.prover_memory.clone().acquire_many_owned(mib).await.expect("never closed")),
+				None => None,
+			};
+			(slot, memory)
+		};
+		let permits = tokio::select! {
+			permits = permits => permits,
 			_ = until_shutdown(self.shutdown.clone()) => {
 				return Settlement::Failure("executor shutting down: job released".into());
 			},
@@ -350,15 +377,18 @@ impl Executor {
 		let input = input.to_vec();
 		let timer = self.metrics.inference.with_label_values(&[engine.name()]).start_timer();
 		let outcome = tokio::task::spawn_blocking(move || {
-			let _permit = permit;
-			engine.run(&input)
+			let _permits = permits;
+			match proving_mib {
+				Some(_) => engine.prove(&input).map(|(output, proof)| (output, Some(proof))),
+				None => engine.run(&input).map(|output| (output, None)),
+			}
 		})
 		.await;
 		timer.observe_duration();
 		match outcome {
-			Ok(Ok(output)) => Settlement::Result(output),
+			Ok(Ok((output, proof))) => Settlement::Result(output, proof),
 			Ok(Err(EngineError::BadInput(reason))) => Settlement::Failure(reason),
-			Ok(Err(e @ EngineError::Internal(_))) => Settlement::Failure(e.to_string()),
+			Ok(Err(e)) => Settlement::Failure(e.to_string()),
 			Err(panic) => Settlement::Failure(format!("engine panicked: {panic}")),
 		}
 	}

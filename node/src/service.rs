@@ -21,15 +21,20 @@ use verity_runtime::apis::RuntimeApi;
 
 use crate::cli::Sealing;
 
-/// The host functions the wasm runtime may call.
+/// The host functions the wasm runtime may call: Substrate's, and the BLS12-381 pairing and
+/// multi-scalar multiplication that the zk verifier runs on the host.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions);
 
 /// The host functions the wasm runtime may call, with the benchmarking ones that a runtime
 /// built with `runtime-benchmarks` imports.
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 /// The full client: it executes the on-chain wasm runtime.
 pub type FullClient =
@@ -431,19 +436,20 @@ const INSTANT_SEAL_RECHECK: Duration = Duration::from_millis(500);
 
 /// Instant sealing's commands: seal (and finalize) a block when a transaction enters the pool,
 /// and also whenever ready transactions are found waiting. Sealing on imports alone (substrate's
-/// `run_instant_seal_and_finalize`) can strand a transaction that arrives while the previous
-/// block is being built: its notification finds the pool momentarily empty, and nothing seals
-/// it until another transaction comes (seen as a 120 s stall in a burst of 100 settlements).
+/// `run_instant_seal_and_finalize`) leaves ready transactions unsealed when no import follows
+/// them: those left out of a full block, or those made ready by the pool's own maintenance.
+/// Commands are only sent while something is ready, so an idle chain does not log an empty-pool
+/// error per import.
 fn instant_seal_commands<P: TransactionPool + 'static>(
 	pool: Arc<P>,
 ) -> futures::stream::BoxStream<'static, EngineCommand<Hash>> {
 	let imports = pool.import_notification_stream().map(|_| ());
-	let leftovers = futures::stream::unfold((), |()| async {
+	let rechecks = futures::stream::unfold((), |()| async {
 		tokio::time::sleep(INSTANT_SEAL_RECHECK).await;
 		Some(((), ()))
-	})
-	.filter(move |()| futures::future::ready(pool.status().ready > 0));
-	futures::stream::select(imports, leftovers)
+	});
+	futures::stream::select(imports, rechecks)
+		.filter(move |()| futures::future::ready(pool.status().ready > 0))
 		.map(|()| EngineCommand::SealNewBlock {
 			create_empty: false,
 			finalize: true,

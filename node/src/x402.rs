@@ -16,7 +16,7 @@
 //! `x402_supported` are safe.
 
 use std::{
-	collections::{HashMap, VecDeque},
+	collections::{HashMap, HashSet, VecDeque},
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -52,6 +52,9 @@ use crate::service::{FullClient, FullPool};
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How many times a settlement is signed and offered to the pool before giving up.
 const SUBMIT_ATTEMPTS: u32 = 5;
+/// How long to wait for the pool to catch up with the best block before counting its ready
+/// transactions.
+const POOL_VIEW_TIMEOUT: Duration = Duration::from_secs(2);
 /// How many receipts the node remembers for idempotent retries.
 const REMEMBERED_RECEIPTS: usize = 16_384;
 
@@ -205,19 +208,24 @@ impl Facilitator {
 		})
 	}
 
-	/// The facilitator's next transaction nonce: the chain's, past those of its transactions
-	/// already ready in the pool (as `system_accountNextIndex` counts).
-	fn next_nonce(&self, account: &AccountId, best: Hash) -> Result<u32, PaymentError> {
+	/// The facilitator's next transaction nonce: the chain's at `best`, past those of its
+	/// transactions ready in the pool as maintained at `best` (as `system_accountNextIndex`
+	/// counts, but against one consistent block).
+	async fn next_nonce(&self, account: &AccountId, best: Hash) -> Result<u32, PaymentError> {
 		let mut nonce = substrate_frame_rpc_system::AccountNonceApi::account_nonce(
 			&*self.client.runtime_api(),
 			best,
 			account.clone(),
 		)
 		.map_err(|_| PaymentError::TransferFailed)?;
-		for transaction in self.pool.ready() {
-			if transaction.provides().first() == Some(&(account, nonce).encode()) {
-				nonce += 1;
-			}
+		let provided: HashSet<Vec<u8>> = self
+			.pool
+			.ready_at_with_timeout(best, POOL_VIEW_TIMEOUT)
+			.await
+			.filter_map(|transaction| transaction.provides().first().cloned())
+			.collect();
+		while provided.contains(&(account, nonce).encode()) {
+			nonce += 1;
 		}
 		Ok(nonce)
 	}
@@ -225,8 +233,8 @@ impl Facilitator {
 	/// Signs `call` with the facilitator key, submits it and waits for it to be in a block (or
 	/// finalized). Returns the transaction and block hashes, or why it failed.
 	///
-	/// A transaction the pool refuses or later drops as invalid was not included, so it is signed
-	/// again with a fresh nonce, up to [`SUBMIT_ATTEMPTS`] times: a block imported between
+	/// A transaction the pool refuses, later drops as invalid, or queues as future (withdrawn,
+	/// see below) was not included, so it is signed again with a fresh nonce, up to [`SUBMIT_ATTEMPTS`] times: a block imported between
 	/// reading the chain's nonce and the pool's ready transactions can make a nonce stale. If
 	/// the payment was meanwhile settled another way, the retry fails on chain with
 	/// `duplicate_settlement`, so it never pays twice.
@@ -253,6 +261,15 @@ impl Facilitator {
 						TransactionStatus::Invalid |
 						TransactionStatus::Dropped |
 						TransactionStatus::Usurped(_) => return None,
+						// Its nonce is past the chain's and the pool's: blocks sealed while it
+						// was signed pruned the transaction it was counted after. Only another
+						// block would make it ready, so it could wait forever on a quiet chain:
+						// withdraw it and sign again.
+						TransactionStatus::Future => {
+							let withdraw = [(transaction, None)].into_iter().collect();
+							self.pool.report_invalid(None, withdraw).await;
+							return None;
+						},
 						_ => {},
 					}
 				}
@@ -285,7 +302,7 @@ impl Facilitator {
 		let account: AccountId = key.public().into();
 		let _one_at_a_time = self.submitting.lock().await;
 		let best = self.client.info().best_hash;
-		let nonce = self.next_nonce(&account, best).map_err(|e| e.reason().to_string())?;
+		let nonce = self.next_nonce(&account, best).await.map_err(|e| e.reason().to_string())?;
 		// Signed for the runtime the chain runs, which may be newer than the one compiled in.
 		let version =
 			sp_api::Core::version(&*self.client.runtime_api(), best).map_err(|e| e.to_string())?;

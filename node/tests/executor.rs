@@ -29,7 +29,7 @@ use verity_primitives::{
 };
 use verity_runtime::{
 	configs::TreasuryAccount,
-	genesis_config_presets::{DEMO_EXECUTOR_FEE, DEMO_EXECUTOR_STAKE, DIGITS_MLP_ID, MINILM_ID},
+	genesis_config_presets::{DEMO_EXECUTOR_FEE, DEMO_EXECUTOR_STAKE, DEMO_EXECUTOR_ZK_FEE, DIGITS_MLP_ID, MINILM_ID},
 	signing::sign_extrinsic,
 	Runtime, RuntimeCall, RuntimeEvent,
 };
@@ -44,7 +44,9 @@ fn models_dir() -> PathBuf {
 		.map(PathBuf::from)
 		.unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/verity/models"));
 	assert!(
-		dir.join("all-minilm-l6-v2/model.safetensors").is_file() && dir.join("digits-mlp/model.vmlp").is_file(),
+		dir.join("all-minilm-l6-v2/model.safetensors").is_file() &&
+			dir.join("digits-mlp/model.vmlp").is_file() &&
+			dir.join("digits-mlp/zk/proving.key").is_file(),
 		"the shipped models are not in {}: run scripts/setup.sh",
 		dir.display()
 	);
@@ -251,6 +253,11 @@ fn spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<
 	}
 }
 
+/// A zk-tier job: proved by the executor, the proof verified by the runtime.
+fn zk_spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<BlockNumber> {
+	JobSpec { mode: VerificationMode::Zk, max_fee: DEMO_EXECUTOR_ZK_FEE, ..spec(node, model, input, deadline_in) }
+}
+
 fn submit_jobs(node: &Node, payer: Sr25519Keyring, specs: Vec<JobSpec<BlockNumber>>) {
 	let specs: BoundedVec<_, _> = specs.try_into().unwrap();
 	submit(node, payer, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs { specs }));
@@ -346,6 +353,56 @@ fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
 
 	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 2");
 	assert!(executor.interrupt().success(), "graceful shutdown exits 0");
+}
+
+#[test]
+fn zk_jobs_complete_alone_and_batched_with_signed_ones_and_the_runtime_checks_each_proof() {
+	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-zk");
+	let bob = Sr25519Keyring::Bob;
+	let (digit, label) = a_digit();
+	let (other_digit, _) = {
+		let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
+		(held_out[7].input_bytes(), held_out[7].label)
+	};
+
+	// A zk job alone, then one transaction mixing a signed job and a zk job.
+	let first = next_job_id(&node);
+	submit_jobs(&node, bob, vec![zk_spec(&node, DIGITS_MLP_ID, &digit, 50)]);
+	assert_eq!(wait_closed(&mut node, &mut executor, first), JobStatus::Completed);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &other_digit, 50), zk_spec(&node, DIGITS_MLP_ID, &digit, 50)]);
+	for id in [first + 1, first + 2] {
+		assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	}
+
+	// The proved output is the model's output, the same bytes as the signed tier gives.
+	let logits = verity_mlp::logits_from_bytes(&output(&node, first)).expect("i32 logits");
+	assert_eq!(verity_mlp::argmax(&logits), label as usize, "the proved run classifies the digit");
+	assert_eq!(output(&node, first), output(&node, first + 2));
+	let paid: std::collections::BTreeMap<JobId, Balance> = all_events(&node)
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Inference(pallet_verity_inference::Event::JobCompleted { job, executor_paid, .. }) =>
+				Some((job, executor_paid)),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(paid.len(), 3);
+	assert_eq!(paid[&first], paid[&(first + 2)]);
+	assert!(paid[&first] > paid[&(first + 1)], "a zk job pays the executor its zk fee, above the signed one");
+
+	// MiniLM offers no zk tier: refused at submission, nothing held.
+	let before = node.free_balance(&bob.to_account_id(), None);
+	let next = next_job_id(&node);
+	let refused = zk_spec(&node, MINILM_ID, b"text", 50);
+	let specs: BoundedVec<_, _> = vec![refused].try_into().unwrap();
+	submit(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs { specs }));
+	node.wait_for(TIMEOUT, "the refused submission's block", |n| {
+		(n.free_balance(&bob.to_account_id(), None) < before).then_some(())
+	});
+	assert_eq!(next_job_id(&node), next, "no job was created");
+
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"zk\"} 2");
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 1");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{ed25519, sr25519, ConstU32, H256};
-use sp_runtime::{traits::Verify, BoundedVec, Perbill};
+use sp_runtime::{traits::Verify, BoundedVec, DispatchResult, Perbill, Weight};
 
 use crate::Balance;
 
@@ -153,13 +153,17 @@ impl ResultStatement {
 
 /// Who checks a result, and what it was told about the job.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct VerificationContext<AccountId> {
+pub struct VerificationContext<'a, AccountId> {
 	/// The executor that submitted the result.
 	pub executor: AccountId,
 	/// The executor's registered signing key.
 	pub executor_key: SigningKey,
 	/// The statement the evidence must prove.
 	pub statement: ResultStatement,
+	/// The job's input.
+	pub input: &'a JobInput,
+	/// The submitted output.
+	pub output: &'a [u8],
 }
 
 /// Why a tier verifier refused a piece of evidence.
@@ -175,8 +179,15 @@ pub enum VerificationError {
 	NoAttestedKey,
 	/// The per-job quote is missing, malformed or does not bind the statement.
 	BadQuote,
-	/// The zk proof does not verify, or the model has no verifying key.
+	/// The zk proof is well formed and does not verify: another input, output or model.
 	BadProof,
+	/// The zk proof does not decode: wrong length, or a point off the curve or outside the
+	/// prime-order subgroup.
+	MalformedProof,
+	/// The model has no zk verifying key.
+	NoVerifyingKey,
+	/// The zk tier needs the input on chain (inline), not by reference.
+	InputNotInline,
 }
 
 /// Checks the evidence of one tier. The inference pallet takes one per tier through its
@@ -186,11 +197,23 @@ pub trait TierVerifier<AccountId> {
 	/// at submission.
 	fn is_available() -> bool;
 
+	/// Whether results of `model` can be verified at this tier now (for example, it has a
+	/// verifying key); jobs that could never be verified are refused at submission.
+	fn can_verify(_model: &ModelId, _input: &JobInput) -> Result<(), VerificationError> {
+		Ok(())
+	}
+
 	/// Verifies `evidence` for `context`. Must not panic on any input.
 	fn verify(
 		context: &VerificationContext<AccountId>,
 		evidence: &Evidence,
 	) -> Result<(), VerificationError>;
+
+	/// The most [`Self::verify`] costs beyond what the inference pallet's own `submit_result`
+	/// benchmark measures (which verifies a signed result).
+	fn verify_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// The tier is not available on this chain: every job asking for it is refused.
@@ -251,6 +274,26 @@ pub struct ModelTerms<AccountId, AssetKind> {
 pub trait ModelProvider<AccountId, AssetKind> {
 	/// The terms of `model` for `mode`, or `None` if the model does not exist or is retired.
 	fn terms(model: &ModelId, mode: VerificationMode) -> Option<ModelTerms<AccountId, AssetKind>>;
+}
+
+/// The model registry as the zk verifier sees it: who owns a model, and the record of its
+/// verifying key.
+pub trait ModelKeyRegistry<AccountId> {
+	/// The owner of `model`, if it is registered.
+	fn owner(model: &ModelId) -> Option<AccountId>;
+
+	/// Records the hash of `model`'s zk verifying key in the model's entry.
+	fn record_zk_key(model: &ModelId, key_hash: H256) -> DispatchResult;
+}
+
+/// Told when a model is retired, so that what hangs off it goes with it.
+pub trait OnModelRetired {
+	/// `model` was retired.
+	fn model_retired(model: &ModelId);
+}
+
+impl OnModelRetired for () {
+	fn model_retired(_: &ModelId) {}
 }
 
 /// How a job ended, for the executor's statistics.
@@ -513,7 +556,8 @@ mod tests {
 		let sr = sr25519::Pair::from_seed(&[1; 32]);
 		let ed = ed25519::Pair::from_seed(&[2; 32]);
 		let payload = statement.signing_payload();
-		let context = |key| VerificationContext { executor: 0u64, executor_key: key, statement: statement.clone() };
+		let input = JobInput::Inline(Default::default());
+		let context = |key| VerificationContext { executor: 0u64, executor_key: key, statement: statement.clone(), input: &input, output: &[] };
 
 		let sr_sig = Evidence::Signed(ExecutorSignature::Sr25519(sr.sign(&payload)));
 		let ed_sig = Evidence::Signed(ExecutorSignature::Ed25519(ed.sign(&payload)));

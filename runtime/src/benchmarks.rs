@@ -11,6 +11,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_verity_models, Models]
 	[pallet_verity_executors, Executors]
 	[pallet_verity_inference, Inference]
+	[pallet_verity_zk_verifier, ZkVerifier]
 	[pallet_verity_x402, X402]
 );
 
@@ -39,21 +40,31 @@ mod helper {
 		id[28..].copy_from_slice(&index.to_be_bytes());
 		let model = ModelId::from(id);
 		if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
-			let owner = owner();
-			Balances::set_balance(&owner, PLENTY);
-			pallet_verity_models::Pallet::<Runtime>::do_register_model(
-				owner,
-				model,
-				b"bench".to_vec().try_into().unwrap(),
-				b"bench".to_vec().try_into().unwrap(),
-				IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 },
-				AssetKind::Native,
-				TierPrices { signed: Some(UNIT), tee: Some(UNIT), zk: Some(UNIT) },
-				Perbill::from_percent(10),
-			)
-			.unwrap();
+			register(owner(), model);
 		}
 		model
+	}
+
+	/// Registers `model` for `owner`, funding it.
+	fn register(owner: AccountId, model: ModelId) {
+		Balances::set_balance(&owner, PLENTY);
+		pallet_verity_models::Pallet::<Runtime>::do_register_model(
+			owner,
+			model,
+			b"bench".to_vec().try_into().unwrap(),
+			b"bench".to_vec().try_into().unwrap(),
+			IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 },
+			AssetKind::Native,
+			TierPrices { signed: Some(UNIT), tee: Some(UNIT), zk: Some(UNIT) },
+			Perbill::from_percent(10),
+		)
+		.unwrap();
+	}
+
+	impl pallet_verity_zk_verifier::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
+		fn register_model(owner: &AccountId, model: &ModelId) {
+			register(owner.clone(), *model);
+		}
 	}
 
 	impl pallet_verity_executors::benchmarking::BenchmarkHelper for VerityBenchmarkHelper {

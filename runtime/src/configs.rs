@@ -25,7 +25,7 @@ use crate::{
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
 	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402,
+	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier,
 };
 use alloc::vec::Vec;
 
@@ -216,7 +216,19 @@ impl pallet_verity_models::Config for Runtime {
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
 	type MaxRoyalty = MaxRoyalty;
+	type OnRetire = ZkVerifier;
 	type WeightInfo = pallet_verity_models::weights::SubstrateWeight<Runtime>;
+}
+
+/// zk tier: Groth16 verifying keys per model, verified over the BLS12-381 host calls. 16 public
+/// inputs cover 248 bytes of input and output together (the digits model uses 5).
+impl pallet_verity_zk_verifier::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Models = Models;
+	type MaxPublicInputs = ConstU32<16>;
+	type WeightInfo = pallet_verity_zk_verifier::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
 }
 
 parameter_types! {
@@ -287,10 +299,10 @@ impl pallet_verity_inference::Config for Runtime {
 	type Models = Models;
 	type Executors = Executors;
 	type SignedVerifier = verity_primitives::inference::SignedVerifier;
-	// Refused with `TierUnavailable` until their verifiers land (TEE: DCAP attestation;
-	// zk: Groth16). Never accepted unverified.
+	// Refused with `TierUnavailable` until its verifier (DCAP attestation) lands. Never
+	// accepted unverified.
 	type TeeVerifier = verity_primitives::inference::Unavailable;
-	type ZkVerifier = verity_primitives::inference::Unavailable;
+	type ZkVerifier = ZkVerifier;
 	type MaxDispatchers = ConstU32<64>;
 	type Payments = X402;
 	type EscrowBinding = JobEscrowBinding;

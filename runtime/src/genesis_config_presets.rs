@@ -20,7 +20,7 @@ use crate::{
 	configs::TreasuryAccount,
 	currency::{MILLI_UNIT, UNIT},
 	stable_asset, AccountId, AssetKind, AssetsConfig, BalancesConfig, ExecutorsConfig,
-	ModelsConfig, RuntimeGenesisConfig, SudoConfig,
+	ModelsConfig, RuntimeGenesisConfig, SudoConfig, ZkVerifierConfig,
 };
 
 /// The shipped digits classifier (`models/digits-mlp/model.vmlp`, integer MLP): its id is the
@@ -35,6 +35,12 @@ pub const DIGITS_MLP_ID: ModelId = sp_core::H256(hex32(
 pub const MINILM_ID: ModelId = sp_core::H256(hex32(
 	b"53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
 ));
+
+/// The digits classifier's Groth16 verifying key (`models/digits-mlp/zk/verifying.key`).
+/// **Test-only trust:** it comes from `verity-zkml keygen --seed 1`, a setup whose randomness
+/// anyone can recompute and so forge proofs with. It serves development chains; a production
+/// key comes from a ceremony (docs/zk.md).
+pub const DIGITS_MLP_ZK_KEY: &[u8] = include_bytes!("../../models/digits-mlp/zk/verifying.key");
 
 /// Decodes 64 lowercase hex digits at compile time.
 const fn hex32(hex: &[u8; 64]) -> [u8; 32] {
@@ -59,6 +65,11 @@ pub const DEMO_EXECUTOR_ENDPOINT: &str = "http://127.0.0.1:9955/jobs";
 
 /// The demo executor's fee per signed-tier job.
 pub const DEMO_EXECUTOR_FEE: u128 = MILLI_UNIT;
+
+/// The demo executor's fee per zk-tier job: proving the digits model costs about 60 ms of CPU
+/// and 7 MiB, some thousand times a signed inference, so it asks five times as much (the price
+/// of a zk job is still mostly the model's).
+pub const DEMO_EXECUTOR_ZK_FEE: u128 = 5 * MILLI_UNIT;
 
 /// The demo executor's stake: ten times the minimum, so that one expiry slash (10%) leaves it
 /// eligible.
@@ -145,6 +156,10 @@ fn testnet_genesis(
 				},
 			],
 		},
+		zk_verifier: ZkVerifierConfig {
+			keys: vec![(DIGITS_MLP_ID, DIGITS_MLP_ZK_KEY.to_vec())],
+			..Default::default()
+		},
 		executors: ExecutorsConfig {
 			// Dev and local chains run executors on loopback.
 			allow_private_endpoints: true,
@@ -155,6 +170,7 @@ fn testnet_genesis(
 					signing_key: SigningKey::Sr25519(demo_executor.public()),
 					services: vec![
 						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
+						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Zk, fee: DEMO_EXECUTOR_ZK_FEE },
 						Service { model: MINILM_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
 					]
 					.try_into()

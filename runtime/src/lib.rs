@@ -193,4 +193,7 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type X402 = pallet_verity_x402;
+
+	#[runtime::pallet_index(24)]
+	pub type ZkVerifier = pallet_verity_zk_verifier;
 }

@@ -47,6 +47,7 @@ fn apply(who: Sr25519Keyring, call: RuntimeCall) -> sp_runtime::DispatchResult {
 
 fn check_invariants() {
 	pallet_verity_inference::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_verity_zk_verifier::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_verity_executors::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_verity_models::Pallet::<Runtime>::do_try_state().unwrap();
 }
@@ -224,7 +225,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 		);
 		let dave_usd = Assets::balance(stable_asset::ID, &dave.to_account_id());
 
-		// The zk tier has no verifier on this chain yet: the whole batch is refused.
+		// This model has no zk verifying key: the whole batch is refused.
 		let mixed = vec![job(MODEL, VerificationMode::Signed, MILLI_UNIT), job(MODEL, VerificationMode::Zk, MILLI_UNIT)];
 		let result = apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs {
 			specs: mixed.try_into().unwrap(),
@@ -234,7 +235,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 				sp_runtime::DispatchError::Module(m) => m.message,
 				_ => None,
 			}),
-			Err(Some("TierUnavailable"))
+			Err(Some("NoVerifyingKey"))
 		);
 		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 0, "nothing submitted");
 
@@ -286,6 +287,81 @@ fn development_genesis_registers_the_shipped_models_and_an_executor() {
 		// One expiry slash (10%) must leave the demo executor eligible.
 		assert!(info.stake * 9 / 10 >= MinExecutorStake::get());
 		assert!(pallet_verity_executors::AllowPrivateEndpoints::<Runtime>::get());
+		check_invariants();
+	});
+}
+
+/// The error a dispatch failed with, by name.
+fn error_name(result: sp_runtime::DispatchResult) -> Option<&'static str> {
+	match result {
+		Err(sp_runtime::DispatchError::Module(error)) => error.message,
+		_ => None,
+	}
+}
+
+#[test]
+fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
+	use frame_support::traits::fungible::InspectHold as _;
+	use verity_runtime::genesis_config_presets::{DEMO_EXECUTOR_ZK_FEE, DIGITS_MLP_ID};
+	new_ext().execute_with(|| {
+		let (dave, ferdie) = (Sr25519Keyring::Dave, Sr25519Keyring::Ferdie);
+		let model =
+			verity_mlp::QuantizedMlp::from_bytes(include_bytes!("../../models/digits-mlp/model.vmlp")).unwrap();
+		let proving_key: verity_zkml::ProvingKey =
+			verity_zkml::decode(include_bytes!("../../models/digits-mlp/zk/proving.key")).unwrap();
+		let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
+		let (input, other_input) = (held_out[0].input_bytes(), held_out[1].input_bytes());
+		assert_eq!(Inference::quote(DIGITS_MLP_ID, VerificationMode::Zk).unwrap().eligible_executors, 1);
+
+		let spec = JobSpec {
+			model: DIGITS_MLP_ID,
+			mode: VerificationMode::Zk,
+			input: JobInput::Inline(input.clone().try_into().unwrap()),
+			max_fee: DEMO_EXECUTOR_ZK_FEE,
+			deadline: 50,
+		};
+		assert_eq!(apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec })), Ok(()));
+		let job_id = 0;
+		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().executor, ferdie.to_account_id());
+
+		let (output, proof) = verity_zkml::prove(&proving_key, &model, &input).unwrap();
+		let (_, proof_of_other_input) = verity_zkml::prove(&proving_key, &model, &other_input).unwrap();
+		let submit = |output: &[u8], evidence: Evidence| {
+			apply(
+				ferdie,
+				RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+					job: job_id,
+					output: output.to_vec().try_into().unwrap(),
+					evidence,
+				}),
+			)
+		};
+		let zk = |proof: &[u8]| Evidence::Zk { proof: proof.to_vec().try_into().unwrap() };
+		let held = Balances::total_balance_on_hold(&dave.to_account_id());
+
+		// Each refused precisely, the job left open and the escrow untouched.
+		let mut other_output = output.clone();
+		other_output[0] ^= 1;
+		let mut flipped = proof.clone();
+		flipped[100] ^= 1;
+		let refusals = [
+			(submit(&output, zk(&proof_of_other_input)), "BadProof"),
+			(submit(&other_output, zk(&proof)), "BadProof"),
+			(submit(&output, zk(&proof[..191])), "MalformedProof"),
+			(submit(&output, zk(&[])), "MalformedProof"),
+			(submit(&output, result_evidence(&ferdie.pair(), job_id, &output)), "WrongEvidence"),
+		];
+		for (result, expected) in refusals {
+			assert_eq!(error_name(result), Some(expected));
+		}
+		assert!(matches!(error_name(submit(&output, zk(&flipped))), Some("BadProof" | "MalformedProof")));
+		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Assigned);
+		assert_eq!(Balances::total_balance_on_hold(&dave.to_account_id()), held);
+		check_invariants();
+
+		assert_eq!(submit(&output, zk(&proof)), Ok(()));
+		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Completed);
+		assert_eq!(pallet_verity_inference::Outputs::<Runtime>::get(job_id).unwrap().into_inner(), output);
 		check_invariants();
 	});
 }

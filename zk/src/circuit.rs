@@ -13,7 +13,7 @@
 //! - The last layer's accumulators (the logits) are decomposed into 32 bits too: their bytes
 //!   are the output bytes.
 //! - Public inputs: the input bytes and then the output bytes, each packed little-endian 31 bytes
-//!   to a field element ([`pack`]).
+//!   to a field element ([`crate::verifier::pack`]).
 //!
 //! The witness comes from [`QuantizedMlp::trace`], the executor's own forward pass.
 
@@ -24,13 +24,7 @@ use ark_relations::gr1cs::{
 };
 use verity_mlp::{Activation, QuantizedMlp};
 
-/// Bytes packed into one public field element (fewer than the field's 32, so any value fits).
-pub const BYTES_PER_ELEMENT: usize = 31;
-
-/// Packs bytes little-endian, [`BYTES_PER_ELEMENT`] to a field element.
-pub fn pack(bytes: &[u8]) -> Vec<Fr> {
-	bytes.chunks(BYTES_PER_ELEMENT).map(Fr::from_le_bytes_mod_order).collect()
-}
+use crate::verifier::BYTES_PER_ELEMENT;
 
 /// A signed integer as a field element.
 fn signed(value: i64) -> Fr {

@@ -31,6 +31,21 @@ fn keygen_writes_keys_that_prove_and_verify() {
 	std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The development chains' digits keys (`models/digits-mlp/zk/`, registered at genesis) are
+/// `keygen --seed 1`, byte for byte: anyone can check (and, being seeded, forge with) them.
+#[test]
+fn the_committed_development_keys_are_seed_1() {
+	let dir = std::env::temp_dir().join(format!("verity-zkml-dev-keys-{}", std::process::id()));
+	let output = keygen(&["keygen", MODEL, dir.to_str().unwrap(), "--seed", "1"]);
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/digits-mlp/zk");
+	for file in ["verifying.key", "proving.key"] {
+		let made = std::fs::read(dir.join(file)).unwrap();
+		assert!(made == std::fs::read(format!("{committed}/{file}")).unwrap(), "{file} differs from keygen --seed 1");
+	}
+	std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn keygen_refuses_bad_arguments_and_bad_models() {
 	assert_eq!(keygen(&[]).status.code(), Some(2));

@@ -41,6 +41,11 @@ impl TempDir {
 
 impl Drop for TempDir {
 	fn drop(&mut self) {
+		// A failed test keeps its node's base path and full log for inspection.
+		if std::thread::panicking() {
+			eprintln!("kept {} (node logs and databases)", self.0.display());
+			return;
+		}
 		let _ = std::fs::remove_dir_all(&self.0);
 	}
 }

@@ -466,6 +466,12 @@ pub mod pallet {
 		PaymentAssetMismatch,
 		/// The payment's value is not the job's escrow, `price + max_fee`.
 		PaymentValueMismatch,
+		/// The zk proof does not decode.
+		MalformedProof,
+		/// The model has no zk verifying key.
+		NoVerifyingKey,
+		/// The zk tier needs the input inline, not by reference.
+		InputNotInline,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -477,6 +483,9 @@ pub mod pallet {
 				VerificationError::NoAttestedKey => Error::NoAttestedKey,
 				VerificationError::BadQuote => Error::BadQuote,
 				VerificationError::BadProof => Error::BadProof,
+				VerificationError::MalformedProof => Error::MalformedProof,
+				VerificationError::NoVerifyingKey => Error::NoVerifyingKey,
+				VerificationError::InputNotInline => Error::InputNotInline,
 			}
 		}
 	}
@@ -550,7 +559,10 @@ pub mod pallet {
 		/// The assigned executor submits the output with the evidence the job's tier asks for.
 		/// The evidence is verified; then the escrow pays out.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::submit_result(output.len() as u32)
+				.saturating_add(Pallet::<T>::verify_weight(evidence.mode()))
+		)]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -622,6 +634,7 @@ impl<T: Config> Pallet<T> {
 		let terms = T::Models::terms(&model, mode).ok_or(Error::<T>::UnknownModel)?;
 		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
 		ensure!(Self::tier_available(mode), Error::<T>::TierUnavailable);
+		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
 		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
 		ensure!(deadline > now, Error::<T>::DeadlineInPast);
 		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
@@ -740,6 +753,23 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	fn can_verify(mode: VerificationMode, model: &ModelId, input: &JobInput) -> Result<(), VerificationError> {
+		match mode {
+			VerificationMode::Signed => T::SignedVerifier::can_verify(model, input),
+			VerificationMode::Tee => T::TeeVerifier::can_verify(model, input),
+			VerificationMode::Zk => T::ZkVerifier::can_verify(model, input),
+		}
+	}
+
+	/// What verifying evidence of tier `mode` costs beyond the `submit_result` benchmark.
+	pub fn verify_weight(mode: VerificationMode) -> Weight {
+		match mode {
+			VerificationMode::Signed => T::SignedVerifier::verify_weight(),
+			VerificationMode::Tee => T::TeeVerifier::verify_weight(),
+			VerificationMode::Zk => T::ZkVerifier::verify_weight(),
+		}
+	}
+
 	fn verify(
 		mode: VerificationMode,
 		context: &VerificationContext<T::AccountId>,
@@ -807,6 +837,8 @@ impl<T: Config> Pallet<T> {
 				input_hash: job.input_hash,
 				output_hash,
 			},
+			input: &job.input,
+			output: &output,
 		};
 		Self::verify(job.mode, &context, &evidence).map_err(Error::<T>::from)?;
 

@@ -77,6 +77,7 @@ impl pallet_verity_models::Config for Test {
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<256>;
 	type MaxRoyalty = MaxRoyalty;
+	type OnRetire = ();
 	type WeightInfo = ();
 }
 

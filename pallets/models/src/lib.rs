@@ -18,7 +18,10 @@
 //! - [`Pallet::retire_model`] removes the model and releases the deposit. Open jobs finish under
 //!   their recorded terms; the id may be registered again later.
 //!
-//! Other pallets read models through [`verity_primitives::inference::ModelProvider`].
+//! Other pallets read models through [`verity_primitives::inference::ModelProvider`]; the zk
+//! verifier records a model's verifying key through
+//! [`verity_primitives::inference::ModelKeyRegistry`] and is told of retirements through
+//! [`Config::OnRetire`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -43,7 +46,7 @@ use frame_support::{
 use scale_info::TypeInfo;
 use sp_runtime::{BoundedVec, Perbill};
 use verity_primitives::{
-	inference::{ModelId, ModelProvider, ModelTerms, VerificationMode},
+	inference::{ModelId, ModelKeyRegistry, ModelProvider, ModelTerms, OnModelRetired, VerificationMode},
 	Balance, Hash,
 };
 
@@ -177,6 +180,9 @@ pub mod pallet {
 		/// Highest royalty a model may ask for.
 		#[pallet::constant]
 		type MaxRoyalty: Get<Perbill>;
+
+		/// Told when a model is retired (the zk verifier drops the model's key).
+		type OnRetire: OnModelRetired;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -409,6 +415,7 @@ impl<T: Config> Pallet<T> {
 			frame_support::traits::tokens::Precision::BestEffort,
 		)?;
 		Models::<T>::remove(model);
+		T::OnRetire::model_retired(&model);
 		Self::deposit_event(Event::ModelRetired { model });
 		Ok(())
 	}
@@ -452,6 +459,20 @@ impl<T: Config> ModelProvider<T::AccountId, T::AssetKind> for Pallet<T> {
 			royalty: info.royalty,
 			max_input_len: info.limits.max_input_len,
 			max_output_len: info.limits.max_output_len,
+		})
+	}
+}
+
+impl<T: Config> ModelKeyRegistry<T::AccountId> for Pallet<T> {
+	fn owner(model: &ModelId) -> Option<T::AccountId> {
+		Models::<T>::get(model).map(|info| info.owner)
+	}
+
+	fn record_zk_key(model: &ModelId, key_hash: Hash) -> DispatchResult {
+		Models::<T>::try_mutate(model, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+			info.zk_verifying_key = Some(key_hash);
+			Ok(())
 		})
 	}
 }

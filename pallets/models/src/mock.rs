@@ -44,6 +44,7 @@ impl pallet_models::Config for Test {
 	type MaxInputLen = ConstU32<1024>;
 	type MaxOutputLen = ConstU32<512>;
 	type MaxRoyalty = MaxRoyalty;
+	type OnRetire = ();
 	type WeightInfo = ();
 }
 

@@ -1,0 +1,94 @@
+//! A minimal runtime for the zk verifier's unit tests: the models pallet (the real one) and
+//! this pallet, with retirements wired to it as in the Verity runtime.
+
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use sp_runtime::{BuildStorage, Perbill};
+
+use crate as pallet_zk_verifier;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Models: pallet_verity_models,
+		ZkVerifier: pallet_zk_verifier,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+	pub const ModelDeposit: u128 = 100;
+	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_verity_models::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AssetKind = u32;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelDeposit = ModelDeposit;
+	type MaxNameLen = ConstU32<32>;
+	type MaxMeasurements = ConstU32<4>;
+	type MaxInputLen = ConstU32<1024>;
+	type MaxOutputLen = ConstU32<512>;
+	type MaxRoyalty = MaxRoyalty;
+	type OnRetire = ZkVerifier;
+	type WeightInfo = ();
+}
+
+impl pallet_zk_verifier::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Models = Models;
+	type MaxPublicInputs = ConstU32<8>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RegisterModel;
+}
+
+/// Registers models for the benchmarks through the models pallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RegisterModel;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for RegisterModel {
+	fn register_model(owner: &u64, model: &verity_primitives::inference::ModelId) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(owner, 1_000);
+		Models::do_register_model(
+			*owner,
+			*model,
+			b"bench".to_vec().try_into().unwrap(),
+			b"verity-int8-mlp".to_vec().try_into().unwrap(),
+			pallet_verity_models::IoLimits { max_input_len: 1024, max_output_len: 512 },
+			0,
+			pallet_verity_models::TierPrices { signed: None, tee: None, zk: Some(1) },
+			Perbill::zero(),
+		)
+		.unwrap();
+	}
+}
+
+/// Accounts 1 and 2 start with 1000 each.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(1, 1000), (2, 1000)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
