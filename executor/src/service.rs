@@ -312,7 +312,7 @@ impl Executor {
 		let settlement = self.settle(&item).await;
 		let call = match settlement {
 			Settlement::Result(output, Some(proof)) => {
-				let evidence = Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 192 bytes") };
+				let evidence = Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 384 bytes") };
 				Call::submit_result(item.job, &output, &evidence)
 			},
 			Settlement::Result(output, None) => {

@@ -34,7 +34,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 MAGIC = b"VMLP\0\0\0\x01"
-GROTH16_PROOF_BYTES = 192  # two compressed G1 points and one G2 point on BLS12-381 (docs/zk.md)
+GROTH16_PROOF_BYTES = 384  # two G1 points and one G2 point on BLS12-381, uncompressed as the chain takes them (docs/zk.md)
 
 
 # ---- the model file: MAGIC then SCALE(QuantizedMlp), see mlp/src/lib.rs ----

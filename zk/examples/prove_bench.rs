@@ -1,12 +1,18 @@
 //! Proving and native verification of the shipped digits model: key generation once, then
-//! `RUNS` proofs of held-out digits, timed; and the process's peak resident memory.
+//! `RUNS` proofs of held-out digits, timed; and the process's peak resident memory. Verification
+//! takes the runtime's steps (decode the stored prepared key and the proof, verify), natively,
+//! to set beside the runtime's weights.
 //!
 //! `prove_bench [RUNS]` (default 20). `scripts/bench.sh` runs it.
 
 use std::time::Instant;
 
 use verity_mlp::QuantizedMlp;
-use verity_zkml::{encode, prove, setup_from_seed, verify};
+use ark_bls12_381::Bls12_381;
+use verity_zkml::{
+	encode, prove, setup_from_seed,
+	verifier::{self, PreparedKey, Proof, VerifyingKey},
+};
 
 fn peak_rss_mib() -> f64 {
 	let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -24,6 +30,7 @@ fn main() {
 	let (pk, vk) = setup_from_seed(&model, 0).unwrap();
 	let keygen = started.elapsed().as_secs_f64();
 	let key = encode(&vk);
+	let stored = PreparedKey::new(&VerifyingKey::<Bls12_381>::decode(&key).unwrap()).encode_trusted();
 
 	let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
 	let (mut proving, mut verifying) = (Vec::new(), Vec::new());
@@ -33,7 +40,8 @@ fn main() {
 		let (output, proof) = prove(&pk, &model, &input).unwrap();
 		proving.push(started.elapsed().as_secs_f64());
 		let started = Instant::now();
-		verify(&key, &input, &output, &proof).unwrap();
+		let key = PreparedKey::<Bls12_381>::decode_trusted(&stored).unwrap();
+		verifier::verify(&key, &input, &output, &Proof::decode(&proof).unwrap()).unwrap();
 		verifying.push(started.elapsed().as_secs_f64());
 	}
 	let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;

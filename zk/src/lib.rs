@@ -8,7 +8,8 @@
 //! - Public inputs are the job's input bytes and output bytes, packed 31 to a field element;
 //!   the chain already holds both (the job's input, the submitted output), so nothing else needs
 //!   recording.
-//! - Keys, proofs and public inputs travel in arkworks' compressed canonical encoding.
+//! - Keys travel in arkworks' compressed canonical encoding, proofs uncompressed (see
+//!   [`verifier::PROOF_LEN`]).
 //! - [`verifier`] is `no_std` and generic over the pairing engine (the runtime's is host
 //!   accelerated); the circuit, key setup and proving need the `prover` feature (default).
 

@@ -74,7 +74,8 @@ pub fn setup_from_seed(model: &QuantizedMlp, seed: u64) -> Result<(ProvingKey, V
 	setup_with_rng(model, &mut StdRng::seed_from_u64(seed))
 }
 
-/// Runs the model on `input` and proves it: the output bytes and the compressed proof.
+/// Runs the model on `input` and proves it: the output bytes and the proof, in the encoding the
+/// chain takes ([`crate::PROOF_LEN`] bytes, uncompressed).
 pub fn prove(pk: &ProvingKey, model: &QuantizedMlp, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ZkError> {
 	let output = model.run_bytes(input).map_err(|e| ZkError::BadInput(e.to_string()))?;
 	let circuit = MlpCircuit { model, input: Some(input.iter().map(|b| *b as i8).collect()) };
@@ -82,13 +83,14 @@ pub fn prove(pk: &ProvingKey, model: &QuantizedMlp, input: &[u8]) -> Result<(Vec
 	let mut rng = StdRng::from_entropy();
 	let proof = Groth16::<Bls12_381>::create_random_proof_with_reduction(circuit, pk, &mut rng)
 		.map_err(|e| ZkError::Synthesis(e.to_string()))?;
-	Ok((output, encode(&proof)))
+	let proof = verifier::Proof::<Bls12_381> { a: proof.a, b: proof.b, c: proof.c };
+	Ok((output, proof.encode()))
 }
 
 /// Verifies that `proof` shows `output = model(input)` for the model whose verifying key is
-/// `key` (all in compressed encoding), natively. Never panics.
+/// `key` (compressed), natively. Never panics.
 pub fn verify(key: &[u8], input: &[u8], output: &[u8], proof: &[u8]) -> Result<(), ZkError> {
-	let key = verifier::VerifyingKey::<Bls12_381>::decode(key)?;
+	let key = verifier::PreparedKey::new(&verifier::VerifyingKey::<Bls12_381>::decode(key)?);
 	let proof = verifier::Proof::<Bls12_381>::decode(proof)?;
 	Ok(verifier::verify(&key, input, output, &proof)?)
 }

@@ -6,24 +6,29 @@
 
 use alloc::vec::Vec;
 
-use ark_ec::{pairing::Pairing, CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, Zero};
+use ark_ec::{
+	pairing::{Pairing, PairingOutput},
+	AffineRepr, CurveGroup, VariableBaseMSM,
+};
+use ark_ff::PrimeField;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 
 /// Bytes packed into one public field element (fewer than the field's 32, so any value fits).
 pub const BYTES_PER_ELEMENT: usize = 31;
 
-/// Size of a compressed BLS12-381 proof: two G1 points and one G2 point.
-pub const PROOF_LEN: usize = 48 + 96 + 48;
+/// Size of a proof: two G1 points and one G2 point of BLS12-381, uncompressed. Proofs travel
+/// uncompressed because decompressing takes a square root per point, which the runtime would
+/// compute in wasm for every result; 192 more bytes of call data are cheaper.
+pub const PROOF_LEN: usize = 96 + 192 + 96;
 
 /// Size of a compressed BLS12-381 verifying key with `public_inputs` public inputs.
 pub const fn compressed_key_len(public_inputs: usize) -> usize {
 	48 + 3 * 96 + 8 + (public_inputs + 1) * 48
 }
 
-/// Size of the uncompressed (stored) encoding of the same key.
-pub const fn uncompressed_key_len(public_inputs: usize) -> usize {
-	96 + 3 * 192 + 8 + (public_inputs + 1) * 96
+/// Size of the stored encoding of the same key prepared for verification ([`PreparedKey`]).
+pub const fn prepared_key_len(public_inputs: usize) -> usize {
+	576 + 2 * 192 + 8 + (public_inputs + 1) * 96
 }
 
 /// A model's Groth16 verifying key (the layout of `ark_groth16::VerifyingKey`).
@@ -79,11 +84,43 @@ impl<E: Pairing> VerifyingKey<E> {
 
 	/// The compressed encoding, as [`Self::decode`] reads it.
 	pub fn encode(&self) -> Vec<u8> {
-		encode_compressed(self)
+		let mut out = Vec::with_capacity(self.compressed_size());
+		self.serialize_compressed(&mut out).expect("writing to a Vec cannot fail");
+		out
 	}
 
-	/// The uncompressed encoding: larger, and decoded without square roots by
-	/// [`Self::decode_trusted`].
+	/// How many public inputs the key verifies.
+	pub fn public_inputs(&self) -> usize {
+		self.gamma_abc_g1.len().saturating_sub(1)
+	}
+}
+
+/// A verifying key made ready for many verifications: `e(α, β)` computed once, `γ` and `δ`
+/// negated, the public-input bases as they are (the layout of `ark_groth16`'s prepared key).
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct PreparedKey<E: Pairing> {
+	/// `e(α, β)`, the side of the check that does not depend on the proof.
+	pub alpha_beta: PairingOutput<E>,
+	/// `−γ` in G2.
+	pub gamma_neg_g2: E::G2Affine,
+	/// `−δ` in G2.
+	pub delta_neg_g2: E::G2Affine,
+	/// The public inputs' bases.
+	pub gamma_abc_g1: Vec<E::G1Affine>,
+}
+
+impl<E: Pairing> PreparedKey<E> {
+	/// Prepares a (checked) key: one pairing.
+	pub fn new(key: &VerifyingKey<E>) -> Self {
+		Self {
+			alpha_beta: E::pairing(key.alpha_g1, key.beta_g2),
+			gamma_neg_g2: (-key.gamma_g2.into_group()).into_affine(),
+			delta_neg_g2: (-key.delta_g2.into_group()).into_affine(),
+			gamma_abc_g1: key.gamma_abc_g1.clone(),
+		}
+	}
+
+	/// The uncompressed encoding, decoded without square roots by [`Self::decode_trusted`].
 	pub fn encode_trusted(&self) -> Vec<u8> {
 		let mut out = Vec::with_capacity(self.uncompressed_size());
 		self.serialize_uncompressed(&mut out).expect("writing to a Vec cannot fail");
@@ -91,8 +128,8 @@ impl<E: Pairing> VerifyingKey<E> {
 	}
 
 	/// Decodes what [`Self::encode_trusted`] wrote, **without checking the points**: only for
-	/// bytes written after [`Self::decode`] accepted the key (the runtime stores keys so, to
-	/// spare every verification the curve and subgroup checks).
+	/// bytes written from a key [`VerifyingKey::decode`] accepted (the runtime stores keys so,
+	/// to spare every verification the curve and subgroup checks).
 	pub fn decode_trusted(bytes: &[u8]) -> Result<Self, VerifyError> {
 		decode_exact(bytes, Compress::No, Validate::No).ok_or(VerifyError::MalformedKey)
 	}
@@ -104,21 +141,18 @@ impl<E: Pairing> VerifyingKey<E> {
 }
 
 impl<E: Pairing> Proof<E> {
-	/// Decodes a compressed proof from an untrusted source, checking every point.
+	/// Decodes a proof from an untrusted source (uncompressed, [`PROOF_LEN`] bytes), checking
+	/// every point.
 	pub fn decode(bytes: &[u8]) -> Result<Self, VerifyError> {
-		decode_exact(bytes, Compress::Yes, Validate::Yes).ok_or(VerifyError::MalformedProof)
+		decode_exact(bytes, Compress::No, Validate::Yes).ok_or(VerifyError::MalformedProof)
 	}
 
-	/// The compressed encoding, as [`Self::decode`] reads it.
+	/// The encoding [`Self::decode`] reads.
 	pub fn encode(&self) -> Vec<u8> {
-		encode_compressed(self)
+		let mut out = Vec::with_capacity(self.uncompressed_size());
+		self.serialize_uncompressed(&mut out).expect("writing to a Vec cannot fail");
+		out
 	}
-}
-
-fn encode_compressed<T: CanonicalSerialize>(value: &T) -> Vec<u8> {
-	let mut out = Vec::with_capacity(value.compressed_size());
-	value.serialize_compressed(&mut out).expect("writing to a Vec cannot fail");
-	out
 }
 
 fn decode_exact<T: CanonicalDeserialize>(mut bytes: &[u8], compress: Compress, validate: Validate) -> Option<T> {
@@ -144,10 +178,10 @@ pub const fn public_input_count(input_len: usize, output_len: usize) -> usize {
 	input_len.div_ceil(BYTES_PER_ELEMENT) + output_len.div_ceil(BYTES_PER_ELEMENT)
 }
 
-/// Checks `proof` against `key` for `output = model(input)`: one multi-Miller loop of four
-/// pairs and one final exponentiation, `e(A, B) · e(−α, β) · e(−Σ xᵢ·ICᵢ, γ) · e(−C, δ) = 1`.
+/// Checks `proof` against `key` for `output = model(input)`: one multi-Miller loop of three
+/// pairs and one final exponentiation, `e(A, B) · e(Σ xᵢ·ICᵢ, −γ) · e(C, −δ) = e(α, β)`.
 pub fn verify<E: Pairing>(
-	key: &VerifyingKey<E>,
+	key: &PreparedKey<E>,
 	input: &[u8],
 	output: &[u8],
 	proof: &Proof<E>,
@@ -159,11 +193,11 @@ pub fn verify<E: Pairing>(
 	let weighted = E::G1::msm(&key.gamma_abc_g1[1..], &inputs).map_err(|_| VerifyError::WrongPublicInputCount)?;
 	let prepared_inputs = (weighted + key.gamma_abc_g1[0]).into_affine();
 	let product = E::multi_miller_loop(
-		[proof.a, -key.alpha_g1, -prepared_inputs, -proof.c],
-		[proof.b, key.beta_g2, key.gamma_g2, key.delta_g2],
+		[proof.a, prepared_inputs, proof.c],
+		[proof.b, key.gamma_neg_g2, key.delta_neg_g2],
 	);
 	match E::final_exponentiation(product) {
-		Some(result) if result.is_zero() => Ok(()),
+		Some(result) if result == key.alpha_beta => Ok(()),
 		_ => Err(VerifyError::ProofRejected),
 	}
 }

@@ -110,7 +110,7 @@ fn the_owner_registers_a_checked_key_and_the_model_records_it() {
 		System::assert_last_event(Event::KeyRegistered { model: DIGITS, key_hash: hash, public_inputs: 5 }.into());
 		let stored = VerifyingKeys::<Test>::get(DIGITS).unwrap();
 		assert_eq!((stored.hash, stored.public_inputs), (hash, 5));
-		assert_eq!(stored.key.len(), verity_zkml::verifier::uncompressed_key_len(5));
+		assert_eq!(stored.key.len(), verity_zkml::verifier::prepared_key_len(5));
 		assert_eq!(KeyModels::<Test>::get(hash), Some(DIGITS));
 		let model = pallet_verity_models::Models::<Test>::get(DIGITS).unwrap();
 		assert_eq!(model.zk_verifying_key, Some(hash));
