@@ -3,6 +3,8 @@
 # (between the bench.sh markers):
 #   - executor inferences per second for each shipped model (engine_bench, CPU; DEVICE=cuda on a GPU);
 #   - zk proving time and peak memory for the digits model (prove_bench);
+#   - zk verification of a digits proof (5 public inputs) in the wasm runtime with the BLS12-381
+#     host calls, in plain wasm, and natively, in one run (the FRAME benchmarks of the zk verifier);
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
 #     on a dev node with instant sealing plus the executor (loadgen), per model.
 #
@@ -33,6 +35,25 @@ echo "$engines"
 log "zk proving (digits-mlp, Groth16 over BLS12-381)"
 zk="$("$VERITY_BIN/examples/prove_bench" 20)"
 echo "$zk"
+
+log "zk verification (5 public inputs): runtime with host calls, plain wasm, native"
+"$VERITY_BIN/verity-node" benchmark pallet \
+	--runtime "$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm" \
+	--genesis-builder runtime --genesis-builder-preset development \
+	--pallet pallet_verity_zk_verifier --extrinsic verify_proof,verify_proof_without_host_calls \
+	--steps 2 --repeat 20 --low 5 --high 5 --json-file "$BASE/zk-verify.json" >"$BASE/zk-verify.log" 2>&1
+zk_verify="$(python3 - "$BASE/zk-verify.json" "$zk" <<'PY'
+import json, re, statistics, sys
+runs, native = json.load(open(sys.argv[1])), re.search(r"verify_native_mean_ms=([0-9.]+)", sys.argv[2]).group(1)
+def name(entry):
+	b = entry["benchmark"]
+	return b if isinstance(b, str) else bytes(b).decode()
+ms = {name(e): statistics.median(r["extrinsic_time"] for r in e["time_results"]) / 1e6 for e in runs}
+print(f"public_inputs=5 runtime_host_calls_median_ms={ms['verify_proof']:.2f} "
+      f"runtime_plain_wasm_median_ms={ms['verify_proof_without_host_calls']:.2f} native_mean_ms={native}")
+PY
+)"
+echo "$zk_verify"
 
 log "starting a dev node (instant seal) and the executor"
 "$VERITY_BIN/verity-node" --dev --sealing instant --base-path "$BASE/node" --rpc-port "$RPC_PORT" \
@@ -71,10 +92,18 @@ report="$(mktemp)"
 	echo '```'
 	echo
 	echo "zk proving of the digits model (\`zk/examples/prove_bench\`: Groth16, BLS12-381, 20 proofs of"
-	echo "held-out digits, arkworks on the CPU; verification here is native arkworks):"
+	echo "held-out digits, arkworks on the CPU; verification takes the runtime's steps, natively):"
 	echo
 	echo '```text'
 	echo "$zk"
+	echo '```'
+	echo
+	echo "zk verification of one digits proof, the same steps three ways (the zk verifier's FRAME"
+	echo "benchmarks \`verify_proof\` and \`verify_proof_without_host_calls\` on the wasm runtime, 20 repeats;"
+	echo "native from \`prove_bench\` above):"
+	echo
+	echo '```text'
+	echo "$zk_verify"
 	echo '```'
 	echo
 	echo "End to end on one dev node with instant sealing and the executor (capacity 4), signed tier,"

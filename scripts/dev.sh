@@ -71,9 +71,10 @@ cat >&2 <<MSG
                             -d '{"jsonrpc":"2.0","id":1,"method":"x402_supported","params":[]}' \\
                             http://127.0.0.1:$RPC_PORT
   Executor:               //Ferdie at http://127.0.0.1:9955 (/health, /metrics), serving
-                            digits-mlp (integer MLP) and all-minilm-l6-v2 (candle, CPU)
+                            digits-mlp (integer MLP; signed and zk tiers) and all-minilm-l6-v2 (candle, CPU)
   Submit a paid inference and wait for its verified result:
     $VERITY_BIN/examples/job digits-mlp --digit 3
+    $VERITY_BIN/examples/job digits-mlp --digit 3 --tier zk
     $VERITY_BIN/examples/job all-minilm-l6-v2 --text "A man is eating food."
   Ctrl-C stops the executor and the node.
 

@@ -1,8 +1,9 @@
-//! Submits one signed-tier job to a Verity node and prints its result: a developer's check that
-//! the chain, the validators' dispatch and an executor work end to end.
+//! Submits one job to a Verity node and prints its result: a developer's check that the chain,
+//! the validators' dispatch and an executor work end to end.
 //!
 //! ```text
 //! job digits-mlp --digit 3                 # a held-out digit of the vendored data set
+//! job digits-mlp --digit 3 --tier zk       # the same, proved (Groth16) and verified on chain
 //! job all-minilm-l6-v2 --text "A man is eating food."
 //! job digits-mlp --hex 0x0007...           # raw input bytes
 //! ```
@@ -39,6 +40,9 @@ struct Args {
 	/// Who pays.
 	#[arg(long, default_value = "//Bob")]
 	payer: String,
+	/// The tier: `signed` or `zk`.
+	#[arg(long, default_value = "signed", value_parser = ["signed", "zk"])]
+	tier: String,
 	/// Most paid to the executor, in the smallest unit.
 	#[arg(long, default_value_t = 1_000_000_000)]
 	max_fee: u128,
@@ -70,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
 	let payer = ExecutorKey(sr25519::Pair::from_string(&args.payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
 	let spec = JobSpec {
 		model,
-		mode: VerificationMode::Signed,
+		mode: if args.tier == "zk" { VerificationMode::Zk } else { VerificationMode::Signed },
 		input: JobInput::Inline(input.try_into().map_err(|_| anyhow::anyhow!("input too large"))?),
 		max_fee: args.max_fee,
 		deadline: chain.best_number().await? + args.deadline_blocks,

@@ -542,7 +542,13 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	let eve = Sr25519Keyring::Eve.to_account_id();
 	let registration = registration(&node, &eve).expect("registered");
 	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}/jobs").into_bytes());
-	assert_eq!(registration.services.len(), 2, "every loaded model, at the signed tier");
+	let services: Vec<(ModelId, VerificationMode)> = registration.services.iter().map(|s| (s.model, s.mode)).collect();
+	assert_eq!(
+		services.len(),
+		3,
+		"every loaded model at the signed tier, and the one with a proving key at the zk tier: {services:?}"
+	);
+	assert!(services.contains(&(DIGITS_MLP_ID, VerificationMode::Zk)));
 
 	let id = next_job_id(&node);
 	let mut job_spec = spec(&node, MINILM_ID, b"Who serves this?", 50);
