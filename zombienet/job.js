@@ -2,6 +2,9 @@
 //   submit      submit a digits job through this node (any executor may get it); remember it
 //   completed   this node sees the remembered job completed, its JobCompleted event, and the
 //               output classifying the digit as 0
+//   submit-zk   the same job at the zk tier: the executor proves it, every validator verifies
+//               the proof when it imports the block
+//   completed-zk  as `completed`, for the zk job
 //   submit-eve  submit a job that only //Eve serves (no fee offered), due in 4 blocks
 //   expired     this node sees that job expired, with the payer refunded the whole escrow
 const lib = require("./lib.js");
@@ -22,8 +25,12 @@ async function run(nodeName, networkInfo, args) {
     case "submit":
       lib.saveJob("completed", await lib.submitDigitJob(api, 1_000_000_000, 100));
       return 0;
-    case "completed": {
-      const id = lib.loadJob("completed");
+    case "submit-zk":
+      lib.saveJob("completed-zk", await lib.submitDigitJob(api, 5_000_000_000, 100, "Zk"));
+      return 0;
+    case "completed":
+    case "completed-zk": {
+      const id = lib.loadJob(args[0]);
       await closedAs(api, nodeName, id, "Completed");
       const output = Buffer.from((await api.query.inference.outputs(id)).unwrap().toU8a(true));
       const logits = [...Array(10).keys()].map((i) => output.readInt32LE(4 * i));

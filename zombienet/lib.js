@@ -47,12 +47,12 @@ function submit(api, tx, signer) {
 }
 
 // Submits one signed-tier digits job as //Bob and returns its id.
-async function submitDigitJob(api, maxFee, deadlineBlocks) {
+async function submitDigitJob(api, maxFee, deadlineBlocks, mode = "Signed") {
   const bob = new zombie.Keyring({ type: "sr25519" }).addFromUri("//Bob");
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const spec = {
     model: DIGITS_MLP,
-    mode: "Signed",
+    mode,
     input: { Inline: "0x" + Buffer.from(DIGIT_ZERO).toString("hex") },
     maxFee,
     deadline: best + deadlineBlocks,
