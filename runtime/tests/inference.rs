@@ -220,6 +220,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			charlie,
 			vec![
 				Service { model: MODEL, mode: VerificationMode::Signed, fee: MILLI_UNIT },
+				Service { model: MODEL, mode: VerificationMode::Zk, fee: MILLI_UNIT },
 				Service { model: USD_MODEL, mode: VerificationMode::Signed, fee: stable_asset::UNIT / 10 },
 			],
 		);
@@ -238,6 +239,8 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			Err(Some("NoVerifyingKey"))
 		);
 		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 0, "nothing submitted");
+		// Served at the zk tier, but without a key the tier is not quoted.
+		assert_eq!(Inference::quote(MODEL, VerificationMode::Zk), None);
 
 		// Native and stable-asset jobs in one batch, each escrowed in its own asset.
 		let batch = vec![job(MODEL, VerificationMode::Signed, MILLI_UNIT), job(USD_MODEL, VerificationMode::Signed, stable_asset::UNIT)];

@@ -1045,7 +1045,10 @@ impl<T: Config> Pallet<T> {
 	pub fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<T::AssetKind>> {
 		let terms = T::Models::terms(&model, mode)?;
 		let price = terms.price?;
-		if !Self::tier_available(mode) {
+		// Quotes are for inline inputs; a tier that could not verify the model's results is not
+		// quoted (for example, a zk model without a verifying key).
+		let inline = JobInput::Inline(Default::default());
+		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
 			return None;
 		}
 		let fees: Vec<Balance> =
