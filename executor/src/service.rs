@@ -311,19 +311,20 @@ impl Executor {
 		let taken_at = Instant::now();
 		let settlement = self.settle(&item).await;
 		let call = match settlement {
-			Settlement::Result(output, Some(proof)) => {
-				let evidence = Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 384 bytes") };
-				Call::submit_result(item.job, &output, &evidence)
-			},
-			Settlement::Result(output, None) => {
-				let statement = ResultStatement {
-					genesis_hash: self.chain.genesis_hash(),
-					job_id: item.job,
-					model_id: item.model,
-					input_hash: item.input_hash,
-					output_hash: H256(blake2_256(&output)),
+			Settlement::Result(output, proof) => {
+				let evidence = match proof {
+					Some(proof) => Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 384 bytes") },
+					None => {
+						let statement = ResultStatement {
+							genesis_hash: self.chain.genesis_hash(),
+							job_id: item.job,
+							model_id: item.model,
+							input_hash: item.input_hash,
+							output_hash: H256(blake2_256(&output)),
+						};
+						self.key.sign_statement(&statement.signing_payload())
+					},
 				};
-				let evidence = self.key.sign_statement(&statement.signing_payload());
 				Call::submit_result(item.job, &output, &evidence)
 			},
 			Settlement::Failure(reason) => {

@@ -2,7 +2,7 @@
 
 use ark_bls12_381::Bls12_381;
 use ark_groth16::Groth16;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{rngs::StdRng, RngCore, SeedableRng};
 use verity_mlp::QuantizedMlp;
 
@@ -97,16 +97,13 @@ pub fn verify(key: &[u8], input: &[u8], output: &[u8], proof: &[u8]) -> Result<(
 
 /// Compressed canonical encoding.
 pub fn encode<T: CanonicalSerialize>(value: &T) -> Vec<u8> {
-	let mut out = Vec::with_capacity(value.compressed_size());
-	value.serialize_compressed(&mut out).expect("writing to a Vec cannot fail");
-	out
+	verifier::serialize(value, Compress::Yes)
 }
 
 /// Decodes a compressed canonical encoding, checking curve and subgroup membership, and that no
 /// byte is left over.
-pub fn decode<T: CanonicalDeserialize>(mut bytes: &[u8]) -> Option<T> {
-	let value = T::deserialize_compressed(&mut bytes).ok()?;
-	bytes.is_empty().then_some(value)
+pub fn decode<T: CanonicalDeserialize>(bytes: &[u8]) -> Option<T> {
+	verifier::decode_exact(bytes, Compress::Yes, Validate::Yes)
 }
 
 #[cfg(test)]

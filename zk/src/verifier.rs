@@ -84,9 +84,7 @@ impl<E: Pairing> VerifyingKey<E> {
 
 	/// The compressed encoding, as [`Self::decode`] reads it.
 	pub fn encode(&self) -> Vec<u8> {
-		let mut out = Vec::with_capacity(self.compressed_size());
-		self.serialize_compressed(&mut out).expect("writing to a Vec cannot fail");
-		out
+		serialize(self, Compress::Yes)
 	}
 
 	/// How many public inputs the key verifies.
@@ -122,9 +120,7 @@ impl<E: Pairing> PreparedKey<E> {
 
 	/// The uncompressed encoding, decoded without square roots by [`Self::decode_trusted`].
 	pub fn encode_trusted(&self) -> Vec<u8> {
-		let mut out = Vec::with_capacity(self.uncompressed_size());
-		self.serialize_uncompressed(&mut out).expect("writing to a Vec cannot fail");
-		out
+		serialize(self, Compress::No)
 	}
 
 	/// Decodes what [`Self::encode_trusted`] wrote, **without checking the points**: only for
@@ -149,13 +145,19 @@ impl<E: Pairing> Proof<E> {
 
 	/// The encoding [`Self::decode`] reads.
 	pub fn encode(&self) -> Vec<u8> {
-		let mut out = Vec::with_capacity(self.uncompressed_size());
-		self.serialize_uncompressed(&mut out).expect("writing to a Vec cannot fail");
-		out
+		serialize(self, Compress::No)
 	}
 }
 
-fn decode_exact<T: CanonicalDeserialize>(mut bytes: &[u8], compress: Compress, validate: Validate) -> Option<T> {
+/// Arkworks' canonical encoding of `value`, compressed or not.
+pub(crate) fn serialize<T: CanonicalSerialize>(value: &T, compress: Compress) -> Vec<u8> {
+	let mut out = Vec::with_capacity(value.serialized_size(compress));
+	value.serialize_with_mode(&mut out, compress).expect("writing to a Vec cannot fail");
+	out
+}
+
+/// Decodes `T` from exactly `bytes` (no byte left over).
+pub(crate) fn decode_exact<T: CanonicalDeserialize>(mut bytes: &[u8], compress: Compress, validate: Validate) -> Option<T> {
 	let value = T::deserialize_with_mode(&mut bytes, compress, validate).ok()?;
 	bytes.is_empty().then_some(value)
 }

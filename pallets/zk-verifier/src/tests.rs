@@ -71,6 +71,11 @@ fn key_hash(key: &[u8]) -> sp_core::H256 {
 }
 
 fn verify(model: ModelId, input: &JobInput, output: &[u8], proof: &[u8]) -> Result<(), VerificationError> {
+	verify_evidence(model, input, output, &Evidence::Zk { proof: proof.to_vec().try_into().unwrap() })
+}
+
+/// Verifies `evidence` of `output = model(input)` as the inference pallet asks the zk verifier.
+fn verify_evidence(model: ModelId, input: &JobInput, output: &[u8], evidence: &Evidence) -> Result<(), VerificationError> {
 	let statement = ResultStatement {
 		genesis_hash: Default::default(),
 		job_id: 0,
@@ -85,7 +90,7 @@ fn verify(model: ModelId, input: &JobInput, output: &[u8], proof: &[u8]) -> Resu
 		input,
 		output,
 	};
-	ZkVerifier::verify(&context, &Evidence::Zk { proof: proof.to_vec().try_into().unwrap() })
+	ZkVerifier::verify(&context, evidence)
 }
 
 fn inline(bytes: &[u8]) -> JobInput {
@@ -192,22 +197,8 @@ fn an_honest_proof_verifies_and_every_tampering_is_refused_precisely() {
 		assert_eq!(verify(DIGITS, &by_reference, &output, &proof), Err(VerificationError::InputNotInline));
 		assert_eq!(ZkVerifier::can_verify(&DIGITS, &by_reference), Err(VerificationError::InputNotInline));
 		assert_eq!(ZkVerifier::can_verify(&ModelId::repeat_byte(9), &job_input), Err(VerificationError::NoVerifyingKey));
-		let statement = ResultStatement {
-			genesis_hash: Default::default(),
-			job_id: 0,
-			model_id: DIGITS,
-			input_hash: job_input.hash(),
-			output_hash: Default::default(),
-		};
-		let context = VerificationContext {
-			executor: 9u64,
-			executor_key: SigningKey::Sr25519(sr25519::Public::from_raw([0; 32])),
-			statement,
-			input: &job_input,
-			output: &output,
-		};
 		let signed = Evidence::Signed(ExecutorSignature::Sr25519(sr25519::Signature::from_raw([0; 64])));
-		assert_eq!(ZkVerifier::verify(&context, &signed), Err(VerificationError::WrongEvidence));
+		assert_eq!(verify_evidence(DIGITS, &job_input, &output, &signed), Err(VerificationError::WrongEvidence));
 		try_state();
 	});
 }
