@@ -255,6 +255,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			client.clone(),
 			pool.clone(),
 			x402_facilitator,
+			&task_manager.spawn_handle(),
 		));
 
 		Box::new(move |_| {

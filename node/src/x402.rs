@@ -5,7 +5,8 @@
 //! is the runtime's (`X402Api::verify` at the best block), so the node and the chain can never
 //! disagree on what is valid. Settlement signs `x402.settle` / `x402.settle_upto` with the
 //! node's facilitator key (`--x402-facilitator`), which pays the transaction fee, and answers
-//! once the transaction is in a block (or finalized, when asked).
+//! once the transaction is in a block (or finalized, when asked). Settlements that arrive while
+//! one transaction is in flight share the next one (`utility.force_batch`, see [`Settler`]).
 //!
 //! Settling the same payment twice settles once: a concurrent or later call with the same
 //! request gets the first call's receipt while this node remembers it; any other request whose
@@ -46,6 +47,9 @@ use verity_x402::{
 	VerifyResponse,
 };
 
+use sc_service::SpawnTaskHandle;
+use tokio::sync::{mpsc, oneshot};
+
 use crate::service::{FullClient, FullPool};
 
 /// How long `x402_settle` waits for its transaction to be included (or finalized).
@@ -55,6 +59,10 @@ const SUBMIT_ATTEMPTS: u32 = 5;
 /// How long to wait for the pool to catch up with the best block before counting its ready
 /// transactions.
 const POOL_VIEW_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many verified settlements may wait for a transaction; `x402_settle` waits for room.
+const QUEUED_SETTLEMENTS: usize = 4096;
+/// The most settlements one transaction carries.
+const SETTLEMENTS_PER_TRANSACTION: usize = 128;
 /// How many receipts the node remembers for idempotent retries.
 const REMEMBERED_RECEIPTS: usize = 16_384;
 
@@ -125,22 +133,34 @@ impl Receipts {
 /// The facilitator behind the `x402_*` methods.
 pub struct Facilitator {
 	client: Arc<FullClient>,
-	pool: Arc<FullPool>,
-	key: Option<sr25519::Pair>,
-	/// Held from choosing a transaction nonce until the transaction is in the pool, so that
-	/// concurrent settlements get consecutive nonces.
-	submitting: tokio::sync::Mutex<()>,
+	/// The facilitator key's account; `None` when this node only verifies.
+	account: Option<AccountId>,
+	/// Where `x402_settle` queues a verified settlement for the [`Settler`].
+	settlements: Option<mpsc::Sender<Queued>>,
 	receipts: Mutex<Receipts>,
 }
 
 impl Facilitator {
-	/// A facilitator that settles with `key`; without one it only verifies.
-	pub fn new(client: Arc<FullClient>, pool: Arc<FullPool>, key: Option<sr25519::Pair>) -> Self {
-		Self { client, pool, key, submitting: Default::default(), receipts: Default::default() }
+	/// A facilitator that settles with `key` (its [`Settler`] spawned on `spawner`); without a
+	/// key it only verifies.
+	pub fn new(
+		client: Arc<FullClient>,
+		pool: Arc<FullPool>,
+		key: Option<sr25519::Pair>,
+		spawner: &SpawnTaskHandle,
+	) -> Self {
+		let account = key.as_ref().map(|key| key.public().into());
+		let settlements = key.map(|key| {
+			let (sender, queue) = mpsc::channel(QUEUED_SETTLEMENTS);
+			let settler = Settler { client: client.clone(), pool, key, spawner: spawner.clone() };
+			spawner.spawn("x402-settler", Some("x402"), settler.run(queue));
+			sender
+		});
+		Self { client, account, settlements, receipts: Default::default() }
 	}
 
 	fn account(&self) -> Option<AccountId> {
-		self.key.as_ref().map(|key| key.public().into())
+		self.account.clone()
 	}
 
 	fn genesis(&self) -> Hash {
@@ -208,9 +228,165 @@ impl Facilitator {
 		})
 	}
 
+	/// Queues a verified settlement for the [`Settler`] and waits for its transaction.
+	async fn queue(
+		&self,
+		payment: ChainPayload,
+		requirements: &ChainRequirements,
+		finalized: bool,
+	) -> Result<(Hash, Hash), PaymentError> {
+		let settlements = self.settlements.as_ref().expect("checked by the caller");
+		let (done, answer) = oneshot::channel();
+		let call = Self::settle_call(payment.clone(), requirements);
+		settlements
+			.send(Queued { call, payment, finalized, done })
+			.await
+			.map_err(|_| PaymentError::TransferFailed)?;
+		answer.await.unwrap_or(Err(PaymentError::TransferFailed))
+	}
+}
+
+/// A verified settlement waiting for the transaction that carries it.
+struct Queued {
+	/// `x402.settle` or `x402.settle_upto`.
+	call: RuntimeCall,
+	payment: ChainPayload,
+	/// Answer once the transaction is finalized rather than in a block.
+	finalized: bool,
+	/// The extrinsic and block hashes, or why it did not settle.
+	done: oneshot::Sender<Result<(Hash, Hash), PaymentError>>,
+}
+
+/// Signs and submits the facilitator's transactions: one at a time, each a
+/// `utility.force_batch` of every settlement queued meanwhile.
+///
+/// One transaction in flight means its nonce is the chain's at the best block, so concurrent
+/// settlements never race for nonces (a gap left by a dropped transaction would park every
+/// later one in the pool's future queue, where a quiet chain never frees it). Batching keeps
+/// the throughput: settlements that arrive while one transaction waits for its block share
+/// the next, and each pays its own part of the weight. `force_batch` dispatches each settlement
+/// on its own, so one that fails on chain (`ItemFailed`) leaves the others settled.
+#[derive(Clone)]
+struct Settler {
+	client: Arc<FullClient>,
+	pool: Arc<FullPool>,
+	key: sr25519::Pair,
+	spawner: SpawnTaskHandle,
+}
+
+impl Settler {
+	async fn run(self, mut queue: mpsc::Receiver<Queued>) {
+		while let Some(first) = queue.recv().await {
+			let mut batch = vec![first];
+			while batch.len() < SETTLEMENTS_PER_TRANSACTION {
+				match queue.try_recv() {
+					Ok(next) => batch.push(next),
+					Err(_) => break,
+				}
+			}
+			self.settle(batch).await;
+		}
+	}
+
+	/// Settles `batch` in one transaction and answers each of its settlements.
+	///
+	/// A transaction the pool refuses, later drops as invalid, or queues as future (withdrawn,
+	/// see below) was not included, so it is signed again with a fresh nonce, up to
+	/// [`SUBMIT_ATTEMPTS`] times. A payment settled another way meanwhile fails on chain with
+	/// `duplicate_settlement`, so it is never taken twice.
+	async fn settle(&self, batch: Vec<Queued>) {
+		let call = RuntimeCall::Utility(pallet_utility::Call::force_batch {
+			calls: batch.iter().map(|queued| queued.call.clone()).collect(),
+		});
+		for attempt in 1..=SUBMIT_ATTEMPTS {
+			let (transaction, mut watcher) = match self.offer(call.clone()).await {
+				Ok(offered) => offered,
+				Err(error) => {
+					log::debug!(target: "x402", "settlement refused by the pool (attempt {attempt}): {error}");
+					continue;
+				},
+			};
+			match tokio::time::timeout(SETTLE_TIMEOUT, self.included(transaction, &mut watcher, false)).await {
+				Ok(Some((block, index))) => {
+					let (now, at_finality): (Vec<_>, Vec<_>) =
+						batch.into_iter().partition(|queued| !queued.finalized);
+					self.answer(now, transaction, block, index);
+					if !at_finality.is_empty() {
+						self.answer_at_finality(at_finality, transaction, watcher);
+					}
+					return;
+				},
+				Ok(None) =>
+					log::debug!(target: "x402", "settlement {transaction:?} dropped (attempt {attempt})"),
+				Err(_) => {
+					// It may still be included later: signing it again could only collide.
+					log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
+					return fail(batch);
+				},
+			}
+		}
+		log::warn!(target: "x402", "settlement not accepted after {SUBMIT_ATTEMPTS} attempts");
+		fail(batch)
+	}
+
+	/// Follows `transaction` until it is in a block (or finalized): the block and its index
+	/// there, or `None` once it is out of the pool.
+	async fn included(
+		&self,
+		transaction: Hash,
+		watcher: &mut Watcher,
+		finalized: bool,
+	) -> Option<(Hash, usize)> {
+		while let Some(status) = watcher.next().await {
+			match status {
+				TransactionStatus::InBlock(at) if !finalized => return Some(at),
+				TransactionStatus::Finalized(at) => return Some(at),
+				TransactionStatus::Invalid | TransactionStatus::Dropped | TransactionStatus::Usurped(_) =>
+					return None,
+				// Its nonce is past the chain's: only another block could make it ready, and a
+				// quiet chain may never make one. Withdraw it and sign again.
+				TransactionStatus::Future => {
+					let withdraw = [(transaction, None)].into_iter().collect();
+					self.pool.report_invalid(None, withdraw).await;
+					return None;
+				},
+				_ => {},
+			}
+		}
+		None
+	}
+
+	/// Answers the settlements in `batch`, carried by `transaction` at `index` of `block`.
+	fn answer(&self, batch: Vec<Queued>, transaction: Hash, block: Hash, index: usize) {
+		if batch.is_empty() {
+			return;
+		}
+		let payments: Vec<&ChainPayload> = batch.iter().map(|queued| &queued.payment).collect();
+		let outcomes = self.outcomes(block, index as u32, &payments);
+		for (queued, outcome) in batch.into_iter().zip(outcomes) {
+			let _ = queued.done.send(outcome.map(|()| (transaction, block)));
+		}
+	}
+
+	/// Answers `batch` once `transaction` is finalized, without holding up the next transaction:
+	/// its nonce is already used at the best block.
+	fn answer_at_finality(&self, batch: Vec<Queued>, transaction: Hash, mut watcher: Watcher) {
+		let settler = self.clone();
+		self.spawner.spawn("x402-finality", Some("x402"), async move {
+			let finalized =
+				tokio::time::timeout(SETTLE_TIMEOUT, settler.included(transaction, &mut watcher, true)).await;
+			match finalized {
+				Ok(Some((block, index))) => settler.answer(batch, transaction, block, index),
+				_ => {
+					log::warn!(target: "x402", "settlement {transaction:?} was not finalized in time");
+					fail(batch)
+				},
+			}
+		});
+	}
+
 	/// The facilitator's next transaction nonce: the chain's at `best`, past those of its
-	/// transactions ready in the pool as maintained at `best` (as `system_accountNextIndex`
-	/// counts, but against one consistent block).
+	/// transactions ready in the pool as maintained at `best` (one that timed out may still be).
 	async fn next_nonce(&self, account: &AccountId, best: Hash) -> Result<u32, PaymentError> {
 		let mut nonce = substrate_frame_rpc_system::AccountNonceApi::account_nonce(
 			&*self.client.runtime_api(),
@@ -230,87 +406,19 @@ impl Facilitator {
 		Ok(nonce)
 	}
 
-	/// Signs `call` with the facilitator key, submits it and waits for it to be in a block (or
-	/// finalized). Returns the transaction and block hashes, or why it failed.
-	///
-	/// A transaction the pool refuses, later drops as invalid, or queues as future (withdrawn,
-	/// see below) was not included, so it is signed again with a fresh nonce, up to [`SUBMIT_ATTEMPTS`] times: a block imported between
-	/// reading the chain's nonce and the pool's ready transactions can make a nonce stale. If
-	/// the payment was meanwhile settled another way, the retry fails on chain with
-	/// `duplicate_settlement`, so it never pays twice.
-	async fn submit(
-		&self,
-		call: RuntimeCall,
-		payment: &ChainPayload,
-		finalized: bool,
-	) -> Result<(Hash, Hash), PaymentError> {
-		for attempt in 1..=SUBMIT_ATTEMPTS {
-			let (transaction, mut watcher) = match self.offer(call.clone()).await {
-				Ok(offered) => offered,
-				Err(error) => {
-					log::debug!(target: "x402", "settlement refused by the pool (attempt {attempt}): {error}");
-					continue;
-				},
-			};
-			let included = tokio::time::timeout(SETTLE_TIMEOUT, async {
-				while let Some(status) = watcher.next().await {
-					match status {
-						TransactionStatus::InBlock((block, index)) if !finalized =>
-							return Some((block, index)),
-						TransactionStatus::Finalized((block, index)) => return Some((block, index)),
-						TransactionStatus::Invalid |
-						TransactionStatus::Dropped |
-						TransactionStatus::Usurped(_) => return None,
-						// Its nonce is past the chain's and the pool's: blocks sealed while it
-						// was signed pruned the transaction it was counted after. Only another
-						// block would make it ready, so it could wait forever on a quiet chain:
-						// withdraw it and sign again.
-						TransactionStatus::Future => {
-							let withdraw = [(transaction, None)].into_iter().collect();
-							self.pool.report_invalid(None, withdraw).await;
-							return None;
-						},
-						_ => {},
-					}
-				}
-				None
-			})
-			.await;
-			match included {
-				Ok(Some((block, index))) => {
-					self.dispatch_outcome(block, index as u32, payment)?;
-					return Ok((transaction, block));
-				},
-				Ok(None) => log::debug!(target: "x402", "settlement {transaction:?} dropped (attempt {attempt})"),
-				Err(_) => {
-					// It may still be included later: signing it again could only collide.
-					log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
-					return Err(PaymentError::TransferFailed);
-				},
-			}
-		}
-		log::warn!(target: "x402", "settlement not accepted after {SUBMIT_ATTEMPTS} attempts");
-		Err(PaymentError::TransferFailed)
-	}
-
-	/// Signs `call` with the next nonce and hands it to the pool, one at a time.
-	async fn offer(
-		&self,
-		call: RuntimeCall,
-	) -> Result<(Hash, std::pin::Pin<Box<sc_transaction_pool_api::TransactionStatusStreamFor<FullPool>>>), String> {
-		let key = self.key.as_ref().expect("checked by the caller");
-		let account: AccountId = key.public().into();
-		let _one_at_a_time = self.submitting.lock().await;
+	/// Signs `call` with the next nonce and hands it to the pool.
+	async fn offer(&self, call: RuntimeCall) -> Result<(Hash, Watcher), String> {
+		let account: AccountId = self.key.public().into();
 		let best = self.client.info().best_hash;
 		let nonce = self.next_nonce(&account, best).await.map_err(|e| e.reason().to_string())?;
 		// Signed for the runtime the chain runs, which may be newer than the one compiled in.
 		let version =
 			sp_api::Core::version(&*self.client.runtime_api(), best).map_err(|e| e.to_string())?;
 		let extrinsic = verity_runtime::signing::sign_extrinsic_for_version(
-			key,
+			&self.key,
 			call,
 			nonce,
-			self.genesis(),
+			self.client.info().genesis_hash,
 			(version.spec_version, version.transaction_version),
 		);
 		let opaque = sp_runtime::OpaqueExtrinsic::decode(&mut &extrinsic.encode()[..])
@@ -324,10 +432,11 @@ impl Facilitator {
 		Ok((transaction, watcher))
 	}
 
-	/// Whether extrinsic `index` of `block` (which settles `payment`) succeeded: from the
-	/// block's events, or, where they do not decode as this node's runtime's (after an upgrade),
-	/// from whether the payment's nonce is used at that block.
-	fn dispatch_outcome(&self, block: Hash, index: u32, payment: &ChainPayload) -> Result<(), PaymentError> {
+	/// Whether each of `payments`, batched in extrinsic `index` of `block`, settled: from the
+	/// batch's `ItemCompleted`/`ItemFailed` events, in order, or, where the events do not
+	/// decode as this node's runtime's (after an upgrade), from whether each payment's nonce is
+	/// used at that block.
+	fn outcomes(&self, block: Hash, index: u32, payments: &[&ChainPayload]) -> Vec<Result<(), PaymentError>> {
 		let storage = |key: Vec<u8>| {
 			self.client.storage(block, &sp_core::storage::StorageKey(key)).ok().flatten()
 		};
@@ -336,25 +445,42 @@ impl Facilitator {
 		let events = storage(events_key).and_then(|data| {
 			Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]).ok()
 		});
-		let Some(events) = events else {
-			let used = pallet_verity_x402::UsedNonces::<Runtime>::hashed_key_for(
-				&payment.authorization.from,
-				payment.authorization.nonce,
-			);
-			return storage(used).map(|_| ()).ok_or(PaymentError::TransferFailed);
-		};
-		for record in events {
+		let mut outcomes = Vec::with_capacity(payments.len());
+		for record in events.into_iter().flatten() {
 			if record.phase != frame_system::Phase::ApplyExtrinsic(index) {
 				continue;
 			}
 			match record.event {
-				RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. }) => return Ok(()),
+				RuntimeEvent::Utility(pallet_utility::Event::ItemCompleted) => outcomes.push(Ok(())),
+				RuntimeEvent::Utility(pallet_utility::Event::ItemFailed { error }) =>
+					outcomes.push(Err(payment_error_of(error))),
 				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) =>
-					return Err(payment_error_of(dispatch_error)),
+					return payments.iter().map(|_| Err(payment_error_of(dispatch_error))).collect(),
 				_ => {},
 			}
 		}
-		Err(PaymentError::TransferFailed)
+		if outcomes.len() == payments.len() {
+			return outcomes;
+		}
+		payments
+			.iter()
+			.map(|payment| {
+				let used = pallet_verity_x402::UsedNonces::<Runtime>::hashed_key_for(
+					&payment.authorization.from,
+					payment.authorization.nonce,
+				);
+				storage(used).map(|_| ()).ok_or(PaymentError::TransferFailed)
+			})
+			.collect()
+	}
+}
+
+type Watcher = std::pin::Pin<Box<sc_transaction_pool_api::TransactionStatusStreamFor<FullPool>>>;
+
+/// Answers every settlement in `batch` with `transfer_failed`.
+fn fail(batch: Vec<Queued>) {
+	for queued in batch {
+		let _ = queued.done.send(Err(PaymentError::TransferFailed));
 	}
 }
 
@@ -414,7 +540,7 @@ impl X402ApiServer for Arc<Facilitator> {
 		wait_for_finality: Option<bool>,
 	) -> RpcResult<SettleResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
-		if self.key.is_none() {
+		if self.settlements.is_none() {
 			return Err(rpc_error(NO_FACILITATOR, "this node has no facilitator key (--x402-facilitator)"));
 		}
 		let (payload, requirements) = match self.parse(&request) {
@@ -443,8 +569,7 @@ impl X402ApiServer for Arc<Facilitator> {
 		if let Some(first) = receipt.as_ref() {
 			return Ok(first.clone());
 		}
-		let call = Facilitator::settle_call(payload.clone(), &requirements);
-		let response = match self.submit(call, &payload, wait_for_finality.unwrap_or(false)).await {
+		let response = match self.queue(payload, &requirements, wait_for_finality.unwrap_or(false)).await {
 			Ok((transaction, block)) => SettleResponse {
 				success: true,
 				error_reason: None,

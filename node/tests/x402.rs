@@ -82,6 +82,15 @@ fn settle(node: &Node, payload: &PaymentPayload, requirements: &PaymentRequireme
 	node.call("x402_settle", json!([request(payload, requirements)])).expect("x402_settle answers")
 }
 
+/// Whether the transaction a receipt names is in the block it names.
+fn in_its_block(node: &Node, receipt: &Value) -> bool {
+	let block = node.call("chain_getBlock", json!([receipt["blockHash"]])).unwrap();
+	block["block"]["extrinsics"].as_array().unwrap().iter().any(|xt| {
+		let bytes = decode_hex(xt.as_str().unwrap());
+		Some(encode_hex(&sp_io::hashing::blake2_256(&bytes)).as_str()) == receipt["transaction"].as_str()
+	})
+}
+
 fn payer(index: u32) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//Verity//x402-payer-{index}"), None).unwrap()
 }
@@ -144,13 +153,7 @@ fn x402_rpc_verifies_and_settles_once() {
 	assert_eq!(receipt["payer"], json!(format_account(first_account)));
 	let transaction = receipt["transaction"].as_str().unwrap().to_string();
 	assert_eq!(transaction.len(), 66);
-	// The transaction is in the block the receipt names.
-	let block = node.call("chain_getBlock", json!([receipt["blockHash"]])).unwrap();
-	let in_block = block["block"]["extrinsics"].as_array().unwrap().iter().any(|xt| {
-		let bytes = decode_hex(xt.as_str().unwrap());
-		encode_hex(&sp_io::hashing::blake2_256(&bytes)) == transaction
-	});
-	assert!(in_block, "the settling transaction is in block {}", receipt["blockHash"]);
+	assert!(in_its_block(&node, &receipt), "the settling transaction is in block {}", receipt["blockHash"]);
 	assert_eq!(vusd(&node, first_account), 999 * PRICE);
 	assert_eq!(vusd(&node, &market.pay_to), bob_before + PRICE);
 
@@ -255,31 +258,51 @@ fn x402_rpc_verifies_and_settles_once() {
 		json!("invalid_upto_substrate_payload_facilitator_mismatch")
 	);
 
-	// 100 concurrent settlements from 10 payers: all land, each exactly once.
+	// 100 concurrent settlements from 10 payers, and 10 rivals signed under the nonces of the
+	// first 10 (another validity window, so another request): each nonce settles exactly once,
+	// and a rival batched with the payment it collides with fails alone.
 	let before: Vec<Balance> = accounts.iter().map(|a| vusd(&node, a)).collect();
 	let bob_before = vusd(&node, &market.pay_to);
 	let payments: Vec<PaymentPayload> = (0..100u8)
 		.map(|i| market.pay(&node, &payers[(i % 10) as usize], &offer, [100 + i; 32]))
 		.collect();
+	let now = chain_now(&node);
+	let rivals: Vec<PaymentPayload> = (0..10u8)
+		.map(|i| {
+			let terms = PaymentTerms { valid_after: now - 600, valid_before: now + 1_800, nonce: [100 + i; 32] };
+			sign_payment(&payers[i as usize], &offer, None, &terms, &market.genesis).unwrap()
+		})
+		.collect();
 	let started = std::time::Instant::now();
 	let receipts: Vec<Value> = std::thread::scope(|scope| {
 		let handles: Vec<_> = payments
 			.iter()
+			.chain(&rivals)
 			.map(|payment| scope.spawn(|| settle(&node, payment, &offer)))
 			.collect();
 		handles.into_iter().map(|h| h.join().unwrap()).collect()
 	});
-	eprintln!("100 concurrent settlements took {:?}", started.elapsed());
-	let failed: Vec<&Value> = receipts.iter().filter(|r| r["success"] != json!(true)).collect();
-	assert!(failed.is_empty(), "{} failed, e.g. {}; log:\n{}", failed.len(), failed[0], node.log_tail());
-	let transactions: HashSet<&str> = receipts.iter().map(|r| r["transaction"].as_str().unwrap()).collect();
-	assert_eq!(transactions.len(), 100, "100 distinct transactions");
+	eprintln!("110 concurrent settlements took {:?}", started.elapsed());
+	let (receipts, rival_receipts) = receipts.split_at(100);
+	for (i, receipt) in receipts.iter().enumerate().skip(10) {
+		assert_eq!(receipt["success"], json!(true), "payment {i}: {receipt}; log:\n{}", node.log_tail());
+	}
+	for (i, (receipt, rival)) in receipts.iter().zip(rival_receipts).enumerate() {
+		let (won, lost) = if receipt["success"] == json!(true) { (receipt, rival) } else { (rival, receipt) };
+		assert_eq!(won["success"], json!(true), "nonce {i}: {won}; log:\n{}", node.log_tail());
+		assert_eq!(lost["errorReason"], json!("duplicate_settlement"), "nonce {i}: {lost}");
+	}
+	let settled: Vec<&Value> =
+		receipts.iter().chain(rival_receipts).filter(|r| r["success"] == json!(true)).collect();
+	assert!(settled.iter().all(|receipt| in_its_block(&node, receipt)));
+	let transactions: HashSet<&str> = settled.iter().map(|r| r["transaction"].as_str().unwrap()).collect();
+	eprintln!("100 settled by {} transactions", transactions.len());
 	for (account, before) in accounts.iter().zip(before) {
 		assert_eq!(vusd(&node, account), before - 10 * PRICE, "each payer paid 10 times");
 	}
 	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
 	// Retrying all of them settles none again.
-	for (payment, receipt) in payments.iter().zip(&receipts).take(10) {
+	for (payment, receipt) in payments.iter().zip(receipts).take(10) {
 		assert_eq!(&settle(&node, payment, &offer), receipt);
 	}
 	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
