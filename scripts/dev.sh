@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: sets the machine up, builds, and runs a Verity development chain with an executor
-# serving the shipped models, ready for a paid inference.
+# serving the shipped models and the x402 gateway, ready for a paid inference.
 #
 #   scripts/dev.sh            # Alice authors and finalizes 6-second blocks (Aura + GRANDPA)
 #   scripts/dev.sh --sealing instant   # a block as soon as a transaction arrives
@@ -56,6 +56,24 @@ for _ in $(seq 1 120); do
 	sleep 0.5
 done
 
+# The x402 gateway: agents pay for inferences over HTTP. //Eve relays the paid jobs and pays
+# their transaction fees: a dev-only key. Models are named by their folders; an id is the
+# SHA-256 of the weights file, as on chain.
+GATEWAY_PORT="${VERITY_GATEWAY_PORT:-8402}"
+DIGITS_ID="0x$(sha256sum "$VERITY_MODELS_DIR/digits-mlp/model.vmlp" | cut -d' ' -f1)"
+MINILM_ID="0x$(sha256sum "$VERITY_MODELS_DIR/all-minilm-l6-v2/model.safetensors" | cut -d' ' -f1)"
+log "starting verity-gateway with //Eve as relayer (log in $BASE/gateway.log)"
+"$VERITY_BIN/verity-gateway" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Eve \
+	--listen "127.0.0.1:$GATEWAY_PORT" --model "digits-mlp=$DIGITS_ID" --model "all-minilm-l6-v2=$MINILM_ID" \
+	2> >(tee "$BASE/gateway.log" >&2) &
+GATEWAY_PID=$!
+trap 'kill -INT $GATEWAY_PID 2>/dev/null; wait $GATEWAY_PID; kill -INT $EXECUTOR_PID 2>/dev/null; wait $EXECUTOR_PID; kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
+for _ in $(seq 1 120); do
+	curl -sf "http://127.0.0.1:$GATEWAY_PORT/health" >/dev/null 2>&1 && break
+	sleep 0.5
+done
+INFER="http://127.0.0.1:$GATEWAY_PORT/v1/models/all-minilm-l6-v2/infer"
+
 cat >&2 <<MSG
 
   Verity dev chain running.
@@ -72,11 +90,16 @@ cat >&2 <<MSG
                             http://127.0.0.1:$RPC_PORT
   Executor:               //Ferdie at http://127.0.0.1:9955 (/health, /metrics), serving
                             digits-mlp (integer MLP; signed and zk tiers) and all-minilm-l6-v2 (candle, CPU)
-  Submit a paid inference and wait for its verified result:
+  x402 gateway:           http://127.0.0.1:$GATEWAY_PORT (/openapi.json, /metrics); //Eve relays paid jobs
+  Pay for a verified inference over HTTP, as an agent does (402, sign, retry):
+    $VERITY_BIN/verity pay $INFER --input "A man is eating food." --key //Bob
+  See the 402 and its offer:
+    curl -si -X POST -H 'Content-Type: application/json' -d '{"input":"A man is eating food."}' $INFER
+  Submit a job directly (an extrinsic) and wait for its verified result:
     $VERITY_BIN/examples/job digits-mlp --digit 3
     $VERITY_BIN/examples/job digits-mlp --digit 3 --tier zk
     $VERITY_BIN/examples/job all-minilm-l6-v2 --text "A man is eating food."
-  Ctrl-C stops the executor and the node.
+  Ctrl-C stops the gateway, the executor and the node.
 
 MSG
 wait $NODE_PID

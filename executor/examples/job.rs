@@ -17,7 +17,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
-	chain::{Call, Chain, ExecutorKey},
+	chain::{Call, Chain, AccountKey},
 	engine::{default_models_dir, embedding_from_bytes, folder_model_id},
 };
 use verity_primitives::inference::{JobInput, JobSpec, JobStatus, VerificationMode};
@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
 	};
 
 	let chain = Chain::connect(&args.node_url).await?;
-	let payer = ExecutorKey(sr25519::Pair::from_string(&args.payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
+	let payer = AccountKey(sr25519::Pair::from_string(&args.payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
 	let spec = JobSpec {
 		model,
 		mode: if args.tier == "zk" { VerificationMode::Zk } else { VerificationMode::Signed },
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
 		deadline: chain.best_number().await? + args.deadline_blocks,
 	};
 	let started = Instant::now();
-	let (block, events) = chain.submit(vec![Call::submit_jobs(&[spec])], &payer).await?;
+	let verity_executor::chain::Included { block, events, .. } = chain.submit(vec![Call::submit_jobs(&[spec])], &payer).await?;
 	let Some(submitted) = events.iter().find(|e| e.pallet == "Inference" && e.name == "JobSubmitted") else {
 		bail!("the job was refused: {events:?}");
 	};

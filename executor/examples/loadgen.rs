@@ -19,7 +19,7 @@ use clap::Parser;
 use codec::Decode;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
-	chain::{Call, Chain, ExecutorKey},
+	chain::{Call, Chain, AccountKey},
 	engine::{default_models_dir, folder_model_id},
 };
 use verity_primitives::inference::{JobId, JobInput, JobSpec, VerificationMode};
@@ -96,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
 	let start = Instant::now();
 	let mut tasks = Vec::new();
 	for (index, payer) in args.payers.iter().enumerate() {
-		let key = ExecutorKey(sr25519::Pair::from_string(payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
+		let key = AccountKey(sr25519::Pair::from_string(payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
 		let mine: Vec<Vec<u8>> = all_inputs.iter().skip(index * per_payer).take(per_payer).cloned().collect();
 		let (chain, batch) = (chain.clone(), args.batch);
 		tasks.push(tokio::spawn(async move {
@@ -117,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
 				// (`NoEligibleExecutor`): back off and send it again.
 				loop {
 					let sent = Instant::now();
-					let (_, events) = chain.submit(vec![Call::submit_jobs(&specs)], &key).await?;
+					let events = chain.submit(vec![Call::submit_jobs(&specs)], &key).await?.events;
 					let accepted: Vec<_> = events
 						.iter()
 						.filter(|e| e.pallet == "Inference" && e.name == "JobSubmitted")

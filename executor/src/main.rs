@@ -7,7 +7,7 @@ use clap::Parser;
 use sp_core::{sr25519, Pair};
 use tokio::sync::watch;
 use verity_executor::{
-	chain::{Call, Chain, ExecutorKey},
+	chain::{Call, Chain, AccountKey},
 	engine::{default_models_dir, load_models, DeviceChoice, EngineKind},
 	http,
 	service::{until_shutdown, Executor},
@@ -72,7 +72,7 @@ struct Cli {
 	shutdown_timeout: u64,
 }
 
-fn load_key(cli: &Cli) -> anyhow::Result<ExecutorKey> {
+fn load_key(cli: &Cli) -> anyhow::Result<AccountKey> {
 	let suri = match (&cli.key, &cli.key_file) {
 		(Some(suri), _) => suri.clone(),
 		(None, Some(path)) => std::fs::read_to_string(path)
@@ -82,7 +82,7 @@ fn load_key(cli: &Cli) -> anyhow::Result<ExecutorKey> {
 		(None, None) => bail!("no key: pass --key or --key-file (or VERITY_EXECUTOR_KEY)"),
 	};
 	let pair = sr25519::Pair::from_string(&suri, None).map_err(|e| anyhow::anyhow!("invalid key: {e:?}"))?;
-	Ok(ExecutorKey(pair))
+	Ok(AccountKey(pair))
 }
 
 async fn connect(url: &str) -> anyhow::Result<Chain> {
@@ -129,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
 			);
 			let capacity = cli.capacity.unwrap_or(4);
 			let call = Call::register(&endpoint, &key, &services, cli.device == DeviceChoice::Cuda, capacity, cli.stake);
-			let (block, _) = chain.submit(vec![call], &key).await?;
+			let block = chain.submit(vec![call], &key).await?.block;
 			tracing::info!(?block, %endpoint, "registration submitted");
 			chain.registration(&key.account()).await?.context("registration was not accepted (stake, endpoint or models refused)")?
 		},

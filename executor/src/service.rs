@@ -32,7 +32,7 @@ use verity_primitives::{
 };
 
 use crate::{
-	chain::{Call, Chain, ExecutorKey, Job, TxEvent},
+	chain::{Call, Chain, AccountKey, Job, TxEvent},
 	engine::{EngineError, Engines},
 	metrics::Metrics,
 };
@@ -168,7 +168,7 @@ impl JobBook {
 
 /// The running executor, shared by its tasks and its HTTP handlers.
 pub struct Executor {
-	key: ExecutorKey,
+	key: AccountKey,
 	account: AccountId,
 	chain: Chain,
 	engines: Engines,
@@ -188,7 +188,7 @@ pub struct Executor {
 impl Executor {
 	/// Starts the executor's background tasks: the submission queue and the chain follower.
 	pub fn start(
-		key: ExecutorKey,
+		key: AccountKey,
 		chain: Chain,
 		engines: Engines,
 		capacity: usize,
@@ -419,8 +419,8 @@ impl Executor {
 				})
 				.collect();
 			match self.chain.submit(calls, &self.key).await {
-				Ok((block, events)) => {
-					self.record_inclusion(&batch, block, &events);
+				Ok(included) => {
+					self.record_inclusion(&batch, included.block, &included.events);
 					return;
 				},
 				Err(e) => {

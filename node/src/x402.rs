@@ -35,7 +35,7 @@ use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSou
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{sr25519, Pair};
-use sp_runtime::{DispatchError, ModuleError};
+use sp_runtime::DispatchError;
 use verity_primitives::{
 	x402::{PaymentError, SchemeKind, X402Api},
 	AccountId, Hash,
@@ -486,17 +486,11 @@ fn fail(batch: Vec<Queued>) {
 
 /// The x402 reason of a failed settlement.
 fn payment_error_of(error: DispatchError) -> PaymentError {
-	use frame_support::traits::PalletInfoAccess;
-	match error {
-		DispatchError::Module(ModuleError { index, error, .. })
-			if index as usize == verity_runtime::X402::index() =>
-			match pallet_verity_x402::Error::<Runtime>::decode(&mut &error[..]) {
-				// Settled by another transaction since it was verified.
-				Ok(pallet_verity_x402::Error::NonceAlreadyUsed) => PaymentError::DuplicateSettlement,
-				Ok(error) => error.payment_error(),
-				Err(_) => PaymentError::TransferFailed,
-			},
-		_ => PaymentError::TransferFailed,
+	match verity_runtime::payment_error_of(&error) {
+		// Settled by another transaction since it was verified.
+		Some(PaymentError::NonceUsed) => PaymentError::DuplicateSettlement,
+		Some(reason) => reason,
+		None => PaymentError::TransferFailed,
 	}
 }
 

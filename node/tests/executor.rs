@@ -7,16 +7,13 @@
 mod common;
 
 use std::{
-	io::{Read, Write},
-	net::TcpStream,
-	path::{Path, PathBuf},
-	process::{Child, Command, ExitStatus, Stdio},
+	path::Path,
 	sync::{Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
 
 use codec::{Decode, Encode};
-use common::{Node, TempDir};
+use common::{http, models_dir, Node, Service as Executor, TempDir};
 use serde_json::{json, Value};
 use sp_core::{Pair, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -39,135 +36,20 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const EXECUTOR_PORT: u16 = 9955;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn models_dir() -> PathBuf {
-	let dir = std::env::var("VERITY_MODELS_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/verity/models"));
-	assert!(
-		dir.join("all-minilm-l6-v2/model.safetensors").is_file() &&
-			dir.join("digits-mlp/model.vmlp").is_file() &&
-			dir.join("digits-mlp/zk/proving.key").is_file(),
-		"the shipped models are not in {}: run scripts/setup.sh",
-		dir.display()
-	);
-	dir
+/// The genesis executor Ferdie's service, or another executor on `port`.
+fn start_executor(node: &Node, dir: &Path, key: &str) -> Executor {
+	start_executor_with(node, dir, key, EXECUTOR_PORT, &[])
 }
 
-/// A running `verity-executor`, killed on drop.
-struct Executor {
-	child: Option<Child>,
-	log: PathBuf,
-}
-
-impl Executor {
-	fn start(node: &Node, dir: &Path, key: &str) -> Self {
-		Self::start_with(node, dir, key, EXECUTOR_PORT, &[])
-	}
-
-	fn start_with(node: &Node, dir: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
-		let binary = Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("verity-executor");
-		assert!(binary.is_file(), "{} is not built: build the workspace", binary.display());
-		let log = dir.join(format!("executor-{}.log", rand_suffix()));
-		let child = Command::new(binary)
-			.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
-			.args(["--key", key])
-			.args(["--listen", &format!("127.0.0.1:{port}")])
-			.arg("--models-dir")
-			.arg(models_dir())
-			.args(extra)
-			.env("RUST_LOG", "info")
-			.stdout(Stdio::null())
-			.stderr(std::fs::File::create(&log).unwrap())
-			.spawn()
-			.expect("verity-executor starts");
-		let mut executor = Self { child: Some(child), log };
-		executor.wait_for("the executor's /health", |_| {
-			http(port, "GET", "/health", "").filter(|(status, _)| *status == 200)
-		});
-		executor
-	}
-
-	fn log_tail(&self) -> String {
-		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-		let lines: Vec<&str> = log.lines().collect();
-		lines[lines.len().saturating_sub(40)..].join("\n")
-	}
-
-	fn wait_for<T>(&mut self, what: &str, mut probe: impl FnMut(&Self) -> Option<T>) -> T {
-		let start = Instant::now();
-		loop {
-			if let Some(value) = probe(self) {
-				return value;
-			}
-			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-				panic!("verity-executor exited ({status}) while waiting for {what}; log:\n{}", self.log_tail());
-			}
-			if start.elapsed() > TIMEOUT {
-				panic!("timed out waiting for {what}; executor log:\n{}", self.log_tail());
-			}
-			std::thread::sleep(Duration::from_millis(200));
-		}
-	}
-
-	/// Waits until `/metrics` has the line `line` (the executor records a settlement after the
-	/// chain shows it).
-	fn wait_for_metric(&mut self, line: &str) {
-		self.wait_for(line, |_| {
-			http(EXECUTOR_PORT, "GET", "/metrics", "").filter(|(_, body)| body.lines().any(|l| l == line))
-		});
-	}
-
-	/// SIGKILL: a crash, nothing is finished or released.
-	fn kill(&mut self) {
-		let mut child = self.child.take().expect("running");
-		child.kill().unwrap();
-		child.wait().unwrap();
-	}
-
-	/// SIGINT, as Ctrl-C: a graceful shutdown.
-	fn interrupt(&mut self) -> ExitStatus {
-		let mut child = self.child.take().expect("running");
-		assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-		let start = Instant::now();
-		loop {
-			if let Some(status) = child.try_wait().unwrap() {
-				return status;
-			}
-			assert!(start.elapsed() < Duration::from_secs(60), "no exit within 60 s of SIGINT");
-			std::thread::sleep(Duration::from_millis(100));
-		}
-	}
-}
-
-impl Drop for Executor {
-	fn drop(&mut self) {
-		if let Some(mut child) = self.child.take() {
-			let _ = child.kill();
-			let _ = child.wait();
-		}
-	}
-}
-
-fn rand_suffix() -> u128 {
-	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-}
-
-/// One HTTP/1.1 request on loopback: `(status, body)`, or `None` if nothing listens.
-fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
-	let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-	stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-	write!(
-		stream,
-		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-		body.len()
-	)
-	.ok()?;
-	let mut response = String::new();
-	stream.read_to_string(&mut response).ok()?;
-	let status = response.split(' ').nth(1)?.parse().ok()?;
-	let (_, body) = response.split_once("\r\n\r\n")?;
-	Some((status, body.to_owned()))
+fn start_executor_with(node: &Node, dir: &Path, key: &str, port: u16, extra: &[&str]) -> Executor {
+	let models = models_dir();
+	let mut args = vec!["--key", key, "--listen"];
+	let listen = format!("127.0.0.1:{port}");
+	args.push(&listen);
+	args.push("--models-dir");
+	args.push(models.to_str().unwrap());
+	args.extend(extra);
+	Executor::start("verity-executor", node, dir, port, &args)
 }
 
 fn next_nonce(node: &Node, who: &AccountId) -> u32 {
@@ -284,7 +166,7 @@ fn dev_chain_with_ferdie(tag: &str) -> (MutexGuard<'static, ()>, TempDir, Node, 
 	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 	let dir = TempDir::new(tag);
 	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
-	let executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let executor = start_executor(&node, dir.path(), "//Ferdie");
 	(serial, dir, node, executor)
 }
 
@@ -472,7 +354,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, DEMO_EXECUTOR_STAKE - slashed);
 
 	// Restarted, it serves new jobs.
-	let mut executor = Executor::start(&node, dir.path(), "//Ferdie");
+	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
 	let id = next_job_id(&node);
 	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
 	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
@@ -538,7 +420,7 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
 	let port = common::free_port();
 	// Eve asks no fee; a job that offers none can only go to her.
-	let mut executor = Executor::start_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
+	let mut executor = start_executor_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
 	let eve = Sr25519Keyring::Eve.to_account_id();
 	let registration = registration(&node, &eve).expect("registered");
 	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}/jobs").into_bytes());
@@ -558,5 +440,5 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	assert_eq!(job(&node, id).unwrap().executor, eve);
 	// Started again, it finds its registration and does not register twice.
 	assert!(executor.interrupt().success());
-	let _again = Executor::start_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
+	let _again = start_executor_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
 }

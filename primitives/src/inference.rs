@@ -447,7 +447,8 @@ pub struct JobSummary<AccountId, AssetKind, BlockNumber> {
 	pub deadline: BlockNumber,
 }
 
-/// What a job would cost now.
+/// What a job would cost now. With no eligible executor now (none serves the model at the tier,
+/// or all that do are at capacity), `eligible_executors` is 0 and so are the fees.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct Quote<AssetKind> {
 	/// The asset it is paid in.
@@ -501,7 +502,8 @@ sp_api::decl_runtime_apis! {
 		AssetKind: codec::Codec,
 		BlockNumber: codec::Codec,
 	{
-		/// What a job on `model` at `mode` costs now, or `None` if it cannot be served.
+		/// What a job on `model` at `mode` costs now, or `None` if the tier is not offered for the
+		/// model or cannot verify its results.
 		fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<AssetKind>>;
 
 		/// A job, while it is kept on chain.
@@ -512,6 +514,15 @@ sp_api::decl_runtime_apis! {
 
 		/// Tier statistics for the buckets `from..=to`, and the bucket length in milliseconds.
 		fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<AssetKind>>);
+
+		/// Whether `inference.submit_paid(spec, salt, authorization, signature)` would succeed
+		/// now, or why not. Nothing is written.
+		fn check_paid_job(
+			spec: JobSpec<BlockNumber>,
+			salt: [u8; 32],
+			authorization: crate::x402::PaymentAuthorization<AccountId, AssetKind>,
+			signature: crate::Signature,
+		) -> Result<(), crate::x402::PaidJobRefusal>;
 	}
 }
 

@@ -82,6 +82,16 @@ pub fn job_nonce<Spec: Encode>(spec: &Spec, salt: &[u8; 32]) -> PaymentNonce {
 	sp_io::hashing::blake2_256(&(b"verity/x402/job".as_slice(), spec, salt).encode())
 }
 
+/// Why a paid job (`inference.submit_paid`) would be refused.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum PaidJobRefusal {
+	/// The payment would not settle: its x402 reason.
+	Payment(PaymentError),
+	/// The payment is good, but the job would be refused (no executor, a deadline passed, …):
+	/// the pallet's error, named by the runtime's metadata.
+	Job(sp_runtime::DispatchError),
+}
+
 /// What a resource server asks for: the SCALE form of x402 `PaymentRequirements` (the network
 /// is checked by the node against this chain before the runtime sees it).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]

@@ -220,6 +220,22 @@ impl_runtime_apis! {
 		) -> (u64, Vec<verity_primitives::inference::TierStatsEntry<AssetKind>>) {
 			Inference::tier_stats(from, to)
 		}
+
+		fn check_paid_job(
+			spec: verity_primitives::inference::JobSpec<BlockNumber>,
+			salt: [u8; 32],
+			authorization: verity_primitives::x402::PaymentAuthorization<AccountId, AssetKind>,
+			signature: Signature,
+		) -> Result<(), verity_primitives::x402::PaidJobRefusal> {
+			use verity_primitives::x402::PaidJobRefusal;
+			// A runtime API call's writes are discarded: this is `submit_paid`, dry.
+			Inference::do_submit_paid(spec, salt, authorization, signature).map(|_| ()).map_err(|error| {
+				match crate::payment_error_of(&error) {
+					Some(reason) => PaidJobRefusal::Payment(reason),
+					None => PaidJobRefusal::Job(error),
+				}
+			})
+		}
 	}
 
 	impl verity_primitives::x402::X402Api<Block, AccountId, AssetKind, Signature> for Runtime {

@@ -225,5 +225,6 @@ fn the_escrow_binding_is_the_documented_address() {
 	use sp_core::crypto::Ss58Codec;
 	let documented = "5EYCAe5jw99vbMLHNL61pxL4JwsCAWskUYJ7o7nZNzbTGaFh";
 	assert_eq!(JobEscrowBinding::get().to_ss58check(), documented);
+	assert_eq!(verity_x402::job_escrow_binding(), JobEscrowBinding::get(), "the off-chain crates agree");
 	assert!(include_str!("../../docs/x402.md").contains(documented));
 }

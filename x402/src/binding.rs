@@ -125,6 +125,13 @@ fn parse_nonce(nonce: &str) -> Result<PaymentNonce, PaymentError> {
 	decode_hex(hex)?.try_into().map_err(|_| PaymentError::InvalidPayload)
 }
 
+/// The escrow binding of job payments (`docs/x402.md`): `PalletId(*b"vrty/esc")` as an
+/// account, the same on every Verity chain, which no one has a key for.
+pub fn job_escrow_binding() -> AccountId {
+	use sp_runtime::traits::AccountIdConversion;
+	frame_support::PalletId(*b"vrty/esc").into_account_truncating()
+}
+
 /// The on-chain form of `requirements`, for the chain with `genesis`.
 pub fn requirements_to_chain(
 	requirements: &wire::PaymentRequirements,

@@ -176,6 +176,12 @@ impl Node {
 		}
 	}
 
+	/// A runtime API call at the best block, decoded.
+	pub fn runtime_call<T: Decode>(&self, method: &str, args: &[u8]) -> T {
+		let answer = self.call("state_call", json!([method, encode_hex(args)])).expect("state_call answers");
+		T::decode(&mut &decode_hex(answer.as_str().unwrap())[..]).expect("decodes")
+	}
+
 	/// The account's `frame_system` record at `at` (default when the account does not exist).
 	pub fn account(&self, who: &AccountId, at: Option<&str>) -> AccountInfo {
 		let key = frame_system::Account::<verity_runtime::Runtime>::hashed_key_for(who);
@@ -242,4 +248,160 @@ pub fn decode_hex(hex: &str) -> Vec<u8> {
 		.step_by(2)
 		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("valid hex"))
 		.collect()
+}
+
+/// The shipped models directory that `scripts/setup.sh` fills.
+pub fn models_dir() -> PathBuf {
+	let dir = std::env::var("VERITY_MODELS_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/verity/models"));
+	assert!(
+		dir.join("all-minilm-l6-v2/model.safetensors").is_file() &&
+			dir.join("digits-mlp/model.vmlp").is_file() &&
+			dir.join("digits-mlp/zk/proving.key").is_file(),
+		"the shipped models are not in {}: run scripts/setup.sh",
+		dir.display()
+	);
+	dir
+}
+
+/// A running off-chain binary of the workspace (`verity-executor`, `verity-gateway`) on a
+/// loopback port, connected to `node`; killed on drop.
+pub struct Service {
+	name: &'static str,
+	child: Option<Child>,
+	log: PathBuf,
+	/// The port it serves HTTP on.
+	pub port: u16,
+}
+
+impl Service {
+	/// Starts `name` (built beside `verity-node`) with `--node-url` and `args`, and waits for
+	/// its `/health`.
+	pub fn start(name: &'static str, node: &Node, dir: &Path, port: u16, args: &[&str]) -> Self {
+		let binary = Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name(name);
+		assert!(binary.is_file(), "{} is not built: build the workspace", binary.display());
+		let log = dir.join(format!("{name}-{}.log", rand_suffix()));
+		let child = Command::new(binary)
+			.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
+			.args(args)
+			.env("RUST_LOG", "info")
+			.stdout(Stdio::null())
+			.stderr(std::fs::File::create(&log).unwrap())
+			.spawn()
+			.unwrap_or_else(|e| panic!("{name} starts: {e}"));
+		let mut service = Self { name, child: Some(child), log, port };
+		service.wait_for(&format!("{name}'s /health"), |s| {
+			http(s.port, "GET", "/health", "").filter(|(status, _)| *status == 200)
+		});
+		service
+	}
+
+	pub fn log_tail(&self) -> String {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = log.lines().collect();
+		lines[lines.len().saturating_sub(40)..].join("\n")
+	}
+
+	pub fn wait_for<T>(&mut self, what: &str, mut probe: impl FnMut(&Self) -> Option<T>) -> T {
+		let start = Instant::now();
+		loop {
+			if let Some(value) = probe(self) {
+				return value;
+			}
+			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+				panic!("{} exited ({status}) while waiting for {what}; log:\n{}", self.name, self.log_tail());
+			}
+			if start.elapsed() > Duration::from_secs(120) {
+				panic!("timed out waiting for {what}; {} log:\n{}", self.name, self.log_tail());
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+
+	/// Waits until `/metrics` has the line `line`.
+	pub fn wait_for_metric(&mut self, line: &str) {
+		self.wait_for(line, |s| http(s.port, "GET", "/metrics", "").filter(|(_, body)| body.lines().any(|l| l == line)));
+	}
+
+	/// SIGKILL: a crash, nothing is finished or released.
+	pub fn kill(&mut self) {
+		let mut child = self.child.take().expect("running");
+		child.kill().unwrap();
+		child.wait().unwrap();
+	}
+
+	/// SIGINT, as Ctrl-C: a graceful shutdown.
+	pub fn interrupt(&mut self) -> ExitStatus {
+		let mut child = self.child.take().expect("running");
+		assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+		let start = Instant::now();
+		loop {
+			if let Some(status) = child.try_wait().unwrap() {
+				return status;
+			}
+			assert!(start.elapsed() < Duration::from_secs(60), "no exit within 60 s of SIGINT");
+			std::thread::sleep(Duration::from_millis(100));
+		}
+	}
+}
+
+impl Drop for Service {
+	fn drop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
+fn rand_suffix() -> u128 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// An HTTP answer: status, headers (names lower-cased) and body.
+pub struct HttpAnswer {
+	pub status: u16,
+	pub headers: Vec<(String, String)>,
+	pub body: String,
+}
+
+impl HttpAnswer {
+	pub fn header(&self, name: &str) -> Option<&str> {
+		let name = name.to_ascii_lowercase();
+		self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+	}
+
+	pub fn json(&self) -> Value {
+		serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+	}
+}
+
+/// One HTTP/1.1 request on loopback with extra `headers`, or `None` if nothing listens.
+pub fn http_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Option<HttpAnswer> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+	stream.set_read_timeout(Some(Duration::from_secs(180))).unwrap();
+	let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+	write!(
+		stream,
+		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}\
+		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	)
+	.ok()?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).ok()?;
+	let (head, body) = response.split_once("\r\n\r\n")?;
+	let mut lines = head.lines();
+	let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+	let headers = lines
+		.filter_map(|line| line.split_once(':'))
+		.map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+		.collect();
+	Some(HttpAnswer { status, headers, body: body.to_owned() })
+}
+
+/// One HTTP/1.1 request on loopback: `(status, body)`, or `None` if nothing listens.
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+	http_request(port, method, path, &[], body).map(|answer| (answer.status, answer.body))
 }

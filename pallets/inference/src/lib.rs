@@ -85,7 +85,7 @@ use verity_primitives::{
 		VerificationContext, VerificationError, VerificationMode, Evidence,
 	},
 	dispatch::DispatchKey,
-	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer},
+	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer, PaymentError},
 	Balance, Hash,
 };
 
@@ -304,6 +304,11 @@ pub mod pallet {
 	pub type Outputs<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, T::MaxOutputLen>>;
 
+	/// The evidence of completed jobs' results, kept with their outputs, so that anyone can
+	/// check a result against its tier without the transaction that submitted it.
+	#[pallet::storage]
+	pub type Evidences<T: Config> = StorageMap<_, Twox64Concat, JobId, Evidence>;
+
 	/// The open jobs of each executor.
 	#[pallet::storage]
 	pub type ExecutorJobs<T: Config> =
@@ -486,6 +491,20 @@ pub mod pallet {
 				VerificationError::MalformedProof => Error::MalformedProof,
 				VerificationError::NoVerifyingKey => Error::NoVerifyingKey,
 				VerificationError::InputNotInline => Error::InputNotInline,
+			}
+		}
+	}
+
+	impl<T> Error<T> {
+		/// The x402 reason of a refused job payment, where the error is about the payment.
+		pub fn payment_error(&self) -> Option<PaymentError> {
+			match self {
+				Error::PaymentNotForJob => Some(PaymentError::InvalidPayload),
+				Error::PaymentRecipientMismatch => Some(PaymentError::RecipientMismatch),
+				Error::PaymentAssetMismatch => Some(PaymentError::AssetMismatch),
+				Error::PaymentValueMismatch => Some(PaymentError::ValueMismatch),
+				Error::InsufficientBalance => Some(PaymentError::InsufficientFunds),
+				_ => None,
 			}
 		}
 	}
@@ -847,6 +866,7 @@ impl<T: Config> Pallet<T> {
 		let fees = payouts.executor.saturating_add(payouts.royalty).saturating_add(payouts.protocol);
 		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
 		Outputs::<T>::insert(job_id, output);
+		Evidences::<T>::insert(job_id, evidence);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCompleted {
 			job: job_id,
@@ -921,6 +941,7 @@ impl<T: Config> Pallet<T> {
 			PruneQueue::<T>::remove(head);
 			Jobs::<T>::remove(job_id);
 			Outputs::<T>::remove(job_id);
+			Evidences::<T>::remove(job_id);
 			Self::deposit_event(Event::JobPruned { job: job_id });
 			head += 1;
 			pruned += 1;
@@ -1056,8 +1077,8 @@ impl<T: Config> Pallet<T> {
 		Some(Quote {
 			asset: terms.asset,
 			price,
-			min_executor_fee: *fees.iter().min()?,
-			max_executor_fee: *fees.iter().max()?,
+			min_executor_fee: fees.iter().min().copied().unwrap_or_default(),
+			max_executor_fee: fees.iter().max().copied().unwrap_or_default(),
 			eligible_executors: fees.len() as u32,
 		})
 	}
@@ -1131,6 +1152,9 @@ impl<T: Config> Pallet<T> {
 		for ((payer, asset), expected) in escrow {
 			let held = T::Currency::balance_on_hold(asset, &HoldReason::JobEscrow.into(), &payer);
 			ensure!(held == expected, "escrow held differs from the escrow of open jobs");
+		}
+		for id in Evidences::<T>::iter_keys() {
+			ensure!(Outputs::<T>::contains_key(id), "evidence without the output it is for");
 		}
 		for (executor, id, ()) in ExecutorJobs::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("an executor index entry without a job")?;

@@ -174,12 +174,8 @@ fn a_signed_result_pays_executor_owner_and_treasury_and_refunds_the_rest() {
 			(native(PAYER), native(OWNER), native(TREASURY), native(executor));
 
 		let statement = statement(id, &output());
-		assert_ok!(Inference::submit_result(
-			RuntimeOrigin::signed(executor),
-			id,
-			output(),
-			signed_evidence(executor, &statement)
-		));
+		let evidence = signed_evidence(executor, &statement);
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence.clone()));
 
 		// price 100 + executor fee; royalty 10% of 100; protocol 5% of the charge.
 		let charged = 100 + fee;
@@ -207,9 +203,14 @@ fn a_signed_result_pays_executor_owner_and_treasury_and_refunds_the_rest() {
 		let job = Jobs::<Test>::get(id).unwrap();
 		assert_eq!((job.status, job.output_hash), (JobStatus::Completed, Some(statement.output_hash)));
 		assert_eq!(crate::Outputs::<Test>::get(id).unwrap(), output());
+		assert_eq!(crate::Evidences::<Test>::get(id), Some(evidence), "the evidence is kept with the output");
 		assert!(crate::Pallet::<Test>::open_jobs(executor).is_empty());
 		let info = pallet_verity_executors::Executors::<Test>::get(executor).unwrap();
 		assert_eq!((info.stats.completed, info.active_jobs), (1, 0));
+		check(n, u);
+		// Pruned together after the retention period.
+		run_to(30);
+		assert!(!crate::Outputs::<Test>::contains_key(id) && !crate::Evidences::<Test>::contains_key(id));
 		check(n, u);
 	});
 }

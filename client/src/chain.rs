@@ -1,4 +1,5 @@
-//! The executor's view of the chain, over the node's JSON-RPC with `subxt`.
+//! A Verity chain over the node's JSON-RPC with `subxt`: what the executor, the gateway and the
+//! `verity` CLI read and submit.
 //!
 //! Reads go through `state_call` (the `InferenceApi` runtime API) and `state_getStorage`, decoded
 //! with the shared `verity-primitives` types. Transactions are built dynamically from the
@@ -9,21 +10,29 @@ use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use sp_crypto_hashing::{blake2_128, twox_128, twox_64};
 use subxt::{
 	dynamic::Value,
-	ext::scale_value::Composite,
+	ext::{
+		scale_encode::{self, EncodeAsFields, FieldIter, TypeResolver},
+		scale_value::Composite,
+	},
 	rpcs::{LegacyRpcMethods, RpcClient},
 	tx::{Signer, TransactionStatus},
 	utils::{AccountId32, MultiSignature},
 	config::RpcConfigFor,
 	OnlineClient, PolkadotConfig,
 };
+use sp_runtime::DispatchError;
 use verity_primitives::{
 	dispatch::DispatchKey,
 	inference::{
-		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, SigningKey,
+		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Quote, SigningKey,
 		VerificationMode,
 	},
+	x402::PaidJobRefusal,
 	AccountId, Balance, BlockNumber,
 };
+use verity_x402::{ChainAuthorization, ChainPayload};
+use verity_zkml::verifier::PreparedKey;
+use ark_bls12_381::Bls12_381;
 
 /// The transaction format of a Verity chain, as subxt knows it.
 pub type ChainConfig = PolkadotConfig;
@@ -31,14 +40,8 @@ pub type ChainConfig = PolkadotConfig;
 /// The node's legacy JSON-RPC methods, for a Verity chain.
 pub type RpcMethods = LegacyRpcMethods<RpcConfigFor<ChainConfig>>;
 
-/// The asset of a job, as the runtime encodes `NativeOrWithId<AssetId>`.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug)]
-pub enum AssetKind {
-	/// The native token.
-	Native,
-	/// A `pallet-assets` asset.
-	WithId(u32),
-}
+/// The asset of a job: the native token or a `pallet-assets` id.
+pub use verity_x402::AssetKind;
 
 /// A job as the `InferenceApi` reports it.
 pub type Job = JobSummary<AccountId, AssetKind, BlockNumber>;
@@ -65,11 +68,11 @@ pub struct Registration {
 	pub last_heartbeat: BlockNumber,
 }
 
-/// The executor's account key: signs transactions and, for the signed tier, results.
+/// An account key (sr25519): signs transactions, and for an executor, signed-tier results.
 #[derive(Clone)]
-pub struct ExecutorKey(pub sr25519::Pair);
+pub struct AccountKey(pub sr25519::Pair);
 
-impl ExecutorKey {
+impl AccountKey {
 	/// The account.
 	pub fn account(&self) -> AccountId {
 		AccountId::from(self.0.public())
@@ -86,7 +89,7 @@ impl ExecutorKey {
 	}
 }
 
-impl Signer<ChainConfig> for ExecutorKey {
+impl Signer<ChainConfig> for AccountKey {
 	fn account_id(&self) -> AccountId32 {
 		AccountId32(self.0.public().0)
 	}
@@ -121,6 +124,7 @@ pub struct TxEvent {
 /// A connection to a Verity node.
 #[derive(Clone)]
 pub struct Chain {
+	rpc_client: RpcClient,
 	rpc: RpcMethods,
 	client: OnlineClient<ChainConfig>,
 	genesis_hash: H256,
@@ -134,6 +138,12 @@ fn map_key(pallet: &str, item: &str) -> Vec<u8> {
 	[twox_128(pallet.as_bytes()), twox_128(item.as_bytes())].concat()
 }
 
+/// The key of `Inference::<item>` (a `Twox64Concat` map by job id) for `job`.
+fn job_key(item: &str, job: JobId) -> Vec<u8> {
+	let id = job.encode();
+	[map_key("Inference", item), twox_64(&id).to_vec(), id].concat()
+}
+
 impl Chain {
 	/// Connects to the node at `url` (`ws://` or `wss://`).
 	pub async fn connect(url: &str) -> anyhow::Result<Self> {
@@ -141,9 +151,9 @@ impl Chain {
 			.await
 			.map_err(|e| anyhow::anyhow!("cannot reach the node at {url}: {e}"))?;
 		let rpc = LegacyRpcMethods::new(rpc_client.clone());
-		let client = OnlineClient::<ChainConfig>::from_rpc_client(rpc_client).await?;
+		let client = OnlineClient::<ChainConfig>::from_rpc_client(rpc_client.clone()).await?;
 		let genesis_hash = H256(client.genesis_hash().0);
-		Ok(Self { rpc, client, genesis_hash })
+		Ok(Self { rpc_client, rpc, client, genesis_hash })
 	}
 
 	/// The chain's genesis hash.
@@ -156,16 +166,95 @@ impl Chain {
 		&self.rpc
 	}
 
+	/// Any JSON-RPC method, with JSON parameters and answer (the node's `x402_*`, say).
+	pub async fn rpc_request(&self, method: &str, params: Vec<serde_json::Value>) -> anyhow::Result<serde_json::Value> {
+		let mut rpc_params = subxt::rpcs::client::RpcParams::new();
+		for param in params {
+			rpc_params.push(param)?;
+		}
+		Ok(self.rpc_client.request(method, rpc_params).await?)
+	}
+
 	async fn runtime_call<R: Decode>(&self, method: &str, args: &[u8]) -> anyhow::Result<R> {
-		let bytes = self.rpc.state_call(method, Some(args), None).await?;
+		self.runtime_call_at(method, args, None).await
+	}
+
+	async fn runtime_call_at<R: Decode>(&self, method: &str, args: &[u8], at: Option<H256>) -> anyhow::Result<R> {
+		let bytes = self.rpc.state_call(method, Some(args), at.map(|h| subxt::utils::H256(h.0))).await?;
 		Ok(R::decode(&mut &bytes[..])?)
 	}
 
 	async fn storage<R: Decode>(&self, key: &[u8]) -> anyhow::Result<Option<R>> {
-		match self.rpc.state_get_storage(key, None).await? {
+		self.storage_at(key, None).await
+	}
+
+	async fn storage_at<R: Decode>(&self, key: &[u8], at: Option<H256>) -> anyhow::Result<Option<R>> {
+		match self.rpc.state_get_storage(key, at.map(|h| subxt::utils::H256(h.0))).await? {
 			Some(bytes) => Ok(Some(R::decode(&mut &bytes[..])?)),
 			None => Ok(None),
 		}
+	}
+
+	/// The best block's hash.
+	pub async fn best_hash(&self) -> anyhow::Result<H256> {
+		let hash = self.rpc.chain_get_block_hash(None).await?.ok_or_else(|| anyhow::anyhow!("no best block"))?;
+		Ok(H256(hash.0))
+	}
+
+	/// What a job of `model` at `mode` costs now (`InferenceApi::quote`); `None` if not offered.
+	pub async fn quote(&self, model: ModelId, mode: VerificationMode) -> anyhow::Result<Option<Quote<AssetKind>>> {
+		self.runtime_call("InferenceApi_quote", &(model, mode).encode()).await
+	}
+
+	/// Whether `inference.submit_paid(spec, salt, payment)` would succeed now
+	/// (`InferenceApi::check_paid_job`): the outer error is the connection's, the inner the
+	/// runtime's refusal.
+	pub async fn check_paid_job(
+		&self,
+		spec: &JobSpec<BlockNumber>,
+		salt: &[u8; 32],
+		payment: &ChainPayload,
+	) -> anyhow::Result<Result<(), PaidJobRefusal>> {
+		let args = (spec, salt, &payment.authorization, &payment.signature).encode();
+		self.runtime_call("InferenceApi_check_paid_job", &args).await
+	}
+
+	/// A job at block `at`.
+	pub async fn job_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<Job>> {
+		self.runtime_call_at("InferenceApi_job", &job.encode(), Some(at)).await
+	}
+
+	/// A completed job's output at block `at`.
+	pub async fn output_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<Vec<u8>>> {
+		self.storage_at(&job_key("Outputs", job), Some(at)).await
+	}
+
+	/// A completed job's evidence at block `at` (`Inference::Evidences`).
+	pub async fn evidence_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<Evidence>> {
+		self.storage_at(&job_key("Evidences", job), Some(at)).await
+	}
+
+	/// The verifying key registered for `model`'s zk tier (`ZkVerifier::VerifyingKeys`).
+	pub async fn zk_key(&self, model: ModelId) -> anyhow::Result<Option<PreparedKey<Bls12_381>>> {
+		let key = [map_key("ZkVerifier", "VerifyingKeys"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat();
+		// `StoredKey`: the key's hash, its public-input count, the prepared key.
+		let Some((_, _, prepared)) = self.storage::<(H256, u32, Vec<u8>)>(&key).await? else { return Ok(None) };
+		let prepared = PreparedKey::decode_trusted(&prepared)
+			.map_err(|e| anyhow::anyhow!("the chain's verifying key of {model:?} does not decode: {e:?}"))?;
+		Ok(Some(prepared))
+	}
+
+	/// `Pallet.Error` for a module error (from the runtime's metadata), else the error's debug form.
+	pub async fn error_name(&self, error: &DispatchError) -> String {
+		if let (DispatchError::Module(module), Ok(at)) = (error, self.client.at_current_block().await) {
+			let metadata = at.metadata_ref();
+			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
+				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
+					return format!("{}.{}", pallet.name(), variant.name);
+				}
+			}
+		}
+		format!("{error:?}")
 	}
 
 	/// The best block's number.
@@ -186,9 +275,7 @@ impl Chain {
 
 	/// A completed job's output (`Inference::Outputs`), at the best block.
 	pub async fn output(&self, job: JobId) -> anyhow::Result<Option<Vec<u8>>> {
-		let id = job.encode();
-		let key = [map_key("Inference", "Outputs"), twox_64(&id).to_vec(), id].concat();
-		self.storage(&key).await
+		self.storage(&job_key("Outputs", job)).await
 	}
 
 	/// The validators' dispatch keys (`Inference::Dispatchers`), at the best block.
@@ -223,18 +310,22 @@ impl Chain {
 	}
 
 	/// Signs `calls` (one call, or a `Utility::force_batch` of several) with `key` and waits
-	/// until the transaction is in a best block. Returns the block and the transaction's events.
+	/// until the transaction is in a best block.
 	///
 	/// The nonce comes from `system_accountNextIndex`, which counts the transaction pool: the
 	/// caller keeps at most one transaction of the key in flight, so nonces never collide.
-	pub async fn submit(&self, calls: Vec<Call>, key: &ExecutorKey) -> Result<(H256, Vec<TxEvent>), SubmitError> {
+	pub async fn submit(&self, calls: Vec<Call>, key: &AccountKey) -> Result<Included, SubmitError> {
+		let mut tx = self.client.tx().await.map_err(client_error)?;
 		let payload = match <[Call; 1]>::try_from(calls) {
-			Ok([call]) => subxt::dynamic::tx(call.pallet, call.name, Composite::unnamed(call.args)),
-			Err(calls) => subxt::dynamic::tx(
-				"Utility",
-				"force_batch",
-				Composite::unnamed([Value::unnamed_composite(calls.into_iter().map(Call::into_value))]),
-			),
+			Ok([call]) => call.payload(),
+			Err(calls) => {
+				// `Vec<RuntimeCall>`: the count, then each call's pallet index, call index and arguments.
+				let mut batch = codec::Compact(calls.len() as u32).encode();
+				for call in calls {
+					batch.extend(tx.call_data(&call.payload()).map_err(client_error)?);
+				}
+				subxt::dynamic::tx("Utility", "force_batch", CallArgs::Encoded(batch))
+			},
 		};
 		let nonce = self
 			.rpc
@@ -242,11 +333,7 @@ impl Chain {
 			.await
 			.map_err(client_error)?;
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<ChainConfig>::new().nonce(nonce).build();
-		let mut progress = self
-			.client
-			.tx()
-			.await
-			.map_err(client_error)?
+		let mut progress = tx
 			.sign_and_submit_then_watch(&payload, key, params)
 			.await
 			.map_err(|e| SubmitError::NotIncluded(e.to_string()))?;
@@ -263,7 +350,11 @@ impl Chain {
 							fields: e.field_bytes().to_vec(),
 						})
 						.collect();
-					return Ok((H256(in_block.block_hash().0), events));
+					return Ok(Included {
+						block: H256(in_block.block_hash().0),
+						transaction: H256(in_block.extrinsic_hash().0),
+						events,
+					});
 				},
 				TransactionStatus::Invalid { message } |
 				TransactionStatus::Dropped { message } |
@@ -275,6 +366,69 @@ impl Chain {
 	}
 }
 
+/// A transaction in a block.
+#[derive(Clone, Debug)]
+pub struct Included {
+	/// The block.
+	pub block: H256,
+	/// The transaction's hash.
+	pub transaction: H256,
+	/// Its events, in order.
+	pub events: Vec<TxEvent>,
+}
+
+/// What became of each of the `calls` calls of a transaction, from its `events`: the events
+/// each emitted, or its error. For a batch (`force_batch`), each item's events end with its
+/// `ItemCompleted`/`ItemFailed`; a single call's outcome is the extrinsic's.
+pub fn batch_outcomes(events: &[TxEvent], calls: usize) -> Vec<Result<Vec<TxEvent>, DispatchError>> {
+	let failed = |e: &TxEvent| DispatchError::decode(&mut &e.fields[..]).unwrap_or(DispatchError::Other("undecodable"));
+	if let Some(extrinsic_failed) = events.iter().find(|e| e.pallet == "System" && e.name == "ExtrinsicFailed") {
+		return (0..calls).map(|_| Err(failed(extrinsic_failed))).collect();
+	}
+	if calls == 1 {
+		return vec![Ok(events.to_vec())];
+	}
+	let mut outcomes = Vec::with_capacity(calls);
+	let mut item = Vec::new();
+	for event in events {
+		match (event.pallet.as_str(), event.name.as_str()) {
+			("Utility", "ItemCompleted") => outcomes.push(Ok(std::mem::take(&mut item))),
+			("Utility", "ItemFailed") => {
+				item.clear();
+				outcomes.push(Err(failed(event)));
+			},
+			_ => item.push(event.clone()),
+		}
+	}
+	outcomes.resize_with(calls, || Err(DispatchError::Other("no outcome in the batch's events")));
+	outcomes
+}
+
+/// A call's arguments: values the metadata encodes, or bytes already SCALE-encoded with the
+/// runtime's own types (`verity-primitives`).
+#[derive(Clone, Debug)]
+enum CallArgs {
+	Values(Composite<()>),
+	Encoded(Vec<u8>),
+}
+
+impl EncodeAsFields for CallArgs {
+	fn encode_as_fields_to<R: TypeResolver>(
+		&self,
+		fields: &mut dyn FieldIter<'_, R::TypeId>,
+		types: &R,
+		out: &mut Vec<u8>,
+	) -> Result<(), scale_encode::Error> {
+		match self {
+			CallArgs::Values(values) => values.encode_as_fields_to(fields, types, out),
+			CallArgs::Encoded(bytes) => {
+				out.extend_from_slice(bytes);
+				Ok(())
+			},
+		}
+	}
+}
+
 /// One runtime call, built from its pallet, name and arguments.
 #[derive(Clone, Debug)]
 pub struct Call {
@@ -282,24 +436,38 @@ pub struct Call {
 	pub pallet: &'static str,
 	/// Call name.
 	pub name: &'static str,
-	/// Arguments, in order.
-	pub args: Vec<Value>,
+	args: CallArgs,
 }
 
 impl Call {
-	fn into_value(self) -> Value {
-		Value::unnamed_variant(self.pallet, [Value::unnamed_variant(self.name, self.args)])
+	fn values(pallet: &'static str, name: &'static str, args: Vec<Value>) -> Self {
+		Self { pallet, name, args: CallArgs::Values(Composite::unnamed(args)) }
+	}
+
+	fn payload(self) -> subxt::transactions::DynamicPayload<CallArgs> {
+		subxt::dynamic::tx(self.pallet, self.name, self.args)
+	}
+
+	/// `Inference::submit_paid(spec, salt, authorization, signature)`.
+	pub fn submit_paid(
+		spec: &JobSpec<BlockNumber>,
+		salt: &[u8; 32],
+		authorization: &ChainAuthorization,
+		signature: &sp_runtime::MultiSignature,
+	) -> Self {
+		let args = (spec, salt, authorization, signature).encode();
+		Self { pallet: "Inference", name: "submit_paid", args: CallArgs::Encoded(args) }
 	}
 
 	/// `Inference::submit_result(job, output, evidence)`.
 	pub fn submit_result(job: JobId, output: &[u8], evidence: &Evidence) -> Self {
-		Self { pallet: "Inference", name: "submit_result", args: vec![Value::u128(job.into()), Value::from_bytes(output), evidence_value(evidence)] }
+		Self::values("Inference", "submit_result", vec![Value::u128(job.into()), Value::from_bytes(output), evidence_value(evidence)])
 	}
 
 	/// `Inference::report_failure(job, reason)`.
 	pub fn report_failure(job: JobId, reason: &str) -> Self {
 		let reason = &reason.as_bytes()[..reason.len().min(MAX_REASON_LEN)];
-		Self { pallet: "Inference", name: "report_failure", args: vec![Value::u128(job.into()), Value::from_bytes(reason)] }
+		Self::values("Inference", "report_failure", vec![Value::u128(job.into()), Value::from_bytes(reason)])
 	}
 
 	/// `Inference::submit_jobs(specs)`.
@@ -320,18 +488,18 @@ impl Call {
 				("deadline", Value::u128(spec.deadline.into())),
 			])
 		});
-		Self { pallet: "Inference", name: "submit_jobs", args: vec![Value::unnamed_composite(specs)] }
+		Self::values("Inference", "submit_jobs", vec![Value::unnamed_composite(specs)])
 	}
 
 	/// `Executors::heartbeat()`.
 	pub fn heartbeat() -> Self {
-		Self { pallet: "Executors", name: "heartbeat", args: vec![] }
+		Self::values("Executors", "heartbeat", vec![])
 	}
 
 	/// `Executors::register_executor(registration)`.
 	pub fn register(
 		endpoint: &str,
-		key: &ExecutorKey,
+		key: &AccountKey,
 		services: &[(ModelId, VerificationMode, Balance)],
 		gpu: bool,
 		capacity: u32,
@@ -352,7 +520,7 @@ impl Call {
 			("capacity", Value::u128(capacity.into())),
 			("stake", Value::u128(stake)),
 		]);
-		Self { pallet: "Executors", name: "register_executor", args: vec![registration] }
+		Self::values("Executors", "register_executor", vec![registration])
 	}
 }
 

@@ -1,0 +1,7 @@
+//! `verity-client`: a Verity chain over a node's JSON-RPC ([`chain`]) and the client side of
+//! the x402 flow against a gateway ([`pay`]), and offline checks of a result's evidence
+//! ([`verify`]). The `verity` CLI is built on them.
+
+pub mod chain;
+pub mod pay;
+pub mod verify;

@@ -1,0 +1,29 @@
+//! The `verity` CLI names the cause of a failure and what to do.
+
+use std::process::Command;
+
+fn verity(args: &[&str]) -> (Option<i32>, String) {
+	let output = Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().unwrap();
+	(output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_bad_key_is_named_with_the_accepted_forms() {
+	let (code, stderr) = verity(&["pay", "http://127.0.0.1:1/x", "--input", "a", "--key", "not a key"]);
+	assert_eq!(code, Some(1));
+	assert!(stderr.contains("invalid key") && stderr.contains("//Bob"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_gateway_is_named() {
+	let (code, stderr) = verity(&["pay", "http://127.0.0.1:1/v1/models/m/infer", "--input", "a", "--key", "//Bob"]);
+	assert_eq!(code, Some(1));
+	assert!(stderr.contains("http://127.0.0.1:1/v1/models/m/infer"), "{stderr}");
+}
+
+#[test]
+fn a_missing_input_is_named() {
+	let (code, stderr) = verity(&["pay", "http://127.0.0.1:1/x", "--key", "//Bob"]);
+	assert_eq!(code, Some(1));
+	assert!(stderr.contains("--input"), "{stderr}");
+}

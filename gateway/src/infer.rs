@@ -1,0 +1,501 @@
+//! `POST /v1/models/{model}/infer`: the x402 flow for one inference.
+//!
+//! Unpaid, it answers 402 with an offer (`PAYMENT-REQUIRED`, and the same object as the body
+//! for v1 clients). Paid (`PAYMENT-SIGNATURE`, or v1 `X-PAYMENT`), it checks the payment against
+//! its offer and the runtime (`InferenceApi::check_paid_job`), submits `inference.submit_paid`,
+//! waits for the job to close and answers 200 with the result, its evidence and the receipt
+//! (`PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`), or 402 with the reason.
+
+use std::{
+	collections::{HashMap, VecDeque},
+	sync::{Arc, Mutex},
+	time::Instant,
+};
+
+use axum::{
+	body::Bytes,
+	extract::{Path, RawQuery, State},
+	http::{HeaderMap, HeaderValue, StatusCode},
+	response::{IntoResponse, Response},
+	Json,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sp_core::H256;
+use verity_client::chain::Job;
+use verity_primitives::{
+	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	x402::{job_nonce, PaidJobRefusal, PaymentError, PaymentNonce},
+};
+use verity_x402::{
+	decode_header, encode_header, format_account, format_asset, network_id, payload_to_chain, PaymentPayload,
+	PaymentPayloadV1, PaymentRequired, PaymentRequirements, ResourceInfo, SettleResponse, PAYMENT_REQUIRED_HEADER,
+	PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, X_PAYMENT_RESPONSE_HEADER, X402_VERSION,
+};
+
+use crate::{error, Gateway};
+
+/// How often a paid request looks at the best block while it waits for its job.
+const CHAIN_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+/// The refusal when every executor that could take the job is at capacity.
+const EXECUTORS_BUSY: &str = "job_refused_Inference.NoEligibleExecutor";
+/// How many answers to paid requests are kept for retries of the same payment.
+const REMEMBERED_ANSWERS: usize = 16_384;
+
+/// The request body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InferBody {
+	/// The input as text (its UTF-8 bytes).
+	input: Option<String>,
+	/// The input as `0x` hex bytes.
+	input_hex: Option<String>,
+	/// The tier, if not in the query.
+	tier: Option<String>,
+}
+
+/// The tier named in the query string (`?tier=zk`), if any.
+fn query_tier(query: Option<&str>) -> Option<&str> {
+	query?.split('&').find_map(|pair| pair.strip_prefix("tier="))
+}
+
+/// An answer to a paid request. Once the payment was submitted it is kept, so that a retry of
+/// the same payment gets it again; a refusal before that is not (the payer may fix the cause,
+/// say fund the account, and send the same payment again).
+#[derive(Clone)]
+struct Answer {
+	status: StatusCode,
+	headers: HeaderMap,
+	body: Value,
+	submitted: bool,
+}
+
+impl IntoResponse for Answer {
+	fn into_response(self) -> Response {
+		(self.status, self.headers, Json(self.body)).into_response()
+	}
+}
+
+type AnswerSlot = Arc<tokio::sync::OnceCell<Answer>>;
+
+/// Answers by payment (BLAKE2-256 of the SCALE payload): the same payment sent twice settles
+/// once and both requests get the first's answer.
+#[derive(Default)]
+pub struct Payments {
+	slots: Mutex<(HashMap<[u8; 32], AnswerSlot>, VecDeque<[u8; 32]>)>,
+}
+
+impl Payments {
+	fn slot(&self, key: [u8; 32]) -> AnswerSlot {
+		let mut guard = self.slots.lock().expect("not poisoned");
+		let (slots, order) = &mut *guard;
+		if let Some(slot) = slots.get(&key) {
+			return slot.clone();
+		}
+		while order.len() >= REMEMBERED_ANSWERS {
+			let Some(oldest) = order.pop_front() else { break };
+			slots.remove(&oldest);
+		}
+		order.push_back(key);
+		slots.entry(key).or_default().clone()
+	}
+}
+
+fn parse_tier(tier: &str) -> Option<VerificationMode> {
+	match tier {
+		"signed" => Some(VerificationMode::Signed),
+		"tee" => Some(VerificationMode::Tee),
+		"zk" => Some(VerificationMode::Zk),
+		_ => None,
+	}
+}
+
+fn tier_name(mode: VerificationMode) -> &'static str {
+	match mode {
+		VerificationMode::Signed => "signed",
+		VerificationMode::Tee => "tee",
+		VerificationMode::Zk => "zk",
+	}
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
+
+/// Which header a payment came in, so the answer uses the same version.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+	V1,
+	V2,
+}
+
+/// The handler.
+pub async fn infer(
+	State(gateway): State<Arc<Gateway>>,
+	Path(model): Path<String>,
+	RawQuery(query): RawQuery,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Response {
+	let request = match parse_request(&gateway, &model, query_tier(query.as_deref()), &body) {
+		Ok(request) => request,
+		Err(response) => return response,
+	};
+	let payment = match (headers.get(PAYMENT_SIGNATURE_HEADER), headers.get(X_PAYMENT_HEADER)) {
+		(Some(header), _) => Some((Version::V2, header)),
+		(None, Some(header)) => Some((Version::V1, header)),
+		(None, None) => None,
+	};
+	let Some((version, header)) = payment else {
+		gateway.metrics.requests.with_label_values(&["offered"]).inc();
+		return offer(&gateway, &model, request).await;
+	};
+	let Ok(_slot) = gateway.paid_slots.try_acquire() else {
+		gateway.metrics.requests.with_label_values(&["busy"]).inc();
+		return error(StatusCode::SERVICE_UNAVAILABLE, "too many paid requests in flight; retry the same payment shortly");
+	};
+	let header = header.to_str().unwrap_or_default();
+	let payload = match decode_payment(&gateway, version, header) {
+		Ok(payload) => payload,
+		Err(message) => {
+			gateway.metrics.requests.with_label_values(&["malformed"]).inc();
+			return error(StatusCode::BAD_REQUEST, message);
+		},
+	};
+	let started = Instant::now();
+	let key = sp_crypto_hashing::blake2_256(&serde_json::to_vec(&payload.payload).unwrap_or_default());
+	let slot = gateway.payments.slot(key);
+	let answer = slot
+		.get_or_try_init(|| async {
+			let answer = paid(&gateway, request, payload, version).await;
+			if answer.submitted { Ok(answer) } else { Err(answer) }
+		})
+		.await
+		.cloned()
+		.unwrap_or_else(|refusal| refusal);
+	let outcome = if answer.status == StatusCode::OK { "paid" } else { "refused" };
+	gateway.metrics.requests.with_label_values(&[outcome]).inc();
+	gateway.metrics.paid_latency.observe(started.elapsed().as_secs_f64());
+	answer.into_response()
+}
+
+/// A request, parsed: the model, tier and input.
+struct InferRequest {
+	model: ModelId,
+	mode: VerificationMode,
+	input: Vec<u8>,
+}
+
+fn parse_request(gateway: &Gateway, model: &str, query_tier: Option<&str>, body: &[u8]) -> Result<InferRequest, Response> {
+	let model = match gateway.settings.aliases.get(model) {
+		Some(id) => *id,
+		None => model
+			.strip_prefix("0x")
+			.and_then(|hex| hex::decode(hex).ok())
+			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+			.map(ModelId::from)
+			.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no model {model:?}: name a served model or give its 0x id")))?,
+	};
+	let body: InferBody = if body.is_empty() {
+		InferBody::default()
+	} else {
+		serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: {e}")))?
+	};
+	let tier = query_tier.or(body.tier.as_deref()).unwrap_or("signed");
+	let mode = parse_tier(tier)
+		.ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown tier {tier:?}: signed, tee or zk")))?;
+	let input = match (body.input, body.input_hex) {
+		(Some(text), None) => text.into_bytes(),
+		(None, Some(hex)) => hex
+			.strip_prefix("0x")
+			.and_then(|hex| hex::decode(hex).ok())
+			.ok_or_else(|| error(StatusCode::BAD_REQUEST, "inputHex is not 0x-prefixed hex"))?,
+		_ => return Err(error(StatusCode::BAD_REQUEST, "give exactly one of input (text) and inputHex")),
+	};
+	if input.len() > verity_primitives::inference::MAX_INLINE_INPUT as usize {
+		return Err(error(
+			StatusCode::PAYLOAD_TOO_LARGE,
+			format!("input is {} bytes; at most {} go inline", input.len(), verity_primitives::inference::MAX_INLINE_INPUT),
+		));
+	}
+	Ok(InferRequest { model, mode, input })
+}
+
+/// 402 with a fresh offer for `request`.
+async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Response {
+	let InferRequest { model, mode, input } = request;
+	// Executors at capacity free up as jobs close: wait for one, until the job timeout.
+	let patience = Instant::now() + gateway.settings.job_timeout;
+	let quote = loop {
+		match gateway.chain.quote(model, mode).await {
+			Ok(Some(quote)) if quote.eligible_executors > 0 => break quote,
+			Ok(Some(_)) if Instant::now() < patience => tokio::time::sleep(CHAIN_POLL).await,
+			Ok(Some(_)) =>
+				return error(
+					StatusCode::SERVICE_UNAVAILABLE,
+					format!("no executor can take model {model:?} at the {} tier now: none serves it, or all are busy", tier_name(mode)),
+				),
+			Ok(None) =>
+				return error(StatusCode::NOT_FOUND, format!("model {model:?} is not offered at the {} tier", tier_name(mode))),
+			Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
+		}
+	};
+	let best = match gateway.chain.best_number().await {
+		Ok(best) => best,
+		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
+	};
+	let spec = JobSpec {
+		model,
+		mode,
+		input: JobInput::Inline(input.try_into().expect("length checked")),
+		// Any eligible executor may be drawn; what it does not charge is refunded.
+		max_fee: quote.max_executor_fee,
+		deadline: best + gateway.settings.deadline_blocks,
+	};
+	let salt: [u8; 32] = rand::random();
+	let nonce = job_nonce(&spec, &salt);
+	let genesis = gateway.chain.genesis_hash();
+	let requirements = PaymentRequirements {
+		scheme: "exact".into(),
+		network: network_id(&genesis),
+		amount: (quote.price + spec.max_fee).to_string(),
+		asset: format_asset(&quote.asset),
+		pay_to: format_account(&verity_x402::job_escrow_binding()),
+		max_timeout_seconds: gateway.settings.offer_ttl.as_secs(),
+		extra: Some(json!({
+			"nonce": hex0x(&nonce),
+			"genesisHash": format!("{genesis:?}"),
+			"job": {
+				"model": format!("{model:?}"),
+				"tier": tier_name(mode),
+				"maxFee": spec.max_fee.to_string(),
+				"deadline": spec.deadline,
+				"salt": hex0x(&salt),
+			},
+		})),
+	};
+	gateway.offers.lock().expect("not poisoned").insert(nonce, spec, salt, requirements.clone());
+	let required = PaymentRequired {
+		x402_version: X402_VERSION,
+		error: Some(format!("{PAYMENT_SIGNATURE_HEADER} header is required")),
+		resource: resource(gateway, model_path),
+		accepts: vec![requirements],
+		extensions: None,
+	};
+	let mut headers = HeaderMap::new();
+	headers.insert(PAYMENT_REQUIRED_HEADER, HeaderValue::from_str(&encode_header(&required)).expect("base64"));
+	(StatusCode::PAYMENT_REQUIRED, headers, Json(required)).into_response()
+}
+
+fn resource(gateway: &Gateway, model_path: &str) -> ResourceInfo {
+	ResourceInfo {
+		url: format!("{}/v1/models/{model_path}/infer", gateway.settings.public_url),
+		description: "A verified inference".into(),
+		mime_type: "application/json".into(),
+	}
+}
+
+/// The v2 payload of a payment header; a v1 one is completed with its offer's requirements.
+fn decode_payment(gateway: &Gateway, version: Version, header: &str) -> Result<PaymentPayload, String> {
+	match version {
+		Version::V2 => decode_header::<PaymentPayload>(header).map_err(|e| format!("{PAYMENT_SIGNATURE_HEADER}: {e}")),
+		Version::V1 => {
+			let v1: PaymentPayloadV1 = decode_header(header).map_err(|e| format!("{X_PAYMENT_HEADER}: {e}"))?;
+			let nonce = parse_nonce(&v1.payload.authorization.nonce).ok_or("the authorization's nonce is not 32 bytes of 0x hex")?;
+			let offer = gateway.offers.lock().expect("not poisoned").get(&nonce);
+			// Without its offer the v1 payload cannot be completed; the check below refuses it.
+			let mut accepted = offer.map(|offer| offer.requirements).unwrap_or(PaymentRequirements {
+				scheme: v1.scheme.clone(),
+				network: v1.network.clone(),
+				amount: String::new(),
+				asset: String::new(),
+				pay_to: String::new(),
+				max_timeout_seconds: 0,
+				extra: None,
+			});
+			accepted.scheme = v1.scheme;
+			accepted.network = v1.network;
+			Ok(PaymentPayload { x402_version: X402_VERSION, resource: None, accepted, payload: v1.payload })
+		},
+	}
+}
+
+fn parse_nonce(nonce: &str) -> Option<PaymentNonce> {
+	hex::decode(nonce.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
+/// Settles a paid request and waits for its result.
+async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload, version: Version) -> Answer {
+	let genesis = gateway.chain.genesis_hash();
+	let network = network_id(&genesis);
+	let payer = payload.payload.authorization.from.clone();
+	let refuse = |reason: &str| refused(version, &network, Some(&payer), reason, None);
+	if payload.accepted.network != network {
+		return refuse(PaymentError::InvalidNetwork.reason());
+	}
+	let Some(nonce) = parse_nonce(&payload.payload.authorization.nonce) else {
+		return refuse(PaymentError::InvalidPayload.reason());
+	};
+	let Some(offer) = gateway.offers.lock().expect("not poisoned").get(&nonce) else {
+		return refuse("offer_unknown_or_expired");
+	};
+	if payload.accepted != offer.requirements {
+		return refuse("accepted_does_not_match_offer");
+	}
+	let JobInput::Inline(offered) = &offer.spec.input else { unreachable!("offers are inline") };
+	let offered_input = offered.as_slice();
+	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered.as_slice() {
+		return refuse("request_does_not_match_offer");
+	}
+	let chain_payload = match payload_to_chain(&payload, &genesis) {
+		Ok(chain_payload) => chain_payload,
+		Err(reason) => return refuse(reason.reason()),
+	};
+	// Every eligible executor may be at capacity: the payment is good, so wait for one to free
+	// up (a job closes) rather than refuse it, until the job timeout.
+	let patience = Instant::now() + gateway.settings.job_timeout;
+	let submitted = loop {
+		let reason = match gateway.chain.check_paid_job(&offer.spec, &offer.salt, &chain_payload).await {
+			Ok(Ok(())) => match gateway.relay.submit_paid(offer.spec.clone(), offer.salt, chain_payload.clone()).await {
+				Ok(submitted) => break submitted,
+				Err(reason) => reason,
+			},
+			Ok(Err(refusal)) => refusal_reason(gateway, &refusal).await,
+			Err(e) => return unavailable(format!("cannot reach the chain: {e}")),
+		};
+		if reason != EXECUTORS_BUSY || Instant::now() >= patience {
+			return refuse(&reason);
+		}
+		tokio::time::sleep(CHAIN_POLL).await;
+	};
+	tracing::info!(job = submitted.job, block = ?submitted.block, "paid job submitted");
+	let receipt = SettleResponse {
+		success: true,
+		error_reason: None,
+		transaction: format!("{:?}", submitted.transaction),
+		network: network.clone(),
+		payer: Some(payer.clone()),
+		amount: Some(payload.accepted.amount.clone()),
+		block_hash: Some(format!("{:?}", submitted.block)),
+	};
+	let closed = tokio::time::timeout(gateway.settings.job_timeout, wait_closed(gateway, submitted.job)).await;
+	match closed {
+		Ok(Ok((job, block))) if job.status == JobStatus::Completed => {
+			let output = gateway.chain.output_at(submitted.job, block).await.ok().flatten();
+			let evidence = gateway.chain.evidence_at(submitted.job, block).await.ok().flatten();
+			tracing::info!(job = submitted.job, ?block, "job completed");
+			let mut headers = HeaderMap::new();
+			headers.insert(response_header(version), HeaderValue::from_str(&encode_header(&receipt)).expect("base64"));
+			Answer {
+				status: StatusCode::OK,
+				submitted: true,
+				headers,
+				body: json!({
+					"jobId": submitted.job.to_string(),
+					"model": format!("{:?}", job.model),
+					"tier": tier_name(job.mode),
+					"executor": format_account(&job.executor),
+					"output": output.as_deref().map(hex0x),
+					"outputHash": job.output_hash.map(|hash| format!("{hash:?}")),
+					"input": hex0x(offered_input),
+					"inputHash": format!("{:?}", job.input_hash),
+					"genesisHash": format!("{:?}", gateway.chain.genesis_hash()),
+					"price": job.price.to_string(),
+					"executorFee": job.executor_fee.to_string(),
+					"evidence": evidence.as_ref().map(evidence_json),
+					"blockHash": format!("{block:?}"),
+					"receipt": receipt,
+				}),
+			}
+		},
+		Ok(Ok((job, block))) => {
+			let reason = if job.status == JobStatus::Failed { "job_failed_refunded" } else { "job_expired_refunded" };
+			tracing::warn!(job = submitted.job, ?block, reason, "paid job closed without a result");
+			let mut answer = refused(version, &network, Some(&payer), reason, Some(&receipt.transaction));
+			answer.submitted = true;
+			answer.body["jobId"] = json!(submitted.job.to_string());
+			answer.body["refund"] = json!({ "blockHash": format!("{block:?}") });
+			answer
+		},
+		Ok(Err(e)) => Answer {
+			submitted: true,
+			..unavailable(format!("lost the chain while waiting for job {}: {e}; follow it with `verity job watch {}`", submitted.job, submitted.job))
+		},
+		Err(_) => Answer {
+			status: StatusCode::GATEWAY_TIMEOUT,
+			submitted: true,
+			headers: HeaderMap::new(),
+			body: json!({
+				"error": format!("job {} has no result yet; follow it with `verity job watch {}`. If it gets none by its deadline, block {}, the payment is refunded on chain.", submitted.job, submitted.job, offer.spec.deadline),
+				"jobId": submitted.job.to_string(),
+				"receipt": receipt,
+			}),
+		},
+	}
+}
+
+fn response_header(version: Version) -> &'static str {
+	match version {
+		Version::V2 => PAYMENT_RESPONSE_HEADER,
+		Version::V1 => X_PAYMENT_RESPONSE_HEADER,
+	}
+}
+
+/// 402 with a failed settlement response.
+fn refused(version: Version, network: &str, payer: Option<&str>, reason: &str, transaction: Option<&str>) -> Answer {
+	let response = SettleResponse {
+		success: false,
+		error_reason: Some(reason.into()),
+		transaction: transaction.unwrap_or_default().into(),
+		network: network.into(),
+		payer: payer.map(Into::into),
+		amount: None,
+		block_hash: None,
+	};
+	let mut headers = HeaderMap::new();
+	headers.insert(response_header(version), HeaderValue::from_str(&encode_header(&response)).expect("base64"));
+	Answer { status: StatusCode::PAYMENT_REQUIRED, headers, body: json!({ "error": reason, "receipt": response }), submitted: false }
+}
+
+fn unavailable(message: String) -> Answer {
+	Answer { status: StatusCode::BAD_GATEWAY, headers: HeaderMap::new(), body: json!({ "error": message }), submitted: false }
+}
+
+/// The x402 reason of a refused job payment: the payment's, or the pallet error's name.
+async fn refusal_reason(gateway: &Gateway, refusal: &PaidJobRefusal) -> String {
+	match refusal {
+		PaidJobRefusal::Payment(error) => error.reason().into(),
+		PaidJobRefusal::Job(error) => format!("job_refused_{}", gateway.chain.error_name(error).await),
+	}
+}
+
+/// Follows the best block until `job` is closed: the job and the block it was first seen
+/// closed at.
+async fn wait_closed(gateway: &Gateway, job: JobId) -> anyhow::Result<(Job, H256)> {
+	let mut seen = H256::zero();
+	loop {
+		let block = gateway.chain.best_hash().await?;
+		if block != seen {
+			seen = block;
+			let summary = gateway.chain.job_at(job, block).await?.ok_or_else(|| anyhow::anyhow!("job {job} is not on chain"))?;
+			if !matches!(summary.status, JobStatus::Assigned | JobStatus::Running) {
+				return Ok((summary, block));
+			}
+		}
+		tokio::time::sleep(CHAIN_POLL).await;
+	}
+}
+
+/// The evidence as JSON, for a verifier that does not decode SCALE.
+pub fn evidence_json(evidence: &Evidence) -> Value {
+	let signature = |signature: &ExecutorSignature| match signature {
+		ExecutorSignature::Sr25519(s) => json!({ "sr25519": hex0x(&s.0) }),
+		ExecutorSignature::Ed25519(s) => json!({ "ed25519": hex0x(&s.0) }),
+	};
+	match evidence {
+		Evidence::Signed(s) => json!({ "tier": "signed", "signature": signature(s) }),
+		Evidence::Tee { signature: s, quote } =>
+			json!({ "tier": "tee", "signature": signature(s), "quote": quote.as_ref().map(|q| hex0x(q)) }),
+		Evidence::Zk { proof } => json!({ "tier": "zk", "proof": hex0x(proof) }),
+	}
+}

@@ -1,0 +1,130 @@
+//! `verity-gateway`: the x402 front door for inference. See `docs/gateway.md`.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /v1/models/{model}/infer` | an inference: 402 with the offer, or, paid, the verified result |
+//! | `POST /verify`, `POST /settle`, `GET /supported` | the x402 facilitator API, by the node's `x402_*` RPC |
+//! | `GET /health` | the chain and the relayer account (JSON) |
+//! | `GET /metrics` | Prometheus metrics |
+//! | `GET /openapi.json` | the OpenAPI document of these routes |
+
+pub mod infer;
+pub mod metrics;
+pub mod offers;
+pub mod relay;
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use axum::{
+	extract::{DefaultBodyLimit, State},
+	http::{header, StatusCode},
+	response::{IntoResponse, Response},
+	routing::{get, post},
+	Json, Router,
+};
+use serde_json::{json, Value};
+use sp_core::crypto::Ss58Codec;
+use verity_client::chain::Chain;
+use verity_primitives::inference::ModelId;
+
+use crate::{infer::Payments, metrics::Metrics, offers::Offers, relay::Relay};
+
+/// Largest request body: a 16 KiB inline input as hex, plus the envelope.
+pub const MAX_BODY: usize = 40 * 1024;
+
+/// What the gateway is configured with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+	/// Models by name, besides their `0x` ids.
+	pub aliases: HashMap<String, ModelId>,
+	/// How long a paid request waits for the job's verified result.
+	pub job_timeout: Duration,
+	/// How long an offer may be paid (`maxTimeoutSeconds`).
+	pub offer_ttl: Duration,
+	/// Blocks from the offer to the job's deadline.
+	pub deadline_blocks: u32,
+	/// Paid requests served at once; more get 503.
+	pub max_concurrent: usize,
+	/// The URL this gateway is reached at, for the `resource` of its offers.
+	pub public_url: String,
+}
+
+/// The gateway's state, shared by its handlers.
+pub struct Gateway {
+	pub(crate) chain: Chain,
+	pub(crate) relay: Relay,
+	pub(crate) offers: std::sync::Mutex<Offers>,
+	pub(crate) payments: Payments,
+	pub(crate) settings: Settings,
+	pub(crate) metrics: Metrics,
+	pub(crate) paid_slots: tokio::sync::Semaphore,
+}
+
+impl Gateway {
+	/// A gateway over `chain` whose relayer is `relay`.
+	pub fn new(chain: Chain, relay: Relay, settings: Settings) -> Arc<Self> {
+		Arc::new(Self {
+			offers: std::sync::Mutex::new(Offers::new(65_536, settings.offer_ttl)),
+			payments: Payments::default(),
+			metrics: Metrics::new(),
+			paid_slots: tokio::sync::Semaphore::new(settings.max_concurrent),
+			chain,
+			relay,
+			settings,
+		})
+	}
+}
+
+/// The router.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+	Router::new()
+		.route("/v1/models/{model}/infer", post(infer::infer))
+		.route("/verify", post(facilitator_verify))
+		.route("/settle", post(facilitator_settle))
+		.route("/supported", get(facilitator_supported))
+		.route("/health", get(health))
+		.route("/metrics", get(metrics))
+		.route("/openapi.json", get(openapi))
+		.layer(DefaultBodyLimit::max(MAX_BODY))
+		.with_state(gateway)
+}
+
+/// A JSON error body: `{"error": message}`.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
+	(status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn facilitator(gateway: &Gateway, method: &str, params: Vec<Value>) -> Response {
+	match gateway.chain.rpc_request(method, params).await {
+		Ok(answer) => Json(answer).into_response(),
+		Err(e) => error(StatusCode::BAD_GATEWAY, format!("the node refused {method}: {e}")),
+	}
+}
+
+async fn facilitator_verify(State(gateway): State<Arc<Gateway>>, Json(request): Json<Value>) -> Response {
+	facilitator(&gateway, "x402_verify", vec![request]).await
+}
+
+async fn facilitator_settle(State(gateway): State<Arc<Gateway>>, Json(request): Json<Value>) -> Response {
+	facilitator(&gateway, "x402_settle", vec![request]).await
+}
+
+async fn facilitator_supported(State(gateway): State<Arc<Gateway>>) -> Response {
+	facilitator(&gateway, "x402_supported", vec![]).await
+}
+
+async fn health(State(gateway): State<Arc<Gateway>>) -> Json<Value> {
+	Json(json!({
+		"network": verity_x402::network_id(&gateway.chain.genesis_hash()),
+		"relayer": gateway.relay.account().to_ss58check(),
+		"models": gateway.settings.aliases.iter().map(|(name, id)| (name.clone(), json!(format!("{id:?}")))).collect::<serde_json::Map<_, _>>(),
+	}))
+}
+
+async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
+	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], gateway.metrics.render()).into_response()
+}
+
+async fn openapi() -> Response {
+	([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")).into_response()
+}
