@@ -177,11 +177,7 @@ async fn verification_keys(
 	let mut keys = verity_client::verify::Keys::default();
 	match (tier, signing_key, verifying_key) {
 		("signed", Some(key), _) => {
-			let bytes: [u8; 32] = key
-				.strip_prefix("0x")
-				.and_then(|hex| hex::decode(hex).ok())
-				.and_then(|bytes| bytes.try_into().ok())
-				.context("--signing-key is not 32 bytes of 0x hex")?;
+			let bytes = verity_x402::parse_hex32(&key).context("--signing-key is not 32 bytes of 0x hex")?;
 			keys.signing_key = Some(SigningKey::Sr25519(sp_core::sr25519::Public::from_raw(bytes)));
 		},
 		("zk", _, Some(path)) => {

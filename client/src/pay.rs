@@ -8,7 +8,7 @@ use hyper::{body::Bytes, header::HeaderMap, Request};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use sp_core::{sr25519, H256};
 use verity_x402::{
-	decode_header, encode_header, network_id, sign_payment, PaymentPayload, PaymentRequired, PaymentRequirements,
+	decode_header, encode_header, network_id, parse_hex32, sign_payment, PaymentPayload, PaymentRequired, PaymentRequirements,
 	PaymentTerms, SettleResponse, PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER,
 };
 
@@ -157,11 +157,8 @@ pub fn sign_offer(
 	genesis: Option<H256>,
 ) -> Result<PaymentPayload, PayError> {
 	let extra = |field: &str| offer.extra.as_ref().and_then(|extra| extra.get(field)).and_then(|v| v.as_str());
-	let parse_hash = |hex: &str| -> Option<[u8; 32]> {
-		hex::decode(hex.strip_prefix("0x")?).ok()?.try_into().ok()
-	};
 	let genesis = extra("genesisHash")
-		.and_then(parse_hash)
+		.and_then(parse_hex32)
 		.map(H256)
 		.or(genesis)
 		.ok_or_else(|| PayError::NoOffer("the offer does not name its chain's genesis hash; give the node URL".into()))?;
@@ -169,7 +166,7 @@ pub fn sign_offer(
 		return Err(PayError::NoOffer(format!("the offer is for {}, not the chain {genesis:?}", offer.network)));
 	}
 	let nonce = match extra("nonce") {
-		Some(nonce) => parse_hash(nonce).ok_or_else(|| PayError::NoOffer("extra.nonce is not 32 bytes of 0x hex".into()))?,
+		Some(nonce) => parse_hex32(nonce).ok_or_else(|| PayError::NoOffer("extra.nonce is not 32 bytes of 0x hex".into()))?,
 		None => rand::random(),
 	};
 	let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();

@@ -58,8 +58,8 @@ fn bytes(answer: &Value, field: &'static str) -> Result<Vec<u8>, VerifyError> {
 }
 
 fn hash(answer: &Value, field: &'static str) -> Result<H256, VerifyError> {
-	let bytes: [u8; 32] = bytes(answer, field)?.try_into().map_err(|_| VerifyError::Field(field))?;
-	Ok(H256(bytes))
+	let text = answer.get(field).and_then(Value::as_str).ok_or(VerifyError::Field(field))?;
+	verity_x402::parse_hex32(text).map(H256).ok_or(VerifyError::Field(field))
 }
 
 /// The statement the answer's evidence must cover, after checking the hashes it carries.

@@ -25,10 +25,10 @@ use sp_core::H256;
 use verity_client::chain::Job;
 use verity_primitives::{
 	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
-	x402::{job_nonce, PaidJobRefusal, PaymentError, PaymentNonce},
+	x402::{job_nonce, PaidJobRefusal, PaymentError},
 };
 use verity_x402::{
-	decode_header, encode_header, format_account, format_asset, network_id, payload_to_chain, PaymentPayload,
+	decode_header, encode_header, format_account, format_asset, network_id, parse_hex32, payload_to_chain, PaymentPayload,
 	PaymentPayloadV1, PaymentRequired, PaymentRequirements, ResourceInfo, SettleResponse, PAYMENT_REQUIRED_HEADER,
 	PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, X_PAYMENT_RESPONSE_HEADER, X402_VERSION,
 };
@@ -189,10 +189,7 @@ struct InferRequest {
 fn parse_request(gateway: &Gateway, model: &str, query_tier: Option<&str>, body: &[u8]) -> Result<InferRequest, Response> {
 	let model = match gateway.settings.aliases.get(model) {
 		Some(id) => *id,
-		None => model
-			.strip_prefix("0x")
-			.and_then(|hex| hex::decode(hex).ok())
-			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+		None => parse_hex32(model)
 			.map(ModelId::from)
 			.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no model {model:?}: name a served model or give its 0x id")))?,
 	};
@@ -301,7 +298,7 @@ fn decode_payment(gateway: &Gateway, version: Version, header: &str) -> Result<P
 		Version::V2 => decode_header::<PaymentPayload>(header).map_err(|e| format!("{PAYMENT_SIGNATURE_HEADER}: {e}")),
 		Version::V1 => {
 			let v1: PaymentPayloadV1 = decode_header(header).map_err(|e| format!("{X_PAYMENT_HEADER}: {e}"))?;
-			let nonce = parse_nonce(&v1.payload.authorization.nonce).ok_or("the authorization's nonce is not 32 bytes of 0x hex")?;
+			let nonce = parse_hex32(&v1.payload.authorization.nonce).ok_or("the authorization's nonce is not 32 bytes of 0x hex")?;
 			let offer = gateway.offers.lock().expect("not poisoned").get(&nonce);
 			// Without its offer the v1 payload cannot be completed; the check below refuses it.
 			let mut accepted = offer.map(|offer| offer.requirements).unwrap_or(PaymentRequirements {
@@ -320,10 +317,6 @@ fn decode_payment(gateway: &Gateway, version: Version, header: &str) -> Result<P
 	}
 }
 
-fn parse_nonce(nonce: &str) -> Option<PaymentNonce> {
-	hex::decode(nonce.strip_prefix("0x")?).ok()?.try_into().ok()
-}
-
 /// Settles a paid request and waits for its result.
 async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload, version: Version) -> Answer {
 	let genesis = gateway.chain.genesis_hash();
@@ -333,7 +326,7 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 	if payload.accepted.network != network {
 		return refuse(PaymentError::InvalidNetwork.reason());
 	}
-	let Some(nonce) = parse_nonce(&payload.payload.authorization.nonce) else {
+	let Some(nonce) = parse_hex32(&payload.payload.authorization.nonce) else {
 		return refuse(PaymentError::InvalidPayload.reason());
 	};
 	let Some(offer) = gateway.offers.lock().expect("not poisoned").get(&nonce) else {
@@ -344,7 +337,7 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 	}
 	let JobInput::Inline(offered) = &offer.spec.input else { unreachable!("offers are inline") };
 	let offered_input = offered.as_slice();
-	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered.as_slice() {
+	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered_input {
 		return refuse("request_does_not_match_offer");
 	}
 	let chain_payload = match payload_to_chain(&payload, &genesis) {

@@ -46,8 +46,7 @@ struct Cli {
 
 fn parse_alias(alias: &str) -> Result<(String, ModelId), String> {
 	let (name, id) = alias.split_once('=').ok_or("expected name=0x<model id>")?;
-	let bytes = id.strip_prefix("0x").and_then(|hex| hex::decode(hex).ok()).ok_or("the id is not 0x hex")?;
-	let id: [u8; 32] = bytes.try_into().map_err(|_| "the id is not 32 bytes")?;
+	let id = verity_x402::parse_hex32(id).ok_or("the id is not 32 bytes of 0x hex")?;
 	Ok((name.to_string(), ModelId::from(id)))
 }
 

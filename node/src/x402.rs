@@ -159,10 +159,6 @@ impl Facilitator {
 		Self { client, account, settlements, receipts: Default::default() }
 	}
 
-	fn account(&self) -> Option<AccountId> {
-		self.account.clone()
-	}
-
 	fn genesis(&self) -> Hash {
 		self.client.info().genesis_hash
 	}
@@ -181,7 +177,7 @@ impl Facilitator {
 	fn check_facilitator(&self, payload: &ChainPayload) -> Result<(), PaymentError> {
 		use verity_primitives::x402::PaymentScheme;
 		match &payload.authorization.scheme {
-			PaymentScheme::Upto { facilitator } if Some(facilitator) != self.account().as_ref() =>
+			PaymentScheme::Upto { facilitator } if Some(facilitator) != self.account.as_ref() =>
 				Err(PaymentError::FacilitatorMismatch),
 			_ => Ok(()),
 		}
@@ -507,7 +503,7 @@ impl X402ApiServer for Arc<Facilitator> {
 			.runtime_api()
 			.supported(best)
 			.map_err(|e| rpc_error(RUNTIME_ERROR, format!("runtime call failed: {e}")))?;
-		Ok(supported_response(&self.genesis(), &kinds, self.account().as_ref()))
+		Ok(supported_response(&self.genesis(), &kinds, self.account.as_ref()))
 	}
 
 	fn verify(&self, request: FacilitatorRequest) -> RpcResult<VerifyResponse> {

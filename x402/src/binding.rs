@@ -120,9 +120,13 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, PaymentError> {
 	hex::decode(hex).map_err(|_| PaymentError::InvalidPayload)
 }
 
+/// 32 bytes written as `0x` and 64 hex digits (a nonce, a hash, an id, a public key).
+pub fn parse_hex32(text: &str) -> Option<[u8; 32]> {
+	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
 fn parse_nonce(nonce: &str) -> Result<PaymentNonce, PaymentError> {
-	let hex = nonce.strip_prefix("0x").ok_or(PaymentError::InvalidPayload)?;
-	decode_hex(hex)?.try_into().map_err(|_| PaymentError::InvalidPayload)
+	parse_hex32(nonce).ok_or(PaymentError::InvalidPayload)
 }
 
 /// The escrow binding of job payments (`docs/x402.md`): `PalletId(*b"vrty/esc")` as an

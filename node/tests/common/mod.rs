@@ -198,22 +198,10 @@ impl Node {
 	/// Sends SIGINT, as Ctrl-C would, and waits for the process to exit.
 	pub fn interrupt(&mut self) -> ExitStatus {
 		let mut child = self.child.take().expect("node is running");
-		let status = Command::new("kill")
-			.args(["-INT", &child.id().to_string()])
-			.status()
-			.expect("kill runs");
-		assert!(status.success());
-		let start = Instant::now();
-		loop {
-			if let Some(status) = child.try_wait().unwrap() {
-				return status;
-			}
-			if start.elapsed() > Duration::from_secs(60) {
-				let _ = child.kill();
-				panic!("node did not stop within 60 s of SIGINT; log:\n{}", self.log_tail());
-			}
-			std::thread::sleep(Duration::from_millis(100));
-		}
+		interrupt_and_wait(&mut child).unwrap_or_else(|| {
+			let _ = child.kill();
+			panic!("node did not stop within 60 s of SIGINT; log:\n{}", self.log_tail())
+		})
 	}
 }
 
@@ -334,15 +322,7 @@ impl Service {
 	/// SIGINT, as Ctrl-C: a graceful shutdown.
 	pub fn interrupt(&mut self) -> ExitStatus {
 		let mut child = self.child.take().expect("running");
-		assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-		let start = Instant::now();
-		loop {
-			if let Some(status) = child.try_wait().unwrap() {
-				return status;
-			}
-			assert!(start.elapsed() < Duration::from_secs(60), "no exit within 60 s of SIGINT");
-			std::thread::sleep(Duration::from_millis(100));
-		}
+		interrupt_and_wait(&mut child).expect("no exit within 60 s of SIGINT")
 	}
 }
 
@@ -353,6 +333,19 @@ impl Drop for Service {
 			let _ = child.wait();
 		}
 	}
+}
+
+/// Sends SIGINT to `child` and waits up to 60 s for it to exit: its status, or `None`.
+fn interrupt_and_wait(child: &mut Child) -> Option<ExitStatus> {
+	assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs").success());
+	let start = Instant::now();
+	while start.elapsed() < Duration::from_secs(60) {
+		if let Some(status) = child.try_wait().unwrap() {
+			return Some(status);
+		}
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	None
 }
 
 fn rand_suffix() -> u128 {
