@@ -11,7 +11,8 @@ missing_required=0
 # protobuf-compiler: litep2p's build script generates code with protoc.
 # clang / libclang-dev: bindgen-based -sys crates.
 # curl, jq: dev.sh talks to the node's RPC with them.
-APT_PACKAGES=(protobuf-compiler clang libclang-dev build-essential pkg-config curl jq)
+# chromium, fonts-dejavu-core: the gateway's web page is tested in headless Chromium.
+APT_PACKAGES=(protobuf-compiler clang libclang-dev build-essential pkg-config curl jq chromium fonts-dejavu-core)
 
 need_apt=()
 for package in "${APT_PACKAGES[@]}"; do

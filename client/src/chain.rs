@@ -25,7 +25,7 @@ use verity_primitives::{
 	dispatch::DispatchKey,
 	inference::{
 		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Quote, SigningKey,
-		VerificationMode,
+		TierStatsEntry, VerificationMode,
 	},
 	x402::PaidJobRefusal,
 	AccountId, Balance, BlockNumber,
@@ -66,6 +66,58 @@ pub struct Registration {
 	pub active_jobs: u32,
 	/// Block of the last heartbeat.
 	pub last_heartbeat: BlockNumber,
+	/// `None` while active; once deregistered, the block from which the stake may be withdrawn.
+	pub unbonding_until: Option<BlockNumber>,
+	/// Jobs completed, failed and expired.
+	pub stats: (u32, u32, u32),
+}
+
+/// Prices of a model's tiers; a tier without a price is not offered.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug, Default)]
+pub struct TierPrices {
+	/// Signed tier.
+	pub signed: Option<Balance>,
+	/// Tee tier.
+	pub tee: Option<Balance>,
+	/// Zk tier.
+	pub zk: Option<Balance>,
+}
+
+impl TierPrices {
+	/// The tiers offered, with their prices.
+	pub fn offered(&self) -> Vec<(VerificationMode, Balance)> {
+		[(VerificationMode::Signed, self.signed), (VerificationMode::Tee, self.tee), (VerificationMode::Zk, self.zk)]
+			.into_iter()
+			.filter_map(|(mode, price)| Some((mode, price?)))
+			.collect()
+	}
+}
+
+/// A model's on-chain record (`Models::Models`), in its storage order.
+#[derive(Clone, PartialEq, Eq, Decode, Debug)]
+pub struct ModelRecord {
+	/// The owner: receives royalties.
+	pub owner: AccountId,
+	/// Human-readable name.
+	pub name: Vec<u8>,
+	/// Format of the weights file.
+	pub format: Vec<u8>,
+	/// Largest input, in bytes.
+	pub max_input_len: u32,
+	/// Largest output, in bytes.
+	pub max_output_len: u32,
+	/// The asset jobs are paid in.
+	pub asset: AssetKind,
+	/// Price per tier.
+	pub prices: TierPrices,
+	/// The owner's share of each job's price.
+	pub royalty: sp_runtime::Perbill,
+	/// Hash of the zk verifying key, once registered.
+	pub zk_verifying_key: Option<H256>,
+	/// Enclave measurements allowed to serve the model (tee tier).
+	pub enclave_measurements: Vec<H256>,
+	/// Deposit held from the owner.
+	pub deposit: Balance,
 }
 
 /// An account key (sr25519): signs transactions, and for an executor, signed-tier results.
@@ -291,6 +343,42 @@ impl Chain {
 		self.storage(&key).await
 	}
 
+	/// Every entry of the `Blake2_128Concat` map `pallet::item` at the best block, with its key.
+	async fn map_entries<K: Decode, V: Decode>(&self, pallet: &str, item: &str) -> anyhow::Result<Vec<(K, V)>> {
+		const PAGE: u32 = 256;
+		let prefix = map_key(pallet, item);
+		let at = Some(subxt::utils::H256(self.best_hash().await?.0));
+		let mut entries = Vec::new();
+		let mut start: Option<Vec<u8>> = None;
+		loop {
+			let keys = self.rpc.state_get_keys_paged(&prefix, PAGE, start.as_deref(), at).await?;
+			let Some(last) = keys.last() else { break };
+			start = Some(last.clone());
+			for change_set in self.rpc.state_query_storage_at(keys.iter().map(Vec::as_slice), at).await? {
+				for (key, value) in change_set.changes {
+					let Some(value) = value else { continue };
+					// The key: the prefix, the BLAKE2-128 of the encoded key, the encoded key.
+					let mut encoded_key = key.0.get(prefix.len() + 16..).unwrap_or_default();
+					entries.push((K::decode(&mut encoded_key)?, V::decode(&mut &value.0[..])?));
+				}
+			}
+			if keys.len() < PAGE as usize {
+				break;
+			}
+		}
+		Ok(entries)
+	}
+
+	/// The registered models, at the best block.
+	pub async fn models(&self) -> anyhow::Result<Vec<(ModelId, ModelRecord)>> {
+		self.map_entries("Models", "Models").await
+	}
+
+	/// The registered executors, at the best block.
+	pub async fn executors(&self) -> anyhow::Result<Vec<(AccountId, Registration)>> {
+		self.map_entries("Executors", "Executors").await
+	}
+
 	/// The inference pallet's events in block `number` of the best chain, with the job each is
 	/// about: `(event name, job id)`.
 	pub async fn job_events(&self, number: BlockNumber) -> anyhow::Result<Vec<(String, JobId)>> {
@@ -303,10 +391,29 @@ impl Chain {
 			.collect())
 	}
 
-	/// A `u32` constant of the runtime's metadata.
-	pub async fn constant_u32(&self, pallet: &str, name: &str) -> anyhow::Result<u32> {
+	/// A constant of the runtime's metadata.
+	pub async fn constant<T: subxt::ext::scale_decode::DecodeAsType>(&self, pallet: &str, name: &str) -> anyhow::Result<T> {
 		let at = self.client.at_current_block().await?;
-		Ok(at.constants().entry(subxt::dynamic::constant::<u32>(pallet, name))?)
+		Ok(at.constants().entry(subxt::dynamic::constant::<T>(pallet, name))?)
+	}
+
+	/// The hash of block `number` of the best chain.
+	pub async fn block_hash(&self, number: BlockNumber) -> anyhow::Result<H256> {
+		let hash = self
+			.rpc
+			.chain_get_block_hash(Some(subxt::rpcs::methods::legacy::NumberOrHex::Number(number.into())))
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("no block {number} on the best chain"))?;
+		Ok(H256(hash.0))
+	}
+
+	/// The retained tier statistics (`InferenceApi::tier_stats`) and the bucket length in
+	/// milliseconds. Buckets are counted from the chain's time (`Timestamp::Now`).
+	pub async fn tier_stats(&self) -> anyhow::Result<(u64, Vec<TierStatsEntry<AssetKind>>)> {
+		let bucket_ms: u64 = self.constant("Inference", "StatsBucket").await?;
+		let now_ms: u64 = self.storage(&map_key("Timestamp", "Now")).await?.unwrap_or_default();
+		let current = u32::try_from(now_ms / bucket_ms.max(1)).unwrap_or(u32::MAX);
+		self.runtime_call("InferenceApi_tier_stats", &(0u32, current).encode()).await
 	}
 
 	/// Signs `calls` (one call, or a `Utility::force_batch` of several) with `key` and waits
@@ -457,6 +564,20 @@ impl Call {
 	) -> Self {
 		let args = (spec, salt, authorization, signature).encode();
 		Self { pallet: "Inference", name: "submit_paid", args: CallArgs::Encoded(args) }
+	}
+
+	/// `Models::register_model(model, name, format, limits, asset, prices, royalty)`.
+	pub fn register_model(
+		model: ModelId,
+		name: &str,
+		format: &str,
+		(max_input_len, max_output_len): (u32, u32),
+		asset: &AssetKind,
+		prices: &TierPrices,
+		royalty: sp_runtime::Perbill,
+	) -> Self {
+		let args = (model, name.as_bytes(), format.as_bytes(), max_input_len, max_output_len, asset, prices, royalty).encode();
+		Self { pallet: "Models", name: "register_model", args: CallArgs::Encoded(args) }
 	}
 
 	/// `Inference::submit_result(job, output, evidence)`.

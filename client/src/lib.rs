@@ -1,7 +1,8 @@
 //! `verity-client`: a Verity chain over a node's JSON-RPC ([`chain`]) and the client side of
 //! the x402 flow against a gateway ([`pay`]), and offline checks of a result's evidence
-//! ([`verify`]). The `verity` CLI is built on them.
+//! ([`verify`]) of a job's JSON form ([`answer`]). The `verity` CLI is built on them.
 
+pub mod answer;
 pub mod chain;
 pub mod pay;
 pub mod verify;

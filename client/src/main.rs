@@ -2,22 +2,34 @@
 //!
 //! ```text
 //! verity pay http://127.0.0.1:8402/v1/models/digits-mlp/infer --input-hex 0x… --key //Bob
+//! verity infer --model digits-mlp --tier zk --input-hex 0x… --key //Bob   # a direct extrinsic
+//! verity models list
+//! verity models register --weights model.safetensors --name my-model --format safetensors \
+//!     --price signed=1000000000 --key //Alice
+//! verity executors list
+//! verity executors register --endpoint http://10.0.0.5:8500 --service my-model:signed:1000 \
+//!     --stake 1000000000000000 --key //Ferdie
 //! verity job status 3
 //! verity job watch 3
 //! verity verify answer.json                # the evidence, checked as the runtime did
 //! ```
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
 use verity_client::{
-	chain::Chain,
+	answer::{parse_tier, tier_name},
+	chain::{AccountKey, Call, Chain, Job, TierPrices},
 	pay::{http_client, pay, PayError},
 };
-use verity_primitives::inference::{JobId, JobStatus};
+use verity_primitives::{
+	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode, MAX_INLINE_INPUT},
+	Balance,
+};
+use verity_x402::{format_account, format_asset, parse_asset, parse_hex32};
 
 #[derive(Parser)]
 #[command(version, about = "The Verity command line: pay for verified inferences, follow jobs")]
@@ -67,10 +79,109 @@ enum Command {
 		#[arg(long)]
 		verifying_key: Option<std::path::PathBuf>,
 	},
+	/// Runs an inference by a direct extrinsic (`inference.submit_jobs`), signed and paid by
+	/// `--key`, and waits for its verified result.
+	Infer {
+		/// The model: its name on chain, or its 0x id.
+		#[arg(long)]
+		model: String,
+		/// The tier: signed, tee or zk.
+		#[arg(long, default_value = "signed")]
+		tier: String,
+		/// The input as text.
+		#[arg(long, group = "payload")]
+		input: Option<String>,
+		/// The input as 0x hex bytes.
+		#[arg(long, group = "payload")]
+		input_hex: Option<String>,
+		/// The payer's key: a secret URI (`//Bob`), a mnemonic or a 0x seed.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
+		/// Blocks the executor has to deliver; after that the escrow is refunded.
+		#[arg(long, default_value_t = 100)]
+		deadline_blocks: u32,
+	},
+	/// Models on chain.
+	Models {
+		#[command(subcommand)]
+		command: ModelsCommand,
+	},
+	/// Executors on chain.
+	Executors {
+		#[command(subcommand)]
+		command: ExecutorsCommand,
+	},
 	/// Jobs on chain.
 	Job {
 		#[command(subcommand)]
 		command: JobCommand,
+	},
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+	/// The registered models, their prices and limits.
+	List,
+	/// Registers a model; the deposit is held from `--key`, which becomes its owner.
+	Register {
+		/// The weights file: the model's id is its SHA-256, as executors compute it.
+		#[arg(long, group = "model_id")]
+		weights: Option<PathBuf>,
+		/// The model's id (0x + 32 bytes), instead of `--weights`.
+		#[arg(long, group = "model_id")]
+		id: Option<String>,
+		/// Human-readable name.
+		#[arg(long)]
+		name: String,
+		/// Format of the weights: `safetensors` or `verity-int8-mlp`.
+		#[arg(long)]
+		format: String,
+		/// Largest input, in bytes.
+		#[arg(long, default_value_t = MAX_INLINE_INPUT)]
+		max_input: u32,
+		/// Largest output, in bytes.
+		#[arg(long, default_value_t = 4096)]
+		max_output: u32,
+		/// The asset jobs are paid in: `native` or an asset id.
+		#[arg(long, default_value = "native")]
+		asset: String,
+		/// A tier's price, `TIER=AMOUNT` in the asset's smallest unit; repeat for each tier offered.
+		#[arg(long = "price", required = true)]
+		prices: Vec<String>,
+		/// The owner's share of each job's price, in percent.
+		#[arg(long, default_value_t = 0)]
+		royalty_percent: u32,
+		/// The owner's key.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
+	},
+}
+
+#[derive(Subcommand)]
+enum ExecutorsCommand {
+	/// The registered executors: stake, services, capacity, record.
+	List,
+	/// Registers `--key` as an executor; its stake is bonded and it signs signed-tier results.
+	Register {
+		/// Where validators dispatch jobs to (the executor's HTTP endpoint).
+		#[arg(long)]
+		endpoint: String,
+		/// A service, `MODEL:TIER:FEE` (model by name or 0x id, fee per job in the model's
+		/// asset); repeat for each.
+		#[arg(long = "service", required = true)]
+		services: Vec<String>,
+		/// The executor runs models on a GPU.
+		#[arg(long)]
+		gpu: bool,
+		/// Jobs it runs at once.
+		#[arg(long, default_value_t = 4)]
+		capacity: u32,
+		/// Stake to bond, in the native token's smallest unit.
+		#[arg(long)]
+		stake: Balance,
+		/// The executor's key.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
 	},
 }
 
@@ -95,16 +206,71 @@ async fn main() {
 	}
 }
 
+/// The input bytes from `--input TEXT` or `--input-hex 0x…`.
+fn input_bytes(input: Option<String>, input_hex: Option<String>) -> anyhow::Result<Vec<u8>> {
+	match (input, input_hex) {
+		(Some(text), _) => Ok(text.into_bytes()),
+		(_, Some(hex)) => hex
+			.strip_prefix("0x")
+			.and_then(|hex| hex::decode(hex).ok())
+			.context("--input-hex is not 0x-prefixed hex"),
+		_ => anyhow::bail!("give the input: --input TEXT or --input-hex 0x…"),
+	}
+}
+
+fn tier(tier: &str) -> anyhow::Result<VerificationMode> {
+	parse_tier(tier).with_context(|| format!("unknown tier {tier:?}: signed, tee or zk"))
+}
+
+/// A model named by its on-chain name or its 0x id.
+async fn model_id(chain: &Chain, model: &str) -> anyhow::Result<ModelId> {
+	if let Some(id) = parse_hex32(model) {
+		return Ok(ModelId::from(id));
+	}
+	let models = chain.models().await?;
+	let mut named = models.iter().filter(|(_, record)| record.name == model.as_bytes());
+	match (named.next(), named.next()) {
+		(Some((id, _)), None) => Ok(*id),
+		(Some(_), Some(_)) => anyhow::bail!("several models are named {model:?}: give the 0x id (see `verity models list`)"),
+		(None, _) => anyhow::bail!("no model named {model:?} on chain (see `verity models list`)"),
+	}
+}
+
+/// Signs and submits `call`, then names a dispatch error by its pallet error and a fix.
+async fn submit(chain: &Chain, call: Call, signer: &sr25519::Pair) -> anyhow::Result<verity_client::chain::Included> {
+	let included = chain.submit(vec![call], &AccountKey(signer.clone())).await.map_err(|e| match e {
+		verity_client::chain::SubmitError::NotIncluded(why) if why.contains("Inability to pay") || why.contains("Payment") =>
+			anyhow::anyhow!("the transaction was refused: {why}; the signer cannot pay the transaction fee, fund it first"),
+		e => anyhow::anyhow!("{e}"),
+	})?;
+	if let Some(Err(error)) = verity_client::chain::batch_outcomes(&included.events, 1).pop() {
+		let name = chain.error_name(&error).await;
+		anyhow::bail!("the chain refused it: {name}{}", fix_for(&name));
+	}
+	Ok(included)
+}
+
+/// What to do about a pallet error a user can cause.
+fn fix_for(error: &str) -> &'static str {
+	match error {
+		"Inference.InsufficientBalance" | "Balances.InsufficientBalance" | "Assets.BalanceLow" =>
+			" (the payer cannot cover the price and fee: fund the account)",
+		"Inference.NoEligibleExecutor" =>
+			" (every executor serving the model at this tier is busy or none serves it: retry later, or see `verity executors list`)",
+		"Inference.TierUnavailable" | "Inference.TierNotOffered" =>
+			" (the model is not offered at this tier: see `verity models list`)",
+		"Models.ModelExists" => " (the model is already registered)",
+		"Executors.AlreadyRegistered" => " (the account is already an executor)",
+		"Executors.StakeTooLow" => " (bond more with --stake)",
+		_ => "",
+	}
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	match cli.command {
 		Command::Pay { url, input, input_hex, tier, key: suri, asset } => {
 			let payer = key(&suri)?;
-			let mut body = json!({ "tier": tier });
-			match (input, input_hex) {
-				(Some(text), _) => body["input"] = json!(text),
-				(_, Some(hex)) => body["inputHex"] = json!(hex),
-				_ => anyhow::bail!("give the input: --input TEXT or --input-hex 0x…"),
-			}
+			let body = json!({ "tier": tier, "inputHex": verity_client::answer::hex0x(&input_bytes(input, input_hex)?) });
 			let http = http_client()?;
 			match pay(&http, &url, &body, &payer, asset.as_deref(), None, Duration::from_secs(600)).await {
 				Ok(paid) => {
@@ -149,6 +315,171 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			}
 			Ok(())
 		},
+		Command::Infer { model, tier: tier_arg, input, input_hex, key: suri, deadline_blocks } => {
+			let payer = key(&suri)?;
+			let input = input_bytes(input, input_hex)?;
+			let mode = tier(&tier_arg)?;
+			let chain = Chain::connect(&cli.node_url).await?;
+			infer(&chain, &model, mode, input, &payer, deadline_blocks, cli.json).await
+		},
+		Command::Models { command: ModelsCommand::List } => {
+			let chain = Chain::connect(&cli.node_url).await?;
+			let models = chain.models().await?;
+			if cli.json {
+				let models: Vec<_> = models
+					.iter()
+					.map(|(id, m)| {
+						json!({
+							"id": format!("{id:?}"),
+							"name": String::from_utf8_lossy(&m.name),
+							"format": String::from_utf8_lossy(&m.format),
+							"owner": format_account(&m.owner),
+							"asset": format_asset(&m.asset),
+							"prices": m.prices.offered().iter().map(|(mode, price)| (tier_name(*mode), price.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+							"royalty": format!("{:?}", m.royalty),
+							"maxInputLen": m.max_input_len,
+							"maxOutputLen": m.max_output_len,
+							"zkVerifyingKey": m.zk_verifying_key.map(|key| format!("{key:?}")),
+						})
+					})
+					.collect();
+				println!("{}", serde_json::Value::Array(models));
+			} else if models.is_empty() {
+				println!("no models registered; register one with `verity models register`");
+			}
+			if !cli.json {
+				for (id, m) in &models {
+					let prices: Vec<_> = m.prices.offered().iter().map(|(mode, price)| format!("{}={price}", tier_name(*mode))).collect();
+					println!(
+						"{} {id:?} ({}), asset {}, prices {}, input ≤{} B, output ≤{} B{}",
+						String::from_utf8_lossy(&m.name),
+						String::from_utf8_lossy(&m.format),
+						format_asset(&m.asset),
+						prices.join(" "),
+						m.max_input_len,
+						m.max_output_len,
+						if m.zk_verifying_key.is_some() { ", zk key registered" } else { "" },
+					);
+				}
+			}
+			Ok(())
+		},
+		Command::Models {
+			command: ModelsCommand::Register { weights, id, name, format, max_input, max_output, asset, prices, royalty_percent, key: suri },
+		} => {
+			let owner = key(&suri)?;
+			let model = match (weights, id) {
+				(Some(path), _) => {
+					use sha2::Digest;
+					let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+					ModelId::from(<[u8; 32]>::from(sha2::Sha256::digest(&bytes)))
+				},
+				(_, Some(id)) => ModelId::from(parse_hex32(&id).context("--id is not 0x + 32 bytes of hex")?),
+				_ => anyhow::bail!("name the model: --weights FILE (its id is the SHA-256) or --id 0x…"),
+			};
+			let asset = parse_asset(&asset).map_err(|_| anyhow::anyhow!("--asset {asset:?}: give `native` or an asset id"))?;
+			let mut tier_prices = TierPrices::default();
+			for price in &prices {
+				let (tier_arg, amount) = price.split_once('=').with_context(|| format!("--price {price:?}: write TIER=AMOUNT"))?;
+				let amount: Balance = amount.parse().with_context(|| format!("--price {price:?}: the amount is not a whole number"))?;
+				match tier(tier_arg)? {
+					VerificationMode::Signed => tier_prices.signed = Some(amount),
+					VerificationMode::Tee => tier_prices.tee = Some(amount),
+					VerificationMode::Zk => tier_prices.zk = Some(amount),
+				}
+			}
+			anyhow::ensure!(royalty_percent <= 100, "--royalty-percent is at most 100");
+			let royalty = sp_runtime::Perbill::from_percent(royalty_percent);
+			let chain = Chain::connect(&cli.node_url).await?;
+			let call = Call::register_model(model, &name, &format, (max_input, max_output), &asset, &tier_prices, royalty);
+			let included = submit(&chain, call, &owner).await?;
+			if cli.json {
+				println!("{}", json!({ "model": format!("{model:?}"), "blockHash": format!("{:?}", included.block), "transaction": format!("{:?}", included.transaction) }));
+			} else {
+				println!("registered model {name} as {model:?} in block {:?}", included.block);
+			}
+			Ok(())
+		},
+		Command::Executors { command: ExecutorsCommand::List } => {
+			let chain = Chain::connect(&cli.node_url).await?;
+			let names: std::collections::HashMap<ModelId, String> = chain
+				.models()
+				.await?
+				.into_iter()
+				.map(|(id, m)| (id, String::from_utf8_lossy(&m.name).into_owned()))
+				.collect();
+			let model_name = |id: &ModelId| names.get(id).cloned().unwrap_or_else(|| format!("{id:?}"));
+			let executors = chain.executors().await?;
+			if cli.json {
+				let executors: Vec<_> = executors
+					.iter()
+					.map(|(account, r)| {
+						json!({
+							"account": format_account(account),
+							"endpoint": String::from_utf8_lossy(&r.endpoint),
+							"stake": r.stake.to_string(),
+							"services": r.services.iter().map(|(model, mode, fee)| json!({ "model": format!("{model:?}"), "name": model_name(model), "tier": tier_name(*mode), "fee": fee.to_string() })).collect::<Vec<_>>(),
+							"hardware": if r.hardware == 1 { "gpu" } else { "cpu" },
+							"capacity": r.capacity,
+							"activeJobs": r.active_jobs,
+							"lastHeartbeat": r.last_heartbeat,
+							"unbondingUntil": r.unbonding_until,
+							"completed": r.stats.0,
+							"failed": r.stats.1,
+							"expired": r.stats.2,
+						})
+					})
+					.collect();
+				println!("{}", serde_json::Value::Array(executors));
+				return Ok(());
+			}
+			if executors.is_empty() {
+				println!("no executors registered; register one with `verity executors register`");
+			}
+			for (account, r) in &executors {
+				let services: Vec<_> =
+					r.services.iter().map(|(model, mode, fee)| format!("{}:{}:{fee}", model_name(model), tier_name(*mode))).collect();
+				let state = match r.unbonding_until {
+					None => "active".to_string(),
+					Some(until) => format!("unbonding until block {until}"),
+				};
+				println!(
+					"{} {state}, stake {}, {} jobs of {} running, completed {} failed {} expired {}, services {}, endpoint {}",
+					format_account(account),
+					r.stake,
+					r.active_jobs,
+					r.capacity,
+					r.stats.0,
+					r.stats.1,
+					r.stats.2,
+					services.join(" "),
+					String::from_utf8_lossy(&r.endpoint),
+				);
+			}
+			Ok(())
+		},
+		Command::Executors { command: ExecutorsCommand::Register { endpoint, services, gpu, capacity, stake, key: suri } } => {
+			let executor = key(&suri)?;
+			let chain = Chain::connect(&cli.node_url).await?;
+			let mut served = Vec::with_capacity(services.len());
+			for service in &services {
+				let mut parts = service.rsplitn(3, ':');
+				let (Some(fee), Some(tier_arg), Some(model)) = (parts.next(), parts.next(), parts.next()) else {
+					anyhow::bail!("--service {service:?}: write MODEL:TIER:FEE");
+				};
+				let fee: Balance = fee.parse().with_context(|| format!("--service {service:?}: the fee is not a whole number"))?;
+				served.push((model_id(&chain, model).await?, tier(tier_arg)?, fee));
+			}
+			let account_key = AccountKey(executor.clone());
+			let call = Call::register(&endpoint, &account_key, &served, gpu, capacity, stake);
+			let included = submit(&chain, call, &executor).await?;
+			if cli.json {
+				println!("{}", json!({ "executor": account_key.ss58(), "blockHash": format!("{:?}", included.block) }));
+			} else {
+				println!("registered executor {} in block {:?}", account_key.ss58(), included.block);
+			}
+			Ok(())
+		},
 		Command::Job { command } => {
 			let chain = Chain::connect(&cli.node_url).await?;
 			match command {
@@ -163,6 +494,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			}
 		},
 	}
+}
+
+/// `verity infer`: submits one job, shows its progress on stderr, prints its answer.
+async fn infer(
+	chain: &Chain,
+	model: &str,
+	mode: VerificationMode,
+	input: Vec<u8>,
+	payer: &sr25519::Pair,
+	deadline_blocks: u32,
+	json_output: bool,
+) -> anyhow::Result<()> {
+	let model = model_id(chain, model).await?;
+	let quote = chain
+		.quote(model, mode)
+		.await?
+		.with_context(|| format!("model {model:?} is not offered at the {} tier (see `verity models list`)", tier_name(mode)))?;
+	let input_len = input.len();
+	let input = input
+		.try_into()
+		.map_err(|_| anyhow::anyhow!("the input is {input_len} bytes; at most {MAX_INLINE_INPUT} go inline"))?;
+	let spec = JobSpec {
+		model,
+		mode,
+		input: JobInput::Inline(input),
+		max_fee: quote.max_executor_fee,
+		deadline: chain.best_number().await? + deadline_blocks,
+	};
+	eprintln!(
+		"submitting: price {} + fee up to {} in {}, {} executor(s) eligible",
+		quote.price,
+		quote.max_executor_fee,
+		format_asset(&quote.asset),
+		quote.eligible_executors
+	);
+	let included = submit(chain, Call::submit_jobs(&[spec]), payer).await?;
+	let job: JobId = included
+		.events
+		.iter()
+		.find(|e| e.pallet == "Inference" && e.name == "JobSubmitted")
+		.and_then(|e| codec::Decode::decode(&mut &e.fields[..]).ok())
+		.context("the transaction was included without a JobSubmitted event")?;
+	eprintln!("job {job} submitted in block {:?}", included.block);
+	let started = std::time::Instant::now();
+	let (summary, block) = chain
+		.wait_closed(job, Duration::from_millis(200), |summary: &Job| {
+			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, format_account(&summary.executor));
+		})
+		.await?;
+	let answer = chain.answer_at(job, &summary, block).await?;
+	if summary.status != JobStatus::Completed {
+		anyhow::bail!(
+			"job {job} closed {:?} in block {block:?} without a result; the escrow was refunded",
+			summary.status
+		);
+	}
+	if json_output {
+		println!("{answer}");
+	} else {
+		println!("{}", serde_json::to_string_pretty(&answer)?);
+	}
+	Ok(())
 }
 
 /// The keys to check `answer` against: the ones given, else the chain's.
@@ -238,4 +631,12 @@ async fn print_job(chain: &Chain, job: JobId, json: bool) -> anyhow::Result<JobS
 		);
 	}
 	Ok(summary.status)
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn the_command_line_is_well_formed() {
+		<super::Cli as clap::CommandFactory>::command().debug_assert();
+	}
 }

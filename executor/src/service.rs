@@ -515,7 +515,7 @@ impl Executor {
 	/// Follows new best and finalized blocks: takes open jobs assigned to this executor that no
 	/// dispatch delivered, and sends heartbeats before the registration goes stale.
 	async fn follow_loop(self: Arc<Self>) {
-		let heartbeat_timeout = self.chain.constant_u32("Executors", "HeartbeatTimeout").await.unwrap_or(600);
+		let heartbeat_timeout = self.chain.constant::<u32>("Executors", "HeartbeatTimeout").await.unwrap_or(600);
 		loop {
 			let streams = futures::future::try_join(
 				self.chain.rpc().chain_subscribe_new_heads(),

@@ -21,10 +21,10 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sp_core::H256;
-use verity_client::chain::Job;
+use verity_client::answer::{hex0x, parse_tier, tier_name};
 use verity_primitives::{
-	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	BlockNumber,
 	x402::{job_nonce, PaidJobRefusal, PaymentError},
 };
 use verity_x402::{
@@ -68,6 +68,8 @@ struct Answer {
 	headers: HeaderMap,
 	body: Value,
 	submitted: bool,
+	/// The job, while its answer is not final (a 504, or the chain lost): a retry waits again.
+	waiting: Option<Waiting>,
 }
 
 impl IntoResponse for Answer {
@@ -76,7 +78,7 @@ impl IntoResponse for Answer {
 	}
 }
 
-type AnswerSlot = Arc<tokio::sync::OnceCell<Answer>>;
+type AnswerSlot = Arc<tokio::sync::Mutex<Option<Answer>>>;
 
 /// Answers by payment (BLAKE2-256 of the SCALE payload): the same payment sent twice settles
 /// once and both requests get the first's answer.
@@ -99,27 +101,6 @@ impl Payments {
 		order.push_back(key);
 		slots.entry(key).or_default().clone()
 	}
-}
-
-fn parse_tier(tier: &str) -> Option<VerificationMode> {
-	match tier {
-		"signed" => Some(VerificationMode::Signed),
-		"tee" => Some(VerificationMode::Tee),
-		"zk" => Some(VerificationMode::Zk),
-		_ => None,
-	}
-}
-
-fn tier_name(mode: VerificationMode) -> &'static str {
-	match mode {
-		VerificationMode::Signed => "signed",
-		VerificationMode::Tee => "tee",
-		VerificationMode::Zk => "zk",
-	}
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-	format!("0x{}", hex::encode(bytes))
 }
 
 /// Which header a payment came in, so the answer uses the same version.
@@ -164,15 +145,19 @@ pub async fn infer(
 	};
 	let started = Instant::now();
 	let key = sp_crypto_hashing::blake2_256(&serde_json::to_vec(&payload.payload).unwrap_or_default());
+	// The slot is held while the payment is served: a retry of the same payment waits for the
+	// first, then gets its answer, or waits again for a job that had not closed yet.
 	let slot = gateway.payments.slot(key);
-	let answer = slot
-		.get_or_try_init(|| async {
-			let answer = paid(&gateway, request, payload, version).await;
-			if answer.submitted { Ok(answer) } else { Err(answer) }
-		})
-		.await
-		.cloned()
-		.unwrap_or_else(|refusal| refusal);
+	let mut kept = slot.lock().await;
+	let answer = match kept.take() {
+		Some(Answer { waiting: Some(waiting), .. }) => outcome(&gateway, waiting, version).await,
+		Some(answer) => answer,
+		None => paid(&gateway, request, payload, version).await,
+	};
+	if answer.submitted {
+		*kept = Some(answer.clone());
+	}
+	drop(kept);
 	let outcome = if answer.status == StatusCode::OK { "paid" } else { "refused" };
 	gateway.metrics.requests.with_label_values(&[outcome]).inc();
 	gateway.metrics.paid_latency.observe(started.elapsed().as_secs_f64());
@@ -335,9 +320,8 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 	if payload.accepted != offer.requirements {
 		return refuse("accepted_does_not_match_offer");
 	}
-	let JobInput::Inline(offered) = &offer.spec.input else { unreachable!("offers are inline") };
-	let offered_input = offered.as_slice();
-	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered_input {
+	let JobInput::Inline(offered_input) = &offer.spec.input else { unreachable!("offers are inline") };
+	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered_input.as_slice() {
 		return refuse("request_does_not_match_offer");
 	}
 	let chain_payload = match payload_to_chain(&payload, &genesis) {
@@ -366,64 +350,64 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 		success: true,
 		error_reason: None,
 		transaction: format!("{:?}", submitted.transaction),
-		network: network.clone(),
-		payer: Some(payer.clone()),
+		network,
+		payer: Some(payer),
 		amount: Some(payload.accepted.amount.clone()),
 		block_hash: Some(format!("{:?}", submitted.block)),
 	};
-	let closed = tokio::time::timeout(gateway.settings.job_timeout, wait_closed(gateway, submitted.job)).await;
+	outcome(gateway, Waiting { job: submitted.job, deadline: offer.spec.deadline, receipt }, version).await
+}
+
+/// A paid job submitted on chain, whose answer is awaited.
+#[derive(Clone)]
+struct Waiting {
+	job: JobId,
+	deadline: BlockNumber,
+	receipt: SettleResponse,
+}
+
+/// Waits, up to the job timeout, for a submitted job to close, and answers with its result or
+/// its refund. An answer that is still waiting keeps the job, so that a retry of the same
+/// payment waits again instead of getting the same 504.
+async fn outcome(gateway: &Gateway, waiting: Waiting, version: Version) -> Answer {
+	let Waiting { job: job_id, deadline, receipt } = &waiting;
+	let still_waiting = |status, message: String| Answer {
+		status,
+		headers: HeaderMap::new(),
+		body: json!({ "error": message, "jobId": job_id.to_string(), "receipt": receipt }),
+		submitted: true,
+		waiting: Some(waiting.clone()),
+	};
+	let closed = tokio::time::timeout(gateway.settings.job_timeout, gateway.chain.wait_closed(*job_id, CHAIN_POLL, |_| {})).await;
 	match closed {
 		Ok(Ok((job, block))) if job.status == JobStatus::Completed => {
-			let output = gateway.chain.output_at(submitted.job, block).await.ok().flatten();
-			let evidence = gateway.chain.evidence_at(submitted.job, block).await.ok().flatten();
-			tracing::info!(job = submitted.job, ?block, "job completed");
+			tracing::info!(job = job_id, ?block, "job completed");
+			let mut body = match gateway.chain.answer_at(*job_id, &job, block).await {
+				Ok(body) => body,
+				Err(e) => return still_waiting(StatusCode::BAD_GATEWAY, format!("job {job_id} completed but its result could not be read: {e}; send the same payment again, or read it with `verity job status {job_id}`")),
+			};
+			body["receipt"] = json!(receipt);
 			let mut headers = HeaderMap::new();
-			headers.insert(response_header(version), HeaderValue::from_str(&encode_header(&receipt)).expect("base64"));
-			Answer {
-				status: StatusCode::OK,
-				submitted: true,
-				headers,
-				body: json!({
-					"jobId": submitted.job.to_string(),
-					"model": format!("{:?}", job.model),
-					"tier": tier_name(job.mode),
-					"executor": format_account(&job.executor),
-					"output": output.as_deref().map(hex0x),
-					"outputHash": job.output_hash.map(|hash| format!("{hash:?}")),
-					"input": hex0x(offered_input),
-					"inputHash": format!("{:?}", job.input_hash),
-					"genesisHash": format!("{:?}", gateway.chain.genesis_hash()),
-					"price": job.price.to_string(),
-					"executorFee": job.executor_fee.to_string(),
-					"evidence": evidence.as_ref().map(evidence_json),
-					"blockHash": format!("{block:?}"),
-					"receipt": receipt,
-				}),
-			}
+			headers.insert(response_header(version), HeaderValue::from_str(&encode_header(receipt)).expect("base64"));
+			Answer { status: StatusCode::OK, submitted: true, headers, body, waiting: None }
 		},
 		Ok(Ok((job, block))) => {
 			let reason = if job.status == JobStatus::Failed { "job_failed_refunded" } else { "job_expired_refunded" };
-			tracing::warn!(job = submitted.job, ?block, reason, "paid job closed without a result");
-			let mut answer = refused(version, &network, Some(&payer), reason, Some(&receipt.transaction));
+			tracing::warn!(job = job_id, ?block, reason, "paid job closed without a result");
+			let mut answer = refused(version, &receipt.network, receipt.payer.as_deref(), reason, Some(&receipt.transaction));
 			answer.submitted = true;
-			answer.body["jobId"] = json!(submitted.job.to_string());
+			answer.body["jobId"] = json!(job_id.to_string());
 			answer.body["refund"] = json!({ "blockHash": format!("{block:?}") });
 			answer
 		},
-		Ok(Err(e)) => Answer {
-			submitted: true,
-			..unavailable(format!("lost the chain while waiting for job {}: {e}; follow it with `verity job watch {}`", submitted.job, submitted.job))
-		},
-		Err(_) => Answer {
-			status: StatusCode::GATEWAY_TIMEOUT,
-			submitted: true,
-			headers: HeaderMap::new(),
-			body: json!({
-				"error": format!("job {} has no result yet; follow it with `verity job watch {}`. If it gets none by its deadline, block {}, the payment is refunded on chain.", submitted.job, submitted.job, offer.spec.deadline),
-				"jobId": submitted.job.to_string(),
-				"receipt": receipt,
-			}),
-		},
+		Ok(Err(e)) => still_waiting(
+			StatusCode::BAD_GATEWAY,
+			format!("lost the chain while waiting for job {job_id}: {e}; send the same payment again, or follow it with `verity job watch {job_id}`"),
+		),
+		Err(_) => still_waiting(
+			StatusCode::GATEWAY_TIMEOUT,
+			format!("job {job_id} has no result yet; send the same payment again to wait longer, or follow it with `verity job watch {job_id}`. If it gets none by its deadline, block {deadline}, the payment is refunded on chain."),
+		),
 	}
 }
 
@@ -447,11 +431,17 @@ fn refused(version: Version, network: &str, payer: Option<&str>, reason: &str, t
 	};
 	let mut headers = HeaderMap::new();
 	headers.insert(response_header(version), HeaderValue::from_str(&encode_header(&response)).expect("base64"));
-	Answer { status: StatusCode::PAYMENT_REQUIRED, headers, body: json!({ "error": reason, "receipt": response }), submitted: false }
+	Answer {
+		status: StatusCode::PAYMENT_REQUIRED,
+		headers,
+		body: json!({ "error": reason, "receipt": response }),
+		submitted: false,
+		waiting: None,
+	}
 }
 
 fn unavailable(message: String) -> Answer {
-	Answer { status: StatusCode::BAD_GATEWAY, headers: HeaderMap::new(), body: json!({ "error": message }), submitted: false }
+	Answer { status: StatusCode::BAD_GATEWAY, headers: HeaderMap::new(), body: json!({ "error": message }), submitted: false, waiting: None }
 }
 
 /// The x402 reason of a refused job payment: the payment's, or the pallet error's name.
@@ -459,36 +449,5 @@ async fn refusal_reason(gateway: &Gateway, refusal: &PaidJobRefusal) -> String {
 	match refusal {
 		PaidJobRefusal::Payment(error) => error.reason().into(),
 		PaidJobRefusal::Job(error) => format!("job_refused_{}", gateway.chain.error_name(error).await),
-	}
-}
-
-/// Follows the best block until `job` is closed: the job and the block it was first seen
-/// closed at.
-async fn wait_closed(gateway: &Gateway, job: JobId) -> anyhow::Result<(Job, H256)> {
-	let mut seen = H256::zero();
-	loop {
-		let block = gateway.chain.best_hash().await?;
-		if block != seen {
-			seen = block;
-			let summary = gateway.chain.job_at(job, block).await?.ok_or_else(|| anyhow::anyhow!("job {job} is not on chain"))?;
-			if !matches!(summary.status, JobStatus::Assigned | JobStatus::Running) {
-				return Ok((summary, block));
-			}
-		}
-		tokio::time::sleep(CHAIN_POLL).await;
-	}
-}
-
-/// The evidence as JSON, for a verifier that does not decode SCALE.
-pub fn evidence_json(evidence: &Evidence) -> Value {
-	let signature = |signature: &ExecutorSignature| match signature {
-		ExecutorSignature::Sr25519(s) => json!({ "sr25519": hex0x(&s.0) }),
-		ExecutorSignature::Ed25519(s) => json!({ "ed25519": hex0x(&s.0) }),
-	};
-	match evidence {
-		Evidence::Signed(s) => json!({ "tier": "signed", "signature": signature(s) }),
-		Evidence::Tee { signature: s, quote } =>
-			json!({ "tier": "tee", "signature": signature(s), "quote": quote.as_ref().map(|q| hex0x(q)) }),
-		Evidence::Zk { proof } => json!({ "tier": "zk", "proof": hex0x(proof) }),
 	}
 }

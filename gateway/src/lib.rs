@@ -2,7 +2,10 @@
 //!
 //! | route | what |
 //! | --- | --- |
+//! | `GET /` | the web page: tier split over time, recent jobs and their checks, a paid-inference form |
 //! | `POST /v1/models/{model}/infer` | an inference: 402 with the offer, or, paid, the verified result |
+//! | `GET /v1/models`, `GET /v1/stats`, `GET /v1/jobs`, `GET /v1/jobs/{id}` | what the page shows (JSON) |
+//! | `POST /dev/pay` | development chains only: the page's form, paid by a dev account |
 //! | `POST /verify`, `POST /settle`, `GET /supported` | the x402 facilitator API, by the node's `x402_*` RPC |
 //! | `GET /health` | the chain and the relayer account (JSON) |
 //! | `GET /metrics` | Prometheus metrics |
@@ -11,6 +14,7 @@
 pub mod infer;
 pub mod metrics;
 pub mod offers;
+pub mod page;
 pub mod relay;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -27,13 +31,13 @@ use sp_core::crypto::Ss58Codec;
 use verity_client::chain::Chain;
 use verity_primitives::inference::ModelId;
 
-use crate::{infer::Payments, metrics::Metrics, offers::Offers, relay::Relay};
+use crate::{infer::Payments, metrics::Metrics, offers::Offers, page::RecentJobs, relay::Relay};
 
 /// Largest request body: a 16 KiB inline input as hex, plus the envelope.
 pub const MAX_BODY: usize = 40 * 1024;
 
 /// What the gateway is configured with.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
 	/// Models by name, besides their `0x` ids.
 	pub aliases: HashMap<String, ModelId>,
@@ -47,6 +51,8 @@ pub struct Settings {
 	pub max_concurrent: usize,
 	/// The URL this gateway is reached at, for the `resource` of its offers.
 	pub public_url: String,
+	/// Dev accounts the page's form may pay with, by name; empty outside development chains.
+	pub dev_payers: HashMap<String, sp_core::sr25519::Pair>,
 }
 
 /// The gateway's state, shared by its handlers.
@@ -58,12 +64,17 @@ pub struct Gateway {
 	pub(crate) settings: Settings,
 	pub(crate) metrics: Metrics,
 	pub(crate) paid_slots: tokio::sync::Semaphore,
+	pub(crate) recent: Arc<RecentJobs>,
 }
 
 impl Gateway {
-	/// A gateway over `chain` whose relayer is `relay`.
+	/// A gateway over `chain` whose relayer is `relay`. Starts following the chain for the
+	/// page's recent jobs, so it must be called inside a Tokio runtime.
 	pub fn new(chain: Chain, relay: Relay, settings: Settings) -> Arc<Self> {
+		let recent = Arc::new(RecentJobs::default());
+		tokio::spawn(page::follow_completed_jobs(chain.clone(), recent.clone()));
 		Arc::new(Self {
+			recent,
 			offers: std::sync::Mutex::new(Offers::new(65_536, settings.offer_ttl)),
 			payments: Payments::default(),
 			metrics: Metrics::new(),
@@ -78,6 +89,12 @@ impl Gateway {
 /// The router.
 pub fn router(gateway: Arc<Gateway>) -> Router {
 	Router::new()
+		.route("/", get(page::index))
+		.route("/v1/models", get(page::models))
+		.route("/v1/stats", get(page::stats))
+		.route("/v1/jobs", get(page::jobs))
+		.route("/v1/jobs/{id}", get(page::job))
+		.route("/dev/pay", post(page::dev_pay))
 		.route("/v1/models/{model}/infer", post(infer::infer))
 		.route("/verify", post(facilitator_verify))
 		.route("/settle", post(facilitator_settle))

@@ -42,6 +42,10 @@ struct Cli {
 	/// Paid requests served at once; more get 503.
 	#[arg(long, default_value_t = 256)]
 	max_concurrent: usize,
+	/// A dev account (`//Alice` … `//Ferdie`) the web page's form may pay with; repeatable.
+	/// Refused unless the chain is a development or local one.
+	#[arg(long = "dev-payer", value_parser = verity_gateway::page::dev_payer)]
+	dev_payers: Vec<(String, sr25519::Pair)>,
 }
 
 fn parse_alias(alias: &str) -> Result<(String, ModelId), String> {
@@ -64,6 +68,14 @@ async fn main() -> anyhow::Result<()> {
 	};
 	let pair = sr25519::Pair::from_string(&suri, None).map_err(|e| anyhow::anyhow!("invalid key: {e:?}"))?;
 	let chain = Chain::connect(&cli.node_url).await?;
+	if !cli.dev_payers.is_empty() {
+		// Dev keys are public: paying with them is only safe where the tokens are worthless.
+		let chain_type = chain.rpc_request("system_chainType", vec![]).await?;
+		anyhow::ensure!(
+			chain_type == "Development" || chain_type == "Local",
+			"--dev-payer is for development chains; this chain's type is {chain_type}"
+		);
+	}
 	let relay = Relay::start(chain.clone(), AccountKey(pair));
 	let settings = Settings {
 		aliases: cli.models.into_iter().collect::<HashMap<_, _>>(),
@@ -72,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
 		deadline_blocks: cli.deadline_blocks,
 		max_concurrent: cli.max_concurrent,
 		public_url: cli.public_url.unwrap_or_else(|| format!("http://{}", cli.listen)),
+		dev_payers: cli.dev_payers.into_iter().collect(),
 	};
 	let gateway = Gateway::new(chain, relay, settings);
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
@@ -82,4 +95,12 @@ async fn main() -> anyhow::Result<()> {
 		})
 		.await?;
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn the_command_line_is_well_formed() {
+		<super::Cli as clap::CommandFactory>::command().debug_assert();
+	}
 }

@@ -39,7 +39,8 @@ struct Market {
 }
 
 impl Market {
-	fn start(tag: &str) -> Self {
+	/// A market whose gateway gets `gateway_args` besides its relayer key, port and model name.
+	fn start(tag: &str, gateway_args: &[&str]) -> Self {
 		let dir = TempDir::new(tag);
 		let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
 		let models = models_dir();
@@ -57,7 +58,8 @@ impl Market {
 			&node,
 			dir.path(),
 			port,
-			&["--key", "//Eve", "--listen", &format!("127.0.0.1:{port}"), "--model", &alias, "--job-timeout", "60"],
+			&[&["--key", "//Eve", "--listen", &format!("127.0.0.1:{port}"), "--model", &alias, "--job-timeout", "60"], gateway_args]
+				.concat(),
 		);
 		Self { dir, node, _executor: executor, gateway }
 	}
@@ -106,6 +108,42 @@ fn digit() -> (Value, usize) {
 	(json!({ "inputHex": encode_hex(&sample.input_bytes()) }), sample.label as usize)
 }
 
+/// The digit a digits-mlp answer's output classifies its input as.
+fn classify(answer: &Value) -> usize {
+	verity_mlp::argmax(&verity_mlp::logits_from_bytes(&decode_hex(answer["output"].as_str().unwrap())).unwrap())
+}
+
+/// Seals one block (under instant sealing, by sending a transaction: a remark by //Dave).
+fn seal_a_block(node: &Node) {
+	let before = node.best_number().unwrap();
+	let dave = Sr25519Keyring::Dave;
+	let nonce = node.call("system_accountNextIndex", json!([format_account(&dave.to_account_id())])).unwrap();
+	let remark = verity_runtime::RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
+	let extrinsic = verity_runtime::signing::sign_extrinsic(&dave.pair(), remark, nonce.as_u64().unwrap() as u32, node.genesis_hash());
+	node.submit(&codec::Encode::encode(&extrinsic)).unwrap();
+	let started = std::time::Instant::now();
+	while node.best_number().unwrap() == before {
+		assert!(started.elapsed() < std::time::Duration::from_secs(30), "no block sealed");
+		std::thread::sleep(std::time::Duration::from_millis(50));
+	}
+}
+
+/// The `verity` CLI, built beside the node.
+fn verity_cli() -> std::path::PathBuf {
+	std::path::Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("verity")
+}
+
+/// Runs `verity --node-url <node> args`: whether it succeeded, its stdout and its stderr.
+fn run_verity(node: &Node, args: &[&str]) -> (bool, String, String) {
+	let output = Command::new(verity_cli())
+		.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
+		.args(args)
+		.output()
+		.unwrap();
+	let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+	(output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
 fn receipt(answer: &HttpAnswer) -> SettleResponse {
 	decode_header(answer.header("payment-response").expect("PAYMENT-RESPONSE")).unwrap()
 }
@@ -113,7 +151,7 @@ fn receipt(answer: &HttpAnswer) -> SettleResponse {
 #[test]
 fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let market = Market::start("gateway-e2e");
+	let market = Market::start("gateway-e2e", &[]);
 	let node = &market.node;
 	let (body, label) = digit();
 	let bob = Sr25519Keyring::Bob;
@@ -165,8 +203,7 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 		}),
 		"the receipt's transaction is in the block it names"
 	);
-	let logits = verity_mlp::logits_from_bytes(&decode_hex(result["output"].as_str().unwrap())).unwrap();
-	assert_eq!(verity_mlp::argmax(&logits), label, "the MLP classifies the digit");
+	assert_eq!(classify(&result), label, "the MLP classifies the digit");
 	assert_eq!(result["tier"], json!("signed"));
 	assert_eq!(result["evidence"]["tier"], json!("signed"));
 	assert_eq!(
@@ -248,7 +285,7 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	}
 
 	// The `verity` CLI pays the same way.
-	let verity = std::path::Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("verity");
+	let verity = verity_cli();
 	let url = format!("http://127.0.0.1:{}{INFER}", market.gateway.port);
 	let output = Command::new(&verity)
 		.args(["--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Ferdie//payer"])
@@ -314,4 +351,189 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	changed["evidence"]["proof"] = json!(encode_hex(&proof));
 	let (valid, said) = verify(&changed, &["--verifying-key", key_file.to_str().unwrap()]);
 	assert!(!valid && said.contains("zk proof"), "a changed proof: {said}");
+}
+
+#[test]
+fn the_cli_reads_registers_and_infers_and_the_page_runs_a_paid_inference() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let market = Market::start("gateway-cli-page", &["--dev-payer", "//Dave"]);
+	let node = &market.node;
+	let (body, label) = digit();
+	let input_hex = body["inputHex"].as_str().unwrap();
+
+	// `verity models list` and `verity executors list` read the registries.
+	let (ok, out, err) = run_verity(node, &["--json", "models", "list"]);
+	assert!(ok, "{err}");
+	let models: Value = serde_json::from_str(&out).unwrap();
+	let digits = models.as_array().unwrap().iter().find(|m| m["name"] == json!("digits-mlp")).expect("digits-mlp listed");
+	assert_eq!(digits["id"], json!(format!("{DIGITS_MLP_ID:?}")));
+	assert_eq!(digits["prices"]["signed"], json!(DIGITS_PRICE.to_string()));
+	let (ok, out, err) = run_verity(node, &["--json", "executors", "list"]);
+	assert!(ok, "{err}");
+	let executors: Value = serde_json::from_str(&out).unwrap();
+	assert_eq!(executors[0]["account"], json!(format_account(&Sr25519Keyring::Ferdie.to_account_id())));
+	assert!(executors[0]["services"].as_array().unwrap().iter().any(|s| s["name"] == json!("digits-mlp") && s["tier"] == json!("signed")));
+
+	// `verity infer`: a direct extrinsic, progress on stderr, the verified answer on stdout.
+	let (ok, out, err) =
+		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--input-hex", input_hex, "--key", "//Charlie"]);
+	assert!(ok, "{err}");
+	assert!(err.contains("submitted in block") && err.contains("Completed"), "progress: {err}");
+	let answer: Value = serde_json::from_str(&out).unwrap();
+	assert_eq!(answer["status"], json!("Completed"));
+	assert_eq!(answer["evidence"]["tier"], json!("signed"));
+	assert_eq!(classify(&answer), label, "the MLP classifies the digit");
+	let file = market.dir.path().join("infer.json");
+	std::fs::write(&file, &out).unwrap();
+	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
+	assert!(ok && out.contains("valid: the signed evidence"), "{out}{err}");
+	let (ok, out, err) =
+		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--tier", "zk", "--input-hex", input_hex, "--key", "//Charlie"]);
+	assert!(ok, "{err}");
+	let answer: Value = serde_json::from_str(&out).unwrap();
+	assert_eq!((answer["evidence"]["tier"].clone(), classify(&answer)), (json!("zk"), label));
+	std::fs::write(&file, &out).unwrap();
+	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
+	assert!(ok && out.contains("valid: the zk evidence"), "{out}{err}");
+	let (ok, _, err) = run_verity(node, &["infer", "--model", "no-such-model", "--input", "x", "--key", "//Charlie"]);
+	assert!(!ok && err.contains("no model named \"no-such-model\""), "{err}");
+
+	// `verity models register` and `verity executors register`, and their refusals.
+	let model_id = encode_hex(&[0x5a; 32]);
+	let register_model =
+		["models", "register", "--id", model_id.as_str(), "--name", "cli-model", "--format", "safetensors", "--price", "signed=1000", "--key", "//Charlie"];
+	let (ok, out, err) = run_verity(node, &register_model);
+	assert!(ok && out.contains("registered model cli-model"), "{out}{err}");
+	let (ok, _, err) = run_verity(node, &register_model);
+	assert!(!ok && err.contains("Models.ModelExists"), "registering twice: {err}");
+	let (ok, out, _) = run_verity(node, &["--json", "models", "list"]);
+	assert!(ok && out.contains("cli-model"), "{out}");
+	let stake = (1_000 * verity_primitives::currency::UNIT).to_string();
+	let register_executor = [
+		"executors", "register", "--endpoint", "http://127.0.0.1:9/jobs", "--service", "cli-model:signed:10", "--stake", stake.as_str(), "--key", "//Charlie",
+	];
+	let (ok, out, err) = run_verity(node, &register_executor);
+	assert!(ok && out.contains("registered executor"), "{out}{err}");
+	let (ok, _, err) = run_verity(node, &register_executor);
+	assert!(!ok && err.contains("Executors.AlreadyRegistered"), "registering twice: {err}");
+	let (ok, out, _) = run_verity(node, &["executors", "list"]);
+	assert!(ok && out.contains("cli-model:signed:10"), "{out}");
+
+	// A paid job whose executor never answers: 504 with the job, a retry of the same payment
+	// waits again, and once the deadline passes the retry says the job expired and was
+	// refunded. Charlie serves cli-model at an endpoint where nothing listens.
+	let slow_port = common::free_port();
+	let slow_alias = format!("cli-model={model_id}");
+	let _slow_gateway = Service::start(
+		"verity-gateway",
+		node,
+		market.dir.path(),
+		slow_port,
+		&["--key", "//Alice", "--listen", &format!("127.0.0.1:{slow_port}"), "--model", &slow_alias, "--job-timeout", "2", "--deadline-blocks", "3"],
+	);
+	let post_slow = |headers: &[(&str, &str)]| {
+		http_request(slow_port, "POST", "/v1/models/cli-model/infer", headers, &json!({ "input": "never answered" }).to_string()).unwrap()
+	};
+	let unpaid = post_slow(&[]);
+	assert_eq!(unpaid.status, 402, "{}", unpaid.body);
+	let required: PaymentRequired = decode_header(unpaid.header("payment-required").unwrap()).unwrap();
+	let bob = Sr25519Keyring::Bob;
+	let bob_before = market.balance(&bob.to_account_id());
+	let payment = encode_header(&market.pay(&bob.pair(), &required.accepts[0], None));
+	let first = post_slow(&[("PAYMENT-SIGNATURE", &payment)]);
+	assert_eq!(first.status, 504, "{}", first.body);
+	let job = first.json()["jobId"].clone();
+	assert!(first.json()["error"].as_str().unwrap().contains("send the same payment again"), "{}", first.body);
+	let retry = post_slow(&[("PAYMENT-SIGNATURE", &payment)]);
+	assert_eq!((retry.status, retry.json()["jobId"].clone()), (504, job.clone()), "still waiting: {}", retry.body);
+	assert!(market.balance(&bob.to_account_id()) < bob_before, "the escrow is held");
+	// Blocks pass (each transaction seals one) until the job's deadline is behind.
+	let job_id: u64 = job.as_str().unwrap().parse().unwrap();
+	for remark in 0.. {
+		let summary: Option<verity_primitives::inference::JobSummary<AccountId, verity_runtime::AssetKind, u32>> =
+			node.runtime_call("InferenceApi_job", &codec::Encode::encode(&job_id));
+		if summary.is_some_and(|job| job.status == JobStatus::Expired) {
+			break;
+		}
+		assert!(remark < 20, "job {job_id} never expired");
+		seal_a_block(node);
+	}
+	let expired = post_slow(&[("PAYMENT-SIGNATURE", &payment)]);
+	assert_eq!(expired.status, 402, "{}", expired.body);
+	assert_eq!(receipt(&expired).error_reason.as_deref(), Some("job_expired_refunded"));
+	assert_eq!(expired.json()["jobId"], job);
+	let refund_block = expired.json()["refund"]["blockHash"].as_str().expect("the refund's block").to_owned();
+	assert!(node.call("chain_getHeader", json!([refund_block])).unwrap().is_object(), "the refund's block is on chain");
+	assert!(market.balance(&bob.to_account_id()) >= bob_before, "refunded, plus the executor's slashed stake");
+
+	// The web page in headless Chromium: the form pays for a digits inference as //Dave through
+	// the gateway's own x402 flow, and the page checks the evidence.
+	let page = format!("http://127.0.0.1:{}/", market.gateway.port);
+	let run = format!("{page}?model=digits-mlp&tier=signed&inputHex={input_hex}&payer=//Dave&run=1");
+	let dom = chromium(&market.dir, &["--dump-dom"], &run);
+	assert!(dom.contains("data-state=\"done\""), "the form's payment completed: {dom}");
+	assert!(dom.contains("data-valid=\"true\""), "the page's check says valid: {dom}");
+	let paid_job = dom.split("id=\"paid-job\">").nth(1).and_then(|rest| rest.split('<').next()).expect("the paid job's id");
+	let summary: Option<verity_primitives::inference::JobSummary<AccountId, verity_runtime::AssetKind, u32>> =
+		node.runtime_call("InferenceApi_job", &codec::Encode::encode(&paid_job.parse::<u64>().unwrap()));
+	let summary = summary.expect("the job is on chain");
+	assert_eq!(summary.status, JobStatus::Completed);
+	assert_eq!(summary.payer, Sr25519Keyring::Dave.to_account_id(), "paid by the dev account");
+
+	// The page as a person sees it: the tier chart, the recent jobs with the one just paid.
+	let dom = chromium(&market.dir, &["--dump-dom"], &page);
+	assert!(dom.contains(&format!("data-job=\"{paid_job}\"")), "the recent jobs list the paid one: {dom}");
+	assert!(dom.contains("<polygon") && dom.contains("data-tier=\"signed\""), "the tier chart is drawn: {dom}");
+	let artifacts = std::path::Path::new(env!("CARGO_BIN_EXE_verity-node")).parent().unwrap().join("test-artifacts");
+	std::fs::create_dir_all(&artifacts).unwrap();
+	let screenshot = artifacts.join("gateway-page.png");
+	let _ = std::fs::remove_file(&screenshot);
+	chromium(&market.dir, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,1000"], &page);
+	let png = std::fs::read(&screenshot).expect("a screenshot");
+	assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot, {} bytes", png.len());
+	println!("screenshot of the gateway's page: {}", screenshot.display());
+	// The web page is no dev faucet outside its dev payers.
+	let refused = http_request(
+		market.gateway.port,
+		"POST",
+		"/dev/pay",
+		&[("content-type", "application/json")],
+		&json!({ "model": "digits-mlp", "tier": "signed", "inputHex": input_hex, "payer": "//Alice" }).to_string(),
+	)
+	.unwrap();
+	assert_eq!(refused.status, 403, "{}", refused.body);
+}
+
+/// Loads `url` in headless Chromium with `args` (`--dump-dom`, `--screenshot=…`) and returns
+/// what it printed. Virtual time lets the page's timers run; it stops while requests are in
+/// flight, so a paid inference completes within it.
+fn chromium(dir: &TempDir, args: &[&str], url: &str) -> String {
+	let binary = ["chromium", "chromium-browser", "google-chrome"]
+		.into_iter()
+		.find(|name| Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()))
+		.expect("headless Chromium is installed (scripts/setup.sh installs Debian's `chromium`)");
+	static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+	let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+	let profile = dir.path().join(format!("chromium-{run}"));
+	// A file, not a pipe: a page's DOM may not fit a pipe's buffer.
+	let out_path = dir.path().join(format!("chromium-{run}.out"));
+	let mut child = Command::new(binary)
+		.args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"])
+		.arg(format!("--user-data-dir={}", profile.display()))
+		.arg("--virtual-time-budget=20000")
+		.args(args)
+		.arg(url)
+		.stdout(std::fs::File::create(&out_path).unwrap())
+		.stderr(std::process::Stdio::null())
+		.spawn()
+		.unwrap();
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+	while child.try_wait().unwrap().is_none() {
+		if std::time::Instant::now() > deadline {
+			let _ = child.kill();
+			panic!("Chromium did not finish {url} within 180 s");
+		}
+		std::thread::sleep(std::time::Duration::from_millis(200));
+	}
+	std::fs::read_to_string(out_path).unwrap()
 }

@@ -1,0 +1,105 @@
+//! The JSON form of a completed job: what the gateway answers a paid request with, what
+//! `verity infer` prints, and what `verity verify` checks ([`crate::verify`]).
+//!
+//! Everything in it is read from the chain at one block, so anyone with a node can rebuild it.
+
+use serde_json::{json, Value};
+use sp_core::H256;
+use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, JobStatus, VerificationMode};
+use verity_x402::{format_account, format_asset};
+
+use crate::chain::{Chain, Job};
+
+/// The tier's name on the wire: `signed`, `tee` or `zk`.
+pub fn tier_name(mode: VerificationMode) -> &'static str {
+	match mode {
+		VerificationMode::Signed => "signed",
+		VerificationMode::Tee => "tee",
+		VerificationMode::Zk => "zk",
+	}
+}
+
+/// The inverse of [`tier_name`].
+pub fn parse_tier(tier: &str) -> Option<VerificationMode> {
+	VerificationMode::ALL.into_iter().find(|mode| tier_name(*mode) == tier)
+}
+
+/// `0x` + lowercase hex.
+pub fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
+
+/// The evidence as JSON, for a verifier that does not decode SCALE.
+pub fn evidence_json(evidence: &Evidence) -> Value {
+	let signature = |signature: &ExecutorSignature| match signature {
+		ExecutorSignature::Sr25519(s) => json!({ "sr25519": hex0x(&s.0) }),
+		ExecutorSignature::Ed25519(s) => json!({ "ed25519": hex0x(&s.0) }),
+	};
+	match evidence {
+		Evidence::Signed(s) => json!({ "tier": "signed", "signature": signature(s) }),
+		Evidence::Tee { signature: s, quote } =>
+			json!({ "tier": "tee", "signature": signature(s), "quote": quote.as_ref().map(|q| hex0x(q)) }),
+		Evidence::Zk { proof } => json!({ "tier": "zk", "proof": hex0x(proof) }),
+	}
+}
+
+impl Chain {
+	/// Follows the best block until `job` is closed; `on_change` sees the job each time its
+	/// status changes. Returns the job and the first block it was seen closed at.
+	pub async fn wait_closed(
+		&self,
+		job: JobId,
+		poll: std::time::Duration,
+		mut on_change: impl FnMut(&Job),
+	) -> anyhow::Result<(Job, H256)> {
+		let (mut seen_block, mut seen_status) = (H256::zero(), None);
+		loop {
+			let block = self.best_hash().await?;
+			if block != seen_block {
+				seen_block = block;
+				let summary = self.job_at(job, block).await?.ok_or_else(|| anyhow::anyhow!("job {job} is not on chain"))?;
+				if seen_status != Some(summary.status) {
+					seen_status = Some(summary.status);
+					on_change(&summary);
+				}
+				if !matches!(summary.status, JobStatus::Assigned | JobStatus::Running) {
+					return Ok((summary, block));
+				}
+			}
+			tokio::time::sleep(poll).await;
+		}
+	}
+
+	/// A closed job as JSON, read at `block`: for a completed job its output, hashes, evidence
+	/// and the genesis hash, which is everything [`crate::verify::verify`] needs.
+	pub async fn answer_at(&self, job_id: JobId, job: &Job, block: H256) -> anyhow::Result<Value> {
+		let output = self.output_at(job_id, block).await?;
+		let evidence = self.evidence_at(job_id, block).await?;
+		Ok(json!({
+			"jobId": job_id.to_string(),
+			"status": format!("{:?}", job.status),
+			"model": format!("{:?}", job.model),
+			"tier": tier_name(job.mode),
+			"payer": format_account(&job.payer),
+			"executor": format_account(&job.executor),
+			// A referenced input is not on chain: the answer names where it is.
+			"input": match &job.input {
+				JobInput::Inline(bytes) => json!(hex0x(bytes)),
+				JobInput::Reference { .. } => Value::Null,
+			},
+			"inputUri": match &job.input {
+				JobInput::Reference { uri, .. } => json!(String::from_utf8_lossy(uri)),
+				JobInput::Inline(_) => Value::Null,
+			},
+			"inputHash": format!("{:?}", job.input_hash),
+			"output": output.as_deref().map(hex0x),
+			"outputHash": job.output_hash.map(|hash| format!("{hash:?}")),
+			"genesisHash": format!("{:?}", self.genesis_hash()),
+			"asset": format_asset(&job.asset),
+			"price": job.price.to_string(),
+			"executorFee": job.executor_fee.to_string(),
+			"evidence": evidence.as_ref().map(evidence_json),
+			"blockHash": format!("{block:?}"),
+		}))
+	}
+}
