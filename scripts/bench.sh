@@ -6,9 +6,11 @@
 #   - zk verification of a digits proof (5 public inputs) in the wasm runtime with the BLS12-381
 #     host calls, in plain wasm, and natively, in one run (the FRAME benchmarks of the zk verifier);
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
-#     on a dev node with instant sealing plus the executor (loadgen), per model.
+#     on a dev node with instant sealing plus the executor (loadgen), per model;
+#   - paid requests per second and p50/p95 latency of the whole x402 flow through the gateway
+#     (gateway/examples/loadgen), signed and zk tiers.
 #
-#   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5
+#   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5 PAID=200
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -18,10 +20,12 @@ build_workspace
 JOBS="${JOBS:-200}"
 MINILM_JOBS="${MINILM_JOBS:-60}"
 SECONDS_PER_MODEL="${SECONDS_PER_MODEL:-5}"
+PAID="${PAID:-200}"
 DEVICE="${DEVICE:-cpu}"
 RPC_PORT="${VERITY_BENCH_RPC_PORT:-19944}"
 BASE="$(mktemp -d)"
 cleanup() {
+	[ -n "${GATEWAY_PID:-}" ] && kill -INT "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" || true
 	[ -n "${EXECUTOR_PID:-}" ] && kill -INT "$EXECUTOR_PID" 2>/dev/null && wait "$EXECUTOR_PID" || true
 	[ -n "${NODE_PID:-}" ] && kill -INT "$NODE_PID" 2>/dev/null && wait "$NODE_PID" || true
 	rm -rf "$BASE"
@@ -79,6 +83,23 @@ echo "$e2e_mlp"
 e2e_minilm="$("$VERITY_BIN/examples/loadgen" --node-url "ws://127.0.0.1:$RPC_PORT" --model all-minilm-l6-v2 --jobs "$MINILM_JOBS" | tail -n 1)"
 echo "$e2e_minilm"
 
+log "through the gateway: $PAID paid requests per tier"
+DIGITS_ID="0x$(sha256sum "$VERITY_MODELS_DIR/digits-mlp/model.vmlp" | cut -d' ' -f1)"
+"$VERITY_BIN/verity-gateway" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Eve --listen 127.0.0.1:18402 \
+	--model "digits-mlp=$DIGITS_ID" 2>"$BASE/gateway.log" &
+GATEWAY_PID=$!
+for _ in $(seq 1 120); do
+	curl -sf http://127.0.0.1:18402/health >/dev/null 2>&1 && break
+	sleep 0.5
+done
+paid=""
+for tier in signed zk; do
+	line="$("$VERITY_BIN/examples/gateway_loadgen" --url http://127.0.0.1:18402/v1/models/digits-mlp/infer \
+		--tier "$tier" --requests "$PAID" --concurrency 8 | tail -n 1)"
+	echo "$line"
+	paid="$paid$line"$'\n'
+done
+
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') ($(nproc) cores)"
 report="$(mktemp)"
 {
@@ -113,6 +134,14 @@ report="$(mktemp)"
 	echo '```text'
 	echo "$e2e_mlp"
 	echo "$e2e_minilm"
+	echo '```'
+	echo
+	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/loadgen\`):"
+	echo "8 requests in flight from 4 payers, each the whole flow (request, 402 offer, signed payment,"
+	echo "retry, verified answer); latency is from the first request to the verified answer:"
+	echo
+	echo '```text'
+	printf '%s' "$paid"
 	echo '```'
 	echo "<!-- bench.sh:end -->"
 } >"$report"

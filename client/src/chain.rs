@@ -84,6 +84,15 @@ pub struct TierPrices {
 }
 
 impl TierPrices {
+	/// The price at `mode`, if the tier is offered.
+	pub fn get(&self, mode: VerificationMode) -> Option<Balance> {
+		match mode {
+			VerificationMode::Signed => self.signed,
+			VerificationMode::Tee => self.tee,
+			VerificationMode::Zk => self.zk,
+		}
+	}
+
 	/// The tiers offered, with their prices.
 	pub fn offered(&self) -> Vec<(VerificationMode, Balance)> {
 		[(VerificationMode::Signed, self.signed), (VerificationMode::Tee, self.tee), (VerificationMode::Zk, self.zk)]
@@ -118,6 +127,8 @@ pub struct ModelRecord {
 	pub enclave_measurements: Vec<H256>,
 	/// Deposit held from the owner.
 	pub deposit: Balance,
+	/// Prices in other assets than `asset`.
+	pub other_prices: Vec<(AssetKind, TierPrices)>,
 }
 
 /// An account key (sr25519): signs transactions, and for an executor, signed-tier results.
@@ -256,6 +267,17 @@ impl Chain {
 	/// What a job of `model` at `mode` costs now (`InferenceApi::quote`); `None` if not offered.
 	pub async fn quote(&self, model: ModelId, mode: VerificationMode) -> anyhow::Result<Option<Quote<AssetKind>>> {
 		self.runtime_call("InferenceApi_quote", &(model, mode).encode()).await
+	}
+
+	/// What a job of `model` at `mode` costs now paid in `asset` (`InferenceApi::quote_in`);
+	/// `None` if the model is not priced in `asset` at `mode`.
+	pub async fn quote_in(&self, model: ModelId, mode: VerificationMode, asset: &AssetKind) -> anyhow::Result<Option<Quote<AssetKind>>> {
+		self.runtime_call("InferenceApi_quote_in", &(model, mode, asset).encode()).await
+	}
+
+	/// A registered model (`Models::Models`), at the best block.
+	pub async fn model(&self, model: ModelId) -> anyhow::Result<Option<ModelRecord>> {
+		self.storage(&[map_key("Models", "Models"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat()).await
 	}
 
 	/// Whether `inference.submit_paid(spec, salt, payment)` would succeed now
@@ -578,6 +600,12 @@ impl Call {
 	) -> Self {
 		let args = (model, name.as_bytes(), format.as_bytes(), max_input_len, max_output_len, asset, prices, royalty).encode();
 		Self { pallet: "Models", name: "register_model", args: CallArgs::Encoded(args) }
+	}
+
+	/// `Models::set_asset_prices(model, asset, prices)`.
+	pub fn set_asset_prices(model: ModelId, asset: &AssetKind, prices: Option<&TierPrices>) -> Self {
+		let args = (model, asset, prices).encode();
+		Self { pallet: "Models", name: "set_asset_prices", args: CallArgs::Encoded(args) }
 	}
 
 	/// `Inference::submit_result(job, output, evidence)`.

@@ -155,6 +155,22 @@ enum ModelsCommand {
 		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
 		key: String,
 	},
+	/// Prices a model in another asset than its own, so jobs can be paid in it (executors'
+	/// fees convert at the ratio of the prices); without `--price`, stops accepting the asset.
+	Price {
+		/// The model: its name on chain, or its 0x id.
+		#[arg(long)]
+		model: String,
+		/// The other asset: an asset id (`1` is the stable asset on dev chains).
+		#[arg(long)]
+		asset: String,
+		/// A tier's price in that asset, `TIER=AMOUNT`; repeat for each tier.
+		#[arg(long = "price")]
+		prices: Vec<String>,
+		/// The owner's key.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
+	},
 }
 
 #[derive(Subcommand)]
@@ -204,6 +220,29 @@ async fn main() {
 		eprintln!("error: {e:#}");
 		std::process::exit(1);
 	}
+}
+
+fn prices_json(prices: &TierPrices) -> serde_json::Map<String, serde_json::Value> {
+	prices.offered().iter().map(|(mode, price)| (tier_name(*mode).to_string(), json!(price.to_string()))).collect()
+}
+
+fn prices_text(prices: &TierPrices) -> String {
+	prices.offered().iter().map(|(mode, price)| format!("{}={price}", tier_name(*mode))).collect::<Vec<_>>().join(" ")
+}
+
+/// Tier prices from `TIER=AMOUNT` arguments.
+fn parse_prices(prices: &[String]) -> anyhow::Result<TierPrices> {
+	let mut tier_prices = TierPrices::default();
+	for price in prices {
+		let (tier_arg, amount) = price.split_once('=').with_context(|| format!("--price {price:?}: write TIER=AMOUNT"))?;
+		let amount: Balance = amount.parse().with_context(|| format!("--price {price:?}: the amount is not a whole number"))?;
+		match tier(tier_arg)? {
+			VerificationMode::Signed => tier_prices.signed = Some(amount),
+			VerificationMode::Tee => tier_prices.tee = Some(amount),
+			VerificationMode::Zk => tier_prices.zk = Some(amount),
+		}
+	}
+	Ok(tier_prices)
 }
 
 /// The input bytes from `--input TEXT` or `--input-hex 0x…`.
@@ -260,6 +299,8 @@ fn fix_for(error: &str) -> &'static str {
 		"Inference.TierUnavailable" | "Inference.TierNotOffered" =>
 			" (the model is not offered at this tier: see `verity models list`)",
 		"Models.ModelExists" => " (the model is already registered)",
+		"Models.TierNotPricedInModelAsset" => " (price the tier in the model's own asset first: `verity models list` shows it)",
+		"Models.NotOwner" => " (only the model's owner may change it)",
 		"Executors.AlreadyRegistered" => " (the account is already an executor)",
 		"Executors.StakeTooLow" => " (bond more with --stake)",
 		_ => "",
@@ -335,7 +376,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 							"format": String::from_utf8_lossy(&m.format),
 							"owner": format_account(&m.owner),
 							"asset": format_asset(&m.asset),
-							"prices": m.prices.offered().iter().map(|(mode, price)| (tier_name(*mode), price.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+							"prices": prices_json(&m.prices),
+							"otherPrices": m.other_prices.iter().map(|(asset, prices)| (format_asset(asset), serde_json::Value::Object(prices_json(prices)))).collect::<serde_json::Map<_, _>>(),
 							"royalty": format!("{:?}", m.royalty),
 							"maxInputLen": m.max_input_len,
 							"maxOutputLen": m.max_output_len,
@@ -349,13 +391,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			}
 			if !cli.json {
 				for (id, m) in &models {
-					let prices: Vec<_> = m.prices.offered().iter().map(|(mode, price)| format!("{}={price}", tier_name(*mode))).collect();
+					let mut prices = format!("in {}: {}", format_asset(&m.asset), prices_text(&m.prices));
+					for (asset, other) in &m.other_prices {
+						prices += &format!("; in {}: {}", format_asset(asset), prices_text(other));
+					}
 					println!(
-						"{} {id:?} ({}), asset {}, prices {}, input ≤{} B, output ≤{} B{}",
+						"{} {id:?} ({}), prices {prices}, input ≤{} B, output ≤{} B{}",
 						String::from_utf8_lossy(&m.name),
 						String::from_utf8_lossy(&m.format),
-						format_asset(&m.asset),
-						prices.join(" "),
 						m.max_input_len,
 						m.max_output_len,
 						if m.zk_verifying_key.is_some() { ", zk key registered" } else { "" },
@@ -378,16 +421,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				_ => anyhow::bail!("name the model: --weights FILE (its id is the SHA-256) or --id 0x…"),
 			};
 			let asset = parse_asset(&asset).map_err(|_| anyhow::anyhow!("--asset {asset:?}: give `native` or an asset id"))?;
-			let mut tier_prices = TierPrices::default();
-			for price in &prices {
-				let (tier_arg, amount) = price.split_once('=').with_context(|| format!("--price {price:?}: write TIER=AMOUNT"))?;
-				let amount: Balance = amount.parse().with_context(|| format!("--price {price:?}: the amount is not a whole number"))?;
-				match tier(tier_arg)? {
-					VerificationMode::Signed => tier_prices.signed = Some(amount),
-					VerificationMode::Tee => tier_prices.tee = Some(amount),
-					VerificationMode::Zk => tier_prices.zk = Some(amount),
-				}
-			}
+			let tier_prices = parse_prices(&prices)?;
 			anyhow::ensure!(royalty_percent <= 100, "--royalty-percent is at most 100");
 			let royalty = sp_runtime::Perbill::from_percent(royalty_percent);
 			let chain = Chain::connect(&cli.node_url).await?;
@@ -397,6 +431,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				println!("{}", json!({ "model": format!("{model:?}"), "blockHash": format!("{:?}", included.block), "transaction": format!("{:?}", included.transaction) }));
 			} else {
 				println!("registered model {name} as {model:?} in block {:?}", included.block);
+			}
+			Ok(())
+		},
+		Command::Models { command: ModelsCommand::Price { model, asset, prices, key: suri } } => {
+			let owner = key(&suri)?;
+			let asset = parse_asset(&asset).map_err(|_| anyhow::anyhow!("--asset {asset:?}: give an asset id"))?;
+			let prices = if prices.is_empty() { None } else { Some(parse_prices(&prices)?) };
+			let chain = Chain::connect(&cli.node_url).await?;
+			let model = model_id(&chain, &model).await?;
+			let included = submit(&chain, Call::set_asset_prices(model, &asset, prices.as_ref()), &owner).await?;
+			let what = match &prices {
+				Some(prices) => format!("priced {model:?} in {}: {}", format_asset(&asset), prices_text(prices)),
+				None => format!("{model:?} is no longer paid in {}", format_asset(&asset)),
+			};
+			if cli.json {
+				println!("{}", json!({ "model": format!("{model:?}"), "asset": format_asset(&asset), "blockHash": format!("{:?}", included.block) }));
+			} else {
+				println!("{what} (block {:?})", included.block);
 			}
 			Ok(())
 		},

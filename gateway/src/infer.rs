@@ -222,46 +222,68 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 			Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 		}
 	};
+	// The model's own asset first, then every other asset it is priced in at this tier.
+	let mut quotes = vec![quote];
+	match gateway.chain.model(model).await {
+		Ok(Some(record)) =>
+			for (asset, _) in record.other_prices.iter().filter(|(_, prices)| prices.get(mode).is_some()) {
+				match gateway.chain.quote_in(model, mode, asset).await {
+					Ok(Some(quote)) => quotes.push(quote),
+					Ok(None) => {},
+					Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
+				}
+			},
+		Ok(None) => {},
+		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
+	}
 	let best = match gateway.chain.best_number().await {
 		Ok(best) => best,
 		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 	};
-	let spec = JobSpec {
-		model,
-		mode,
-		input: JobInput::Inline(input.try_into().expect("length checked")),
-		// Any eligible executor may be drawn; what it does not charge is refunded.
-		max_fee: quote.max_executor_fee,
-		deadline: best + gateway.settings.deadline_blocks,
-	};
-	let salt: [u8; 32] = rand::random();
-	let nonce = job_nonce(&spec, &salt);
 	let genesis = gateway.chain.genesis_hash();
-	let requirements = PaymentRequirements {
-		scheme: "exact".into(),
-		network: network_id(&genesis),
-		amount: (quote.price + spec.max_fee).to_string(),
-		asset: format_asset(&quote.asset),
-		pay_to: format_account(&verity_x402::job_escrow_binding()),
-		max_timeout_seconds: gateway.settings.offer_ttl.as_secs(),
-		extra: Some(json!({
-			"nonce": hex0x(&nonce),
-			"genesisHash": format!("{genesis:?}"),
-			"job": {
-				"model": format!("{model:?}"),
-				"tier": tier_name(mode),
-				"maxFee": spec.max_fee.to_string(),
-				"deadline": spec.deadline,
-				"salt": hex0x(&salt),
-			},
-		})),
-	};
-	gateway.offers.lock().expect("not poisoned").insert(nonce, spec, salt, requirements.clone());
+	let input = JobInput::Inline(input.try_into().expect("length checked"));
+	let mut accepts = Vec::with_capacity(quotes.len());
+	let mut offers = gateway.offers.lock().expect("not poisoned");
+	for quote in quotes {
+		let spec = JobSpec {
+			model,
+			mode,
+			input: input.clone(),
+			// Any eligible executor may be drawn; what it does not charge is refunded.
+			max_fee: quote.max_executor_fee,
+			deadline: best + gateway.settings.deadline_blocks,
+		};
+		// A salt per offer: offers in two assets may have equal amounts, and so equal specs.
+		let salt: [u8; 32] = rand::random();
+		let nonce = job_nonce(&spec, &salt);
+		let requirements = PaymentRequirements {
+			scheme: "exact".into(),
+			network: network_id(&genesis),
+			amount: (quote.price + spec.max_fee).to_string(),
+			asset: format_asset(&quote.asset),
+			pay_to: format_account(&verity_x402::job_escrow_binding()),
+			max_timeout_seconds: gateway.settings.offer_ttl.as_secs(),
+			extra: Some(json!({
+				"nonce": hex0x(&nonce),
+				"genesisHash": format!("{genesis:?}"),
+				"job": {
+					"model": format!("{model:?}"),
+					"tier": tier_name(mode),
+					"maxFee": spec.max_fee.to_string(),
+					"deadline": spec.deadline,
+					"salt": hex0x(&salt),
+				},
+			})),
+		};
+		offers.insert(nonce, spec, salt, requirements.clone());
+		accepts.push(requirements);
+	}
+	drop(offers);
 	let required = PaymentRequired {
 		x402_version: X402_VERSION,
 		error: Some(format!("{PAYMENT_SIGNATURE_HEADER} header is required")),
 		resource: resource(gateway, model_path),
-		accepts: vec![requirements],
+		accepts,
 		extensions: None,
 	};
 	let mut headers = HeaderMap::new();

@@ -58,8 +58,15 @@ impl Market {
 			&node,
 			dir.path(),
 			port,
-			&[&["--key", "//Eve", "--listen", &format!("127.0.0.1:{port}"), "--model", &alias, "--job-timeout", "60"], gateway_args]
-				.concat(),
+			// Under instant sealing each block moves the chain's clock a whole slot (6 s), so after
+			// a few hundred blocks it runs minutes ahead of the wall clock that payers sign their
+			// validity windows by: offers here stay payable for an hour.
+			&[
+				&["--key", "//Eve", "--listen", &format!("127.0.0.1:{port}"), "--model", &alias][..],
+				&["--job-timeout", "60", "--offer-ttl", "3600"],
+				gateway_args,
+			]
+			.concat(),
 		);
 		Self { dir, node, _executor: executor, gateway }
 	}
@@ -96,10 +103,11 @@ fn now() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// The terms a client signs for `offer`: its job nonce, a window around now.
+/// The terms a client signs for `offer`: its job nonce, a window around now, as long as the
+/// gateway's offers (the instant-sealed chain's clock runs ahead, see `Market::start`).
 fn job_terms(offer: &PaymentRequirements) -> PaymentTerms {
 	let nonce = offer.extra.as_ref().unwrap()["nonce"].as_str().unwrap();
-	PaymentTerms { valid_after: now() - 600, valid_before: now() + 300, nonce: decode_hex(nonce).try_into().unwrap() }
+	PaymentTerms { valid_after: now() - 600, valid_before: now() + 3600, nonce: decode_hex(nonce).try_into().unwrap() }
 }
 
 fn digit() -> (Value, usize) {
@@ -186,6 +194,13 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	assert_eq!(offer.pay_to, format_account(&verity_x402::job_escrow_binding()));
 	assert_eq!(offer.asset, "native");
 	assert_eq!(offer.amount, (DIGITS_PRICE + DEMO_EXECUTOR_FEE).to_string());
+	// And in the stable asset, at the model's stable prices: the executor's native fee converts
+	// at their ratio (10 mUNIT : 10 mvUSD), so 1 mUNIT of fee is 1 mvUSD.
+	assert_eq!(required.accepts.len(), 2, "{:?}", required.accepts);
+	let stable = &required.accepts[1];
+	assert_eq!(stable.asset, verity_primitives::stable_asset::ID.to_string());
+	assert_eq!(stable.amount, (11 * verity_primitives::stable_asset::UNIT / 1_000).to_string());
+	assert_ne!(stable.extra.as_ref().unwrap()["nonce"], offer.extra.as_ref().unwrap()["nonce"], "an offer per asset");
 
 	// Paid: 200 with the result, its evidence and a receipt whose transaction is on chain.
 	let before = market.balance(&bob.to_account_id());
@@ -303,6 +318,20 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	let paid: Value = serde_json::from_slice(&output.stdout).unwrap();
 	assert_eq!(paid["receipt"]["success"], json!(true), "{paid}");
 	assert_eq!(paid["result"]["evidence"]["tier"], json!("signed"));
+
+	// Paid in the stable asset instead: the escrow and the charge are in vUSD. (Charlie pays:
+	// Alice owns the model and would get the royalty back.)
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+	let (charlie_native, charlie_stable) = (market.balance(&charlie), node.stable_balance(&charlie));
+	let output = Command::new(&verity)
+		.args(["--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Charlie", "--asset", "1"])
+		.output()
+		.unwrap();
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	let in_stable: Value = serde_json::from_slice(&output.stdout).unwrap();
+	assert_eq!((in_stable["offer"]["asset"].clone(), in_stable["result"]["asset"].clone()), (json!("1"), json!("1")));
+	assert_eq!(node.stable_balance(&charlie), charlie_stable - 11 * verity_primitives::stable_asset::UNIT / 1_000, "{in_stable}");
+	assert_eq!(market.balance(&charlie), charlie_native, "no native token moved: the relayer paid the fee");
 
 	// `verity verify` checks the evidence as the runtime did: with the executor's key from the
 	// chain, or given offline; a changed output or signature fails.
@@ -429,7 +458,7 @@ fn the_cli_reads_registers_and_infers_and_the_page_runs_a_paid_inference() {
 		node,
 		market.dir.path(),
 		slow_port,
-		&["--key", "//Alice", "--listen", &format!("127.0.0.1:{slow_port}"), "--model", &slow_alias, "--job-timeout", "2", "--deadline-blocks", "3"],
+		&["--key", "//Alice", "--listen", &format!("127.0.0.1:{slow_port}"), "--model", &slow_alias, "--job-timeout", "2", "--deadline-blocks", "3", "--offer-ttl", "3600"],
 	);
 	let post_slow = |headers: &[(&str, &str)]| {
 		http_request(slow_port, "POST", "/v1/models/cli-model/infer", headers, &json!({ "input": "never answered" }).to_string()).unwrap()

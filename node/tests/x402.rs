@@ -24,10 +24,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const PRICE: Balance = stable_asset::UNIT;
 
 fn vusd(node: &Node, who: &AccountId) -> Balance {
-	let key = pallet_assets::Account::<Runtime>::hashed_key_for(stable_asset::ID, who);
-	node.storage(&key, None).map_or(0, |bytes| {
-		pallet_assets::AssetAccountOf::<Runtime, ()>::decode(&mut &bytes[..]).unwrap().balance
-	})
+	node.stable_balance(who)
 }
 
 /// The chain's clock in unix seconds: the last block's timestamp, which the checks use.

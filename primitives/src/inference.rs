@@ -258,10 +258,12 @@ impl<AccountId> TierVerifier<AccountId> for SignedVerifier {
 pub struct ModelTerms<AccountId, AssetKind> {
 	/// Receives the royalty.
 	pub owner: AccountId,
-	/// The asset in which the model is paid.
+	/// The asset the job is paid in.
 	pub asset: AssetKind,
-	/// The model's price for the tier asked for, if it offers the tier.
+	/// The model's price for the tier asked for in `asset`, if it offers the tier in that asset.
 	pub price: Option<Balance>,
+	/// The price of the tier in the model's own asset, the one executors' fees are asked in.
+	pub model_asset_price: Option<Balance>,
 	/// The owner's share of the price.
 	pub royalty: Perbill,
 	/// Largest accepted input, in bytes.
@@ -270,10 +272,48 @@ pub struct ModelTerms<AccountId, AssetKind> {
 	pub max_output_len: u32,
 }
 
+impl<AccountId, AssetKind> ModelTerms<AccountId, AssetKind> {
+	/// An executor's fee, asked in the model's own asset, in the job's asset: scaled by the
+	/// ratio of the tier's two prices (the owner's price list is the model's exchange rate),
+	/// rounded up so that an executor is never paid less than it asked. `None` if the tier is
+	/// not priced in both assets.
+	pub fn fee_in_asset(&self, fee: Balance) -> Option<Balance> {
+		let (price, model_asset_price) = (self.price?, self.model_asset_price?);
+		if price == model_asset_price {
+			return Some(fee);
+		}
+		sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			fee,
+			price,
+			model_asset_price,
+			sp_runtime::Rounding::Up,
+		)
+	}
+}
+
 /// Read access to the model registry.
 pub trait ModelProvider<AccountId, AssetKind> {
-	/// The terms of `model` for `mode`, or `None` if the model does not exist or is retired.
+	/// The terms of `model` for `mode` in the model's own asset, or `None` if the model does not
+	/// exist or is retired.
 	fn terms(model: &ModelId, mode: VerificationMode) -> Option<ModelTerms<AccountId, AssetKind>>;
+
+	/// The terms of `model` for `mode` paid in `asset`: `price` is `None` if the model is not
+	/// priced in `asset` at that tier.
+	fn terms_in(
+		model: &ModelId,
+		mode: VerificationMode,
+		asset: &AssetKind,
+	) -> Option<ModelTerms<AccountId, AssetKind>>
+	where
+		AssetKind: PartialEq,
+	{
+		Self::terms(model, mode).map(|mut terms| {
+			if &terms.asset != asset {
+				terms.price = None;
+			}
+			terms
+		})
+	}
 }
 
 /// The model registry as the zk verifier sees it: who owns a model, and the record of its
@@ -505,6 +545,10 @@ sp_api::decl_runtime_apis! {
 		/// What a job on `model` at `mode` costs now, or `None` if the tier is not offered for the
 		/// model or cannot verify its results.
 		fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<AssetKind>>;
+
+		/// What a job on `model` at `mode` costs now paid in `asset` (executors' fees converted
+		/// at the model's prices), or `None` if the model is not priced in `asset` at `mode`.
+		fn quote_in(model: ModelId, mode: VerificationMode, asset: AssetKind) -> Option<Quote<AssetKind>>;
 
 		/// A job, while it is kept on chain.
 		fn job(job: JobId) -> Option<JobSummary<AccountId, AssetKind, BlockNumber>>;

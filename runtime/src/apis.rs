@@ -206,6 +206,14 @@ impl_runtime_apis! {
 			Inference::quote(model, mode)
 		}
 
+		fn quote_in(
+			model: ModelId,
+			mode: VerificationMode,
+			asset: AssetKind,
+		) -> Option<verity_primitives::inference::Quote<AssetKind>> {
+			Inference::quote_in(model, mode, asset)
+		}
+
 		fn job(job: JobId) -> Option<verity_primitives::inference::JobSummary<AccountId, AssetKind, BlockNumber>> {
 			Inference::job_summary(job)
 		}

@@ -77,6 +77,9 @@ pub const DEMO_EXECUTOR_STAKE: u128 = 10 * 1_000 * UNIT;
 
 /// Native tokens each endowed dev account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
+/// A thousandth of the stable asset's unit.
+const STABLE_MILLI: u128 = stable_asset::UNIT / 1_000;
+
 /// Stable-asset units each endowed dev account starts with.
 pub const STABLE_ENDOWMENT: u128 = 100_000 * stable_asset::UNIT;
 
@@ -122,10 +125,13 @@ fn testnet_genesis(
 				stable_asset::SYMBOL.as_bytes().to_vec(),
 				stable_asset::DECIMALS,
 			)],
+			// The treasury's account must exist too: a protocol fee below the asset's minimum
+			// balance cannot open it, and would go back to the payer.
 			accounts: endowed_accounts
 				.iter()
 				.cloned()
 				.map(|k| (stable_asset::ID, k, STABLE_ENDOWMENT))
+				.chain([(stable_asset::ID, TreasuryAccount::get(), stable_asset::MIN_BALANCE)])
 				.collect::<Vec<_>>(),
 		},
 		models: ModelsConfig {
@@ -143,6 +149,15 @@ fn testnet_genesis(
 						zk: Some(100 * MILLI_UNIT),
 					},
 					royalty: Perbill::from_percent(10),
+					// The same prices in the stable asset, at 1 token = 1 stable unit.
+					other_prices: vec![(
+						AssetKind::WithId(stable_asset::ID),
+						TierPrices {
+							signed: Some(10 * STABLE_MILLI),
+							tee: Some(50 * STABLE_MILLI),
+							zk: Some(100 * STABLE_MILLI),
+						},
+					)],
 				},
 				GenesisModel {
 					id: MINILM_ID,
@@ -153,6 +168,10 @@ fn testnet_genesis(
 					asset: AssetKind::Native,
 					prices: TierPrices { signed: Some(20 * MILLI_UNIT), tee: Some(60 * MILLI_UNIT), zk: None },
 					royalty: Perbill::from_percent(10),
+					other_prices: vec![(
+						AssetKind::WithId(stable_asset::ID),
+						TierPrices { signed: Some(20 * STABLE_MILLI), tee: Some(60 * STABLE_MILLI), zk: None },
+					)],
 				},
 			],
 		},

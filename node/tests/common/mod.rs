@@ -164,6 +164,14 @@ impl Node {
 		self.account(who, at).data.free
 	}
 
+	/// `who`'s balance of the stable asset, at the best block.
+	pub fn stable_balance(&self, who: &AccountId) -> Balance {
+		let key = pallet_assets::Account::<verity_runtime::Runtime>::hashed_key_for(verity_primitives::stable_asset::ID, who);
+		self.storage(&key, None).map_or(0, |bytes| {
+			pallet_assets::AssetAccountOf::<verity_runtime::Runtime, ()>::decode(&mut &bytes[..]).unwrap().balance
+		})
+	}
+
 	/// The raw storage value at `key` at `at` (a block hash; `None` = best), if there is one.
 	pub fn storage(&self, key: &[u8], at: Option<&str>) -> Option<Vec<u8>> {
 		let params = match at {

@@ -56,6 +56,7 @@ impl ModelProvider<u64, ()> for MockModels {
 			owner: 100,
 			asset: (),
 			price,
+			model_asset_price: price,
 			royalty: Perbill::zero(),
 			max_input_len: 64,
 			max_output_len: 64,

@@ -81,7 +81,7 @@ use sp_runtime::{
 use verity_primitives::{
 	inference::{
 		ExecutorProvider, JobId, JobInput, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
-		ModelProvider, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
+		ModelProvider, ModelTerms, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence,
 	},
 	dispatch::DispatchKey,
@@ -467,7 +467,7 @@ pub mod pallet {
 		PaymentNotForJob,
 		/// The payment's recipient is not the escrow binding.
 		PaymentRecipientMismatch,
-		/// The payment is in another asset than the model's.
+		/// The model is not priced at this tier in the payment's asset.
 		PaymentAssetMismatch,
 		/// The payment's value is not the job's escrow, `price + max_fee`.
 		PaymentValueMismatch,
@@ -645,12 +645,22 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Validates `spec`, holds its escrow from `payer`, assigns an executor and records the job.
+	/// Validates `spec`, holds its escrow from `payer` in the model's own asset, assigns an
+	/// executor and records the job.
 	pub fn do_submit_job(payer: T::AccountId, spec: JobSpecOf<T>) -> Result<JobId, DispatchError> {
+		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
+		Self::submit_on_terms(payer, spec, terms)
+	}
+
+	/// [`Self::do_submit_job`] with the model's terms in the asset the job is paid in.
+	fn submit_on_terms(
+		payer: T::AccountId,
+		spec: JobSpecOf<T>,
+		terms: ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Result<JobId, DispatchError> {
 		let JobSpec { model, mode, input, max_fee, deadline } = spec;
 		let now = frame_system::Pallet::<T>::block_number();
 
-		let terms = T::Models::terms(&model, mode).ok_or(Error::<T>::UnknownModel)?;
 		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
 		ensure!(Self::tier_available(mode), Error::<T>::TierUnavailable);
 		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
@@ -659,7 +669,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
 
 		let job_id = NextJobId::<T>::get();
-		let (executor, executor_fee) = Self::assign(job_id, &model, mode, max_fee)?;
+		let (executor, executor_fee) = Self::assign(job_id, &model, mode, max_fee, &terms)?;
 
 		Deadlines::<T>::try_mutate(Self::expiry_block(deadline), |jobs| jobs.try_push(job_id))
 			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
@@ -723,26 +733,45 @@ impl<T: Config> Pallet<T> {
 	) -> Result<JobId, DispatchError> {
 		ensure!(authorization.nonce == job_nonce(&spec, &salt), Error::<T>::PaymentNotForJob);
 		ensure!(authorization.to == T::EscrowBinding::get(), Error::<T>::PaymentRecipientMismatch);
-		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
-		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
-		ensure!(authorization.asset == terms.asset, Error::<T>::PaymentAssetMismatch);
+		let terms = T::Models::terms_in(&spec.model, spec.mode, &authorization.asset)
+			.ok_or(Error::<T>::UnknownModel)?;
+		let price = match (terms.price, terms.model_asset_price) {
+			(Some(price), _) => price,
+			(None, Some(_)) => return Err(Error::<T>::PaymentAssetMismatch.into()),
+			(None, None) => return Err(Error::<T>::TierNotOffered.into()),
+		};
 		ensure!(
 			authorization.value == price.saturating_add(spec.max_fee),
 			Error::<T>::PaymentValueMismatch
 		);
 		T::Payments::consume(&authorization, &signature)?;
-		Self::do_submit_job(authorization.from, spec)
+		Self::submit_on_terms(authorization.from.clone(), spec, terms)
+	}
+
+	/// The eligible executors of `model` at `mode`, with their stakes and their fees in the
+	/// asset of `terms`.
+	fn eligible_in(
+		model: &ModelId,
+		mode: VerificationMode,
+		terms: &ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Vec<(T::AccountId, Balance, Balance)> {
+		T::Executors::eligible(model, mode)
+			.into_iter()
+			.filter_map(|(executor, stake, fee)| Some((executor, stake, terms.fee_in_asset(fee)?)))
+			.collect()
 	}
 
 	/// Draws the executor of job `job_id`: stake-weighted among the eligible executors whose
-	/// fee is at most `max_fee`, seeded by the chain's randomness and the job id.
+	/// fee (in the job's asset) is at most `max_fee`, seeded by the chain's randomness and the
+	/// job id.
 	fn assign(
 		job_id: JobId,
 		model: &ModelId,
 		mode: VerificationMode,
 		max_fee: Balance,
+		terms: &ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Result<(T::AccountId, Balance), DispatchError> {
-		let eligible = T::Executors::eligible(model, mode);
+		let eligible = Self::eligible_in(model, mode, terms);
 		ensure!(!eligible.is_empty(), Error::<T>::NoEligibleExecutor);
 		let affordable: Vec<_> = eligible.into_iter().filter(|(_, _, fee)| *fee <= max_fee).collect();
 		ensure!(!affordable.is_empty(), Error::<T>::FeeTooLow);
@@ -1064,7 +1093,19 @@ impl<T: Config> Pallet<T> {
 
 	/// [`verity_primitives::inference::InferenceApi::quote`].
 	pub fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<T::AssetKind>> {
-		let terms = T::Models::terms(&model, mode)?;
+		Self::quote_on_terms(model, mode, T::Models::terms(&model, mode)?)
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::quote_in`].
+	pub fn quote_in(model: ModelId, mode: VerificationMode, asset: T::AssetKind) -> Option<Quote<T::AssetKind>> {
+		Self::quote_on_terms(model, mode, T::Models::terms_in(&model, mode, &asset)?)
+	}
+
+	fn quote_on_terms(
+		model: ModelId,
+		mode: VerificationMode,
+		terms: ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Option<Quote<T::AssetKind>> {
 		let price = terms.price?;
 		// Quotes are for inline inputs; a tier that could not verify the model's results is not
 		// quoted (for example, a zk model without a verifying key).
@@ -1072,8 +1113,7 @@ impl<T: Config> Pallet<T> {
 		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
 			return None;
 		}
-		let fees: Vec<Balance> =
-			T::Executors::eligible(&model, mode).into_iter().map(|(_, _, fee)| fee).collect();
+		let fees: Vec<Balance> = Self::eligible_in(&model, mode, &terms).into_iter().map(|(_, _, fee)| fee).collect();
 		Some(Quote {
 			asset: terms.asset,
 			price,

@@ -73,6 +73,7 @@ impl pallet_verity_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ModelDeposit = ConstU128<10>;
 	type MaxNameLen = ConstU32<32>;
+	type MaxOtherAssets = ConstU32<4>;
 	type MaxMeasurements = ConstU32<4>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<256>;

@@ -680,6 +680,53 @@ fn submit_paid_refuses_a_payment_for_anything_but_this_job() {
 }
 
 #[test]
+fn a_model_priced_in_a_second_asset_is_paid_and_settled_in_it() {
+	new_test_ext().execute_with(|| {
+		// The native model at 10 USD per native unit: signed 1_000 USD for 100 native, so the
+		// executors' native fees of 10 and 20 are 100 and 200 USD.
+		let usd_prices = pallet_verity_models::TierPrices { signed: Some(1_000), tee: None, zk: None };
+		assert_ok!(Models::set_asset_prices(RuntimeOrigin::signed(OWNER), NATIVE_MODEL, NativeOrWithId::WithId(USD), Some(usd_prices)));
+		let (n, u) = issuance();
+		let quote = Inference::quote_in(NATIVE_MODEL, Signed, NativeOrWithId::WithId(USD)).unwrap();
+		assert_eq!(
+			(quote.asset, quote.price, quote.min_executor_fee, quote.max_executor_fee, quote.eligible_executors),
+			(NativeOrWithId::WithId(USD), 1_000, 100, 200, 2)
+		);
+		assert_eq!(Inference::quote_in(NATIVE_MODEL, Zk, NativeOrWithId::WithId(USD)), None, "zk is not priced in USD");
+
+		// A max fee of 150 USD affords only EXEC_A (100 USD).
+		let spec = spec(NATIVE_MODEL, Signed, 150, 10);
+		let in_usd = crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..payment(&spec, [3; 32], 1_150) };
+		let id = crate::NextJobId::<Test>::get();
+		let (payer_native, payer_usd) = (native(PAYER), usd(PAYER));
+		assert_ok!(submit_paid(&spec, [3; 32], &in_usd, true));
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert_eq!((job.asset, job.price, job.executor_fee, job.executor), (NativeOrWithId::WithId(USD), 1_000, 100, EXEC_A));
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::WithId(USD)), 1_150);
+		assert_eq!(native(PAYER), payer_native, "nothing held in the native token");
+
+		// The result settles in USD: the payer is charged price + fee, the 50 unspent return.
+		let (owner, exec) = (usd(OWNER), usd(EXEC_A));
+		let evidence = signed_evidence(EXEC_A, &statement(id, &output()));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(EXEC_A), id, output(), evidence));
+		assert_eq!(usd(PAYER), payer_usd - 1_100);
+		assert_eq!(usd(OWNER), owner + 100, "royalty: 10% of 1_000");
+		assert_eq!(usd(EXEC_A), exec + 1_100 - 100 - 1_100 * 5 / 100);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::WithId(USD)), 0);
+		check(n, u);
+
+		// The payment's value must match the USD price, and zk is not priced in USD.
+		let spec = crate::tests::spec(NATIVE_MODEL, Signed, 150, 10);
+		let native_value = crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..payment(&spec, [4; 32], 250) };
+		assert_noop!(submit_paid(&spec, [4; 32], &native_value, true), Error::<Test>::PaymentValueMismatch);
+		let zk = crate::tests::spec(NATIVE_MODEL, Zk, 150, 10);
+		let zk_in_usd = crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..payment(&zk, [4; 32], 1_150) };
+		assert_noop!(submit_paid(&zk, [4; 32], &zk_in_usd, true), Error::<Test>::PaymentAssetMismatch);
+		check(n, u);
+	});
+}
+
+#[test]
 fn a_paid_job_that_cannot_be_submitted_leaves_the_payment_unused() {
 	new_test_ext().execute_with(|| {
 		let (n, u) = issuance();

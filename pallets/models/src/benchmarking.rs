@@ -46,6 +46,16 @@ where
 	owner
 }
 
+/// Prices the registered model in `count` other assets (ids 1, 2, …).
+fn priced_in_other_assets<T>(owner: &T::AccountId, count: u32)
+where
+	T: Config<AssetKind: From<u32>>,
+{
+	for id in 1..=count {
+		Pallet::<T>::do_set_asset_prices(owner.clone(), MODEL, id.into(), Some(prices())).unwrap();
+	}
+}
+
 #[benchmarks(where T::AssetKind: From<u32>)]
 mod benchmarks {
 	use super::*;
@@ -67,9 +77,11 @@ mod benchmarks {
 		assert!(Models::<T>::contains_key(MODEL));
 	}
 
+	/// Worst case: priced in every other asset allowed, each checked against the new prices.
 	#[benchmark]
 	fn update_model() {
 		let owner = registered::<T>();
+		priced_in_other_assets::<T>(&owner, T::MaxOtherAssets::get());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), MODEL, limits::<T>(), prices(), Perbill::from_percent(7));
 		assert_eq!(Models::<T>::get(MODEL).unwrap().royalty, Perbill::from_percent(7));
@@ -81,6 +93,17 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), MODEL);
 		assert!(!Models::<T>::contains_key(MODEL));
+	}
+
+	/// Worst case: the last asset the chain allows, found after searching all the others.
+	#[benchmark]
+	fn set_asset_prices() {
+		let owner = registered::<T>();
+		let others = T::MaxOtherAssets::get();
+		priced_in_other_assets::<T>(&owner, others.saturating_sub(1));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), MODEL, others.into(), Some(prices()));
+		assert_eq!(Models::<T>::get(MODEL).unwrap().other_prices.len() as u32, others);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

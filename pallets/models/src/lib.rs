@@ -8,6 +8,11 @@
 //! - **Tier prices**: what a job costs at each verification tier the model offers (signed, tee,
 //!   zk), in the model's payment asset (the native token or a `pallet-assets` asset). A tier
 //!   without a price is not offered.
+//! - **Prices in other assets**: the owner may also price tiers in other assets (say, the
+//!   stable asset), so that a job can be paid in them. Executors' fees are asked in the model's
+//!   own asset; for a job in another asset they are converted at the ratio of the tier's two
+//!   prices ([`ModelTerms::fee_in_asset`]), so a tier priced in another asset must also be
+//!   priced in the model's own.
 //! - **Royalty**: the owner's share of the price of every completed job.
 //!
 //! ## Usage
@@ -15,6 +20,7 @@
 //!   so that storage is paid for.
 //! - [`Pallet::update_model`] changes prices, royalty and size limits; jobs already submitted
 //!   keep the terms they were submitted under.
+//! - [`Pallet::set_asset_prices`] prices the model in another asset, or stops accepting it.
 //! - [`Pallet::retire_model`] removes the model and releases the deposit. Open jobs finish under
 //!   their recorded terms; the id may be registered again later.
 //!
@@ -128,6 +134,8 @@ pub struct ModelInfo<T: Config> {
 	pub enclave_measurements: BoundedVec<Hash, T::MaxMeasurements>,
 	/// The deposit held from the owner.
 	pub deposit: Balance,
+	/// Prices in other assets than `asset`; each tier priced here is priced in `asset` too.
+	pub other_prices: BoundedVec<(T::AssetKind, TierPrices), T::MaxOtherAssets>,
 }
 
 #[frame_support::pallet]
@@ -164,6 +172,10 @@ pub mod pallet {
 		/// Longest model name and format string.
 		#[pallet::constant]
 		type MaxNameLen: Get<u32>;
+
+		/// Most assets besides its own a model may be priced in.
+		#[pallet::constant]
+		type MaxOtherAssets: Get<u32>;
 
 		/// Most enclave measurements a model may list.
 		#[pallet::constant]
@@ -228,6 +240,9 @@ pub mod pallet {
 		pub prices: TierPrices,
 		/// Royalty.
 		pub royalty: Perbill,
+		/// Prices in other assets.
+		#[serde(default)]
+		pub other_prices: alloc::vec::Vec<(T::AssetKind, TierPrices)>,
 	}
 
 	#[pallet::genesis_config]
@@ -252,6 +267,10 @@ pub mod pallet {
 					model.royalty,
 				)
 				.expect("genesis models are valid");
+				for (asset, prices) in &model.other_prices {
+					Pallet::<T>::do_set_asset_prices(model.owner.clone(), model.id, asset.clone(), Some(*prices))
+						.expect("genesis prices in other assets are valid");
+				}
 			}
 		}
 	}
@@ -265,6 +284,8 @@ pub mod pallet {
 		ModelUpdated { model: ModelId },
 		/// A model was retired; its deposit was released.
 		ModelRetired { model: ModelId },
+		/// A model's prices in another asset were set, or removed (`None`).
+		AssetPricesSet { model: ModelId, asset: T::AssetKind, prices: Option<TierPrices> },
 	}
 
 	#[pallet::error]
@@ -283,6 +304,15 @@ pub mod pallet {
 		RoyaltyTooHigh,
 		/// The owner cannot pay the registration deposit.
 		InsufficientDeposit,
+		/// The asset is the model's own: its prices are changed with `update_model`.
+		AssetIsModelAsset,
+		/// The model is priced in as many other assets as the chain allows.
+		TooManyAssets,
+		/// A tier priced in another asset must be priced in the model's own asset too: that
+		/// price converts executors' fees.
+		TierNotPricedInModelAsset,
+		/// The model is not priced in that asset.
+		AssetNotPriced,
 	}
 
 	#[pallet::hooks]
@@ -331,6 +361,19 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_retire_model(who, model)
 		}
+
+		/// Prices a model in another asset than its own, so that jobs may be paid in it;
+		/// `None` stops accepting the asset. Owner only. Jobs already submitted keep their terms.
+		#[pallet::call_index(3)]
+		pub fn set_asset_prices(
+			origin: OriginFor<T>,
+			model: ModelId,
+			asset: T::AssetKind,
+			prices: Option<TierPrices>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_asset_prices(who, model, asset, prices)
+		}
 	}
 }
 
@@ -378,6 +421,7 @@ impl<T: Config> Pallet<T> {
 				zk_verifying_key: None,
 				enclave_measurements: BoundedVec::new(),
 				deposit,
+				other_prices: BoundedVec::new(),
 			},
 		);
 		Self::deposit_event(Event::ModelRegistered { model, owner });
@@ -396,10 +440,53 @@ impl<T: Config> Pallet<T> {
 			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
 			Self::ensure_terms_valid(&limits, &prices, royalty)?;
+			ensure!(
+				info.other_prices.iter().all(|(_, other)| Self::priced_within(other, &prices)),
+				Error::<T>::TierNotPricedInModelAsset
+			);
 			info.limits = limits;
 			info.prices = prices;
 			info.royalty = royalty;
 			Self::deposit_event(Event::ModelUpdated { model });
+			Ok(())
+		})
+	}
+
+	/// Whether every tier `other` prices is priced in `own` too.
+	fn priced_within(other: &TierPrices, own: &TierPrices) -> bool {
+		VerificationMode::ALL.iter().all(|mode| other.get(*mode).is_none() || own.get(*mode).is_some())
+	}
+
+	/// Sets (or, with `None`, removes) the prices of `model` in `asset`, if `who` owns it.
+	pub fn do_set_asset_prices(
+		who: T::AccountId,
+		model: ModelId,
+		asset: T::AssetKind,
+		prices: Option<TierPrices>,
+	) -> DispatchResult {
+		Models::<T>::try_mutate(model, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.asset != asset, Error::<T>::AssetIsModelAsset);
+			let position = info.other_prices.iter().position(|(other, _)| *other == asset);
+			match (prices, position) {
+				(Some(prices), position) => {
+					ensure!(prices.any(), Error::<T>::NoTierOffered);
+					ensure!(Self::priced_within(&prices, &info.prices), Error::<T>::TierNotPricedInModelAsset);
+					match position {
+						Some(index) => info.other_prices[index].1 = prices,
+						None => info
+							.other_prices
+							.try_push((asset.clone(), prices))
+							.map_err(|_| Error::<T>::TooManyAssets)?,
+					}
+				},
+				(None, Some(index)) => {
+					info.other_prices.remove(index);
+				},
+				(None, None) => return Err(Error::<T>::AssetNotPriced.into()),
+			}
+			Self::deposit_event(Event::AssetPricesSet { model, asset, prices });
 			Ok(())
 		})
 	}
@@ -430,6 +517,14 @@ impl<T: Config> Pallet<T> {
 		let mut per_owner = alloc::collections::BTreeMap::<T::AccountId, Balance>::new();
 		for (_, info) in Models::<T>::iter() {
 			ensure!(info.prices.any(), "a model offers no tier");
+			for (index, (asset, prices)) in info.other_prices.iter().enumerate() {
+				ensure!(*asset != info.asset, "a model priced twice in its own asset");
+				ensure!(
+					info.other_prices[..index].iter().all(|(other, _)| other != asset),
+					"a model priced twice in one asset"
+				);
+				ensure!(prices.any() && Self::priced_within(prices, &info.prices), "a price in another asset without its own");
+			}
 			ensure!(
 				info.limits.max_input_len <= T::MaxInputLen::get() &&
 					info.limits.max_output_len <= T::MaxOutputLen::get(),
@@ -452,14 +547,38 @@ impl<T: Config> ModelProvider<T::AccountId, T::AssetKind> for Pallet<T> {
 		model: &ModelId,
 		mode: VerificationMode,
 	) -> Option<ModelTerms<T::AccountId, T::AssetKind>> {
-		Models::<T>::get(model).map(|info| ModelTerms {
+		Models::<T>::get(model).map(|info| {
+			let asset = info.asset.clone();
+			Self::terms_of(info, mode, asset)
+		})
+	}
+
+	fn terms_in(
+		model: &ModelId,
+		mode: VerificationMode,
+		asset: &T::AssetKind,
+	) -> Option<ModelTerms<T::AccountId, T::AssetKind>> {
+		Models::<T>::get(model).map(|info| Self::terms_of(info, mode, asset.clone()))
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn terms_of(info: ModelInfo<T>, mode: VerificationMode, asset: T::AssetKind) -> ModelTerms<T::AccountId, T::AssetKind> {
+		let model_asset_price = info.prices.get(mode);
+		let price = if asset == info.asset {
+			model_asset_price
+		} else {
+			info.other_prices.iter().find(|(other, _)| *other == asset).and_then(|(_, prices)| prices.get(mode))
+		};
+		ModelTerms {
 			owner: info.owner,
-			asset: info.asset,
-			price: info.prices.get(mode),
+			asset,
+			price,
+			model_asset_price,
 			royalty: info.royalty,
 			max_input_len: info.limits.max_input_len,
 			max_output_len: info.limits.max_output_len,
-		})
+		}
 	}
 }
 

@@ -40,6 +40,7 @@ impl pallet_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ModelDeposit = ModelDeposit;
 	type MaxNameLen = ConstU32<32>;
+	type MaxOtherAssets = ConstU32<4>;
 	type MaxMeasurements = ConstU32<4>;
 	type MaxInputLen = ConstU32<1024>;
 	type MaxOutputLen = ConstU32<512>;

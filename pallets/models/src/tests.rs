@@ -161,3 +161,66 @@ fn retire_releases_the_deposit_and_frees_the_id() {
 		check_invariants();
 	});
 }
+
+#[test]
+fn a_model_priced_in_another_asset_quotes_terms_in_it() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(1));
+		let stable = TierPrices { signed: Some(4), tee: None, zk: Some(12) };
+		assert_ok!(Models::set_asset_prices(RuntimeOrigin::signed(1), MODEL, 5, Some(stable)));
+		System::assert_last_event(Event::AssetPricesSet { model: MODEL, asset: 5, prices: Some(stable) }.into());
+		check_invariants();
+
+		let terms = <crate::Pallet<Test> as ModelProvider<u64, u32>>::terms_in(&MODEL, VerificationMode::Zk, &5).unwrap();
+		assert_eq!((terms.asset, terms.price, terms.model_asset_price), (5, Some(12), Some(30)));
+		// An executor fee of 10 in the model's asset is 4 in the other (10 × 12 / 30), and a fee
+		// that does not divide evenly rounds up, never paying the executor less than it asked.
+		assert_eq!((terms.fee_in_asset(10), terms.fee_in_asset(11)), (Some(4), Some(5)));
+		let own = <crate::Pallet<Test> as ModelProvider<u64, u32>>::terms_in(&MODEL, VerificationMode::Zk, &0).unwrap();
+		assert_eq!((own.price, own.fee_in_asset(10)), (Some(30), Some(10)));
+		let unpriced = <crate::Pallet<Test> as ModelProvider<u64, u32>>::terms_in(&MODEL, VerificationMode::Zk, &6).unwrap();
+		assert_eq!((unpriced.price, unpriced.fee_in_asset(10)), (None, None), "asset 6 is not accepted");
+
+		// Repricing replaces, None removes.
+		let cheaper = TierPrices { signed: Some(2), tee: None, zk: None };
+		assert_ok!(Models::set_asset_prices(RuntimeOrigin::signed(1), MODEL, 5, Some(cheaper)));
+		assert_eq!(crate::Models::<Test>::get(MODEL).unwrap().other_prices.into_inner(), vec![(5, cheaper)]);
+		assert_ok!(Models::set_asset_prices(RuntimeOrigin::signed(1), MODEL, 5, None));
+		assert!(crate::Models::<Test>::get(MODEL).unwrap().other_prices.is_empty());
+		System::assert_last_event(Event::AssetPricesSet { model: MODEL, asset: 5, prices: None }.into());
+		check_invariants();
+	});
+}
+
+#[test]
+fn prices_in_other_assets_failure_paths_change_nothing() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(1));
+		let stable = TierPrices { signed: Some(4), tee: None, zk: None };
+		let set = |who: u64, model, asset: u32, prices| Models::set_asset_prices(RuntimeOrigin::signed(who), model, asset, prices);
+		assert_noop!(set(2, MODEL, 5, Some(stable)), Error::<Test>::NotOwner);
+		assert_noop!(set(1, sp_core::H256::zero(), 5, Some(stable)), Error::<Test>::UnknownModel);
+		assert_noop!(set(1, MODEL, 0, Some(stable)), Error::<Test>::AssetIsModelAsset);
+		assert_noop!(set(1, MODEL, 5, Some(TierPrices::default())), Error::<Test>::NoTierOffered);
+		// tee is not priced in the model's own asset, so it cannot be in another.
+		let tee = TierPrices { signed: None, tee: Some(9), zk: None };
+		assert_noop!(set(1, MODEL, 5, Some(tee)), Error::<Test>::TierNotPricedInModelAsset);
+		assert_noop!(set(1, MODEL, 5, None), Error::<Test>::AssetNotPriced);
+		for asset in 1..=4 {
+			assert_ok!(set(1, MODEL, asset, Some(stable)));
+		}
+		assert_noop!(set(1, MODEL, 5, Some(stable)), Error::<Test>::TooManyAssets);
+		// Dropping the signed tier from the model's own prices would leave the others unbacked.
+		assert_noop!(
+			Models::update_model(
+				RuntimeOrigin::signed(1),
+				MODEL,
+				limits(),
+				TierPrices { signed: None, tee: None, zk: Some(30) },
+				Perbill::zero()
+			),
+			Error::<Test>::TierNotPricedInModelAsset
+		);
+		check_invariants();
+	});
+}

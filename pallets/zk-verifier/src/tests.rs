@@ -237,6 +237,7 @@ fn genesis_registers_keys_for_genesis_models() {
 			asset: 0,
 			prices: pallet_verity_models::TierPrices { signed: None, tee: None, zk: Some(30) },
 			royalty: Perbill::zero(),
+			other_prices: vec![],
 		}],
 	}
 	.assimilate_storage(&mut storage)
