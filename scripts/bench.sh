@@ -8,7 +8,7 @@
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
 #     on a dev node with instant sealing plus the executor (loadgen), per model;
 #   - paid requests per second and p50/p95 latency of the whole x402 flow through the gateway
-#     (gateway/examples/loadgen), signed and zk tiers.
+#     (gateway/examples/gateway_loadgen), signed and zk tiers.
 #
 #   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5 PAID=200
 set -euo pipefail
@@ -136,7 +136,7 @@ report="$(mktemp)"
 	echo "$e2e_minilm"
 	echo '```'
 	echo
-	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/loadgen\`):"
+	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/gateway_loadgen\`):"
 	echo "8 requests in flight from 4 payers, each the whole flow (request, 402 offer, signed payment,"
 	echo "retry, verified answer); latency is from the first request to the verified answer:"
 	echo

@@ -58,13 +58,14 @@ done
 
 # The x402 gateway: agents pay for inferences over HTTP. //Eve relays the paid jobs and pays
 # their transaction fees: a dev-only key. Models are named by their folders; an id is the
-# SHA-256 of the weights file, as on chain.
+# SHA-256 of the weights file, as on chain. The web page's form pays as //Bob or //Charlie.
 GATEWAY_PORT="${VERITY_GATEWAY_PORT:-8402}"
 DIGITS_ID="0x$(sha256sum "$VERITY_MODELS_DIR/digits-mlp/model.vmlp" | cut -d' ' -f1)"
 MINILM_ID="0x$(sha256sum "$VERITY_MODELS_DIR/all-minilm-l6-v2/model.safetensors" | cut -d' ' -f1)"
 log "starting verity-gateway with //Eve as relayer (log in $BASE/gateway.log)"
 "$VERITY_BIN/verity-gateway" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Eve \
 	--listen "127.0.0.1:$GATEWAY_PORT" --model "digits-mlp=$DIGITS_ID" --model "all-minilm-l6-v2=$MINILM_ID" \
+	--dev-payer //Bob --dev-payer //Charlie \
 	2> >(tee "$BASE/gateway.log" >&2) &
 GATEWAY_PID=$!
 trap 'kill -INT $GATEWAY_PID 2>/dev/null; wait $GATEWAY_PID; kill -INT $EXECUTOR_PID 2>/dev/null; wait $EXECUTOR_PID; kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
@@ -91,14 +92,21 @@ cat >&2 <<MSG
   Executor:               //Ferdie at http://127.0.0.1:9955 (/health, /metrics), serving
                             digits-mlp (integer MLP; signed and zk tiers) and all-minilm-l6-v2 (candle, CPU)
   x402 gateway:           http://127.0.0.1:$GATEWAY_PORT (/openapi.json, /metrics); //Eve relays paid jobs
+  Web page (tiers over time, recent jobs and their checks, a paid-inference form):
+    http://127.0.0.1:$GATEWAY_PORT/
   Pay for a verified inference over HTTP, as an agent does (402, sign, retry):
     $VERITY_BIN/verity pay $INFER --input "A man is eating food." --key //Bob
-  See the 402 and its offer:
+  The same paid in vUSD, with the answer as JSON for \`verity verify\`:
+    $VERITY_BIN/verity --json pay $INFER --input "A man is eating food." --asset 1 --key //Bob > answer.json
+    $VERITY_BIN/verity verify answer.json
+  See the 402 and its offers (native token and vUSD):
     curl -si -X POST -H 'Content-Type: application/json' -d '{"input":"A man is eating food."}' $INFER
-  Submit a job directly (an extrinsic) and wait for its verified result:
-    $VERITY_BIN/examples/job digits-mlp --digit 3
+  Submit a job directly (an extrinsic) and follow it to its verified result:
+    $VERITY_BIN/verity infer --model all-MiniLM-L6-v2 --input "A man is eating food." --key //Bob
     $VERITY_BIN/examples/job digits-mlp --digit 3 --tier zk
-    $VERITY_BIN/examples/job all-minilm-l6-v2 --text "A man is eating food."
+  The registries:
+    $VERITY_BIN/verity models list
+    $VERITY_BIN/verity executors list
   Ctrl-C stops the gateway, the executor and the node.
 
 MSG

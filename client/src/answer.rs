@@ -70,6 +70,31 @@ impl Chain {
 		}
 	}
 
+	/// The keys on chain that `answer`'s evidence is checked against: the executor's registered
+	/// signing key (signed tier), the model's verifying key (zk tier).
+	pub async fn evidence_keys(&self, answer: &Value) -> anyhow::Result<crate::verify::Keys> {
+		let mut keys = crate::verify::Keys::default();
+		match answer["evidence"]["tier"].as_str() {
+			Some("signed") => {
+				let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
+					.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
+				let registration = self
+					.registration(&executor)
+					.await?
+					.ok_or_else(|| anyhow::anyhow!("the executor is no longer registered on chain, so its key is unknown"))?;
+				keys.signing_key = Some(registration.signing_key);
+			},
+			Some("zk") => {
+				let model = crate::verify::statement(answer)?.model_id;
+				keys.zk_key = Some(
+					self.zk_key(model).await?.ok_or_else(|| anyhow::anyhow!("the model has no verifying key on chain"))?,
+				);
+			},
+			_ => {},
+		}
+		Ok(keys)
+	}
+
 	/// A closed job as JSON, read at `block`: for a completed job its output, hashes, evidence
 	/// and the genesis hash, which is everything [`crate::verify::verify`] needs.
 	pub async fn answer_at(&self, job_id: JobId, job: &Job, block: H256) -> anyhow::Result<Value> {

@@ -25,7 +25,7 @@ use verity_primitives::{
 	dispatch::DispatchKey,
 	inference::{
 		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Quote, SigningKey,
-		TierStatsEntry, VerificationMode,
+		TierPrices, TierStatsEntry, VerificationMode,
 	},
 	x402::PaidJobRefusal,
 	AccountId, Balance, BlockNumber,
@@ -46,8 +46,8 @@ pub use verity_x402::AssetKind;
 /// A job as the `InferenceApi` reports it.
 pub type Job = JobSummary<AccountId, AssetKind, BlockNumber>;
 
-/// An executor's on-chain record, as far as the executor needs it: the leading fields of the
-/// executors pallet's `ExecutorInfo`, in their storage order.
+/// An executor's on-chain record: the executors pallet's `ExecutorInfo`, field by field in its
+/// storage order (`status` as `unbonding_until`, which encodes the same).
 #[derive(Clone, PartialEq, Eq, Decode, Debug)]
 pub struct Registration {
 	/// Stake bonded.
@@ -70,36 +70,6 @@ pub struct Registration {
 	pub unbonding_until: Option<BlockNumber>,
 	/// Jobs completed, failed and expired.
 	pub stats: (u32, u32, u32),
-}
-
-/// Prices of a model's tiers; a tier without a price is not offered.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug, Default)]
-pub struct TierPrices {
-	/// Signed tier.
-	pub signed: Option<Balance>,
-	/// Tee tier.
-	pub tee: Option<Balance>,
-	/// Zk tier.
-	pub zk: Option<Balance>,
-}
-
-impl TierPrices {
-	/// The price at `mode`, if the tier is offered.
-	pub fn get(&self, mode: VerificationMode) -> Option<Balance> {
-		match mode {
-			VerificationMode::Signed => self.signed,
-			VerificationMode::Tee => self.tee,
-			VerificationMode::Zk => self.zk,
-		}
-	}
-
-	/// The tiers offered, with their prices.
-	pub fn offered(&self) -> Vec<(VerificationMode, Balance)> {
-		[(VerificationMode::Signed, self.signed), (VerificationMode::Tee, self.tee), (VerificationMode::Zk, self.zk)]
-			.into_iter()
-			.filter_map(|(mode, price)| Some((mode, price?)))
-			.collect()
-	}
 }
 
 /// A model's on-chain record (`Models::Models`), in its storage order.

@@ -22,11 +22,11 @@ use serde_json::json;
 use sp_core::{sr25519, Pair};
 use verity_client::{
 	answer::{parse_tier, tier_name},
-	chain::{AccountKey, Call, Chain, Job, TierPrices},
+	chain::{AccountKey, Call, Chain, Job},
 	pay::{http_client, pay, PayError},
 };
 use verity_primitives::{
-	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode, MAX_INLINE_INPUT},
+	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, TierPrices, VerificationMode, MAX_INLINE_INPUT},
 	Balance,
 };
 use verity_x402::{format_account, format_asset, parse_asset, parse_hex32};
@@ -223,11 +223,11 @@ async fn main() {
 }
 
 fn prices_json(prices: &TierPrices) -> serde_json::Map<String, serde_json::Value> {
-	prices.offered().iter().map(|(mode, price)| (tier_name(*mode).to_string(), json!(price.to_string()))).collect()
+	prices.offered().map(|(mode, price)| (tier_name(mode).to_string(), json!(price.to_string()))).collect()
 }
 
 fn prices_text(prices: &TierPrices) -> String {
-	prices.offered().iter().map(|(mode, price)| format!("{}={price}", tier_name(*mode))).collect::<Vec<_>>().join(" ")
+	prices.offered().map(|(mode, price)| format!("{}={price}", tier_name(mode))).collect::<Vec<_>>().join(" ")
 }
 
 /// Tier prices from `TIER=AMOUNT` arguments.
@@ -386,24 +386,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					})
 					.collect();
 				println!("{}", serde_json::Value::Array(models));
-			} else if models.is_empty() {
+				return Ok(());
+			}
+			if models.is_empty() {
 				println!("no models registered; register one with `verity models register`");
 			}
-			if !cli.json {
-				for (id, m) in &models {
-					let mut prices = format!("in {}: {}", format_asset(&m.asset), prices_text(&m.prices));
-					for (asset, other) in &m.other_prices {
-						prices += &format!("; in {}: {}", format_asset(asset), prices_text(other));
-					}
-					println!(
-						"{} {id:?} ({}), prices {prices}, input ≤{} B, output ≤{} B{}",
-						String::from_utf8_lossy(&m.name),
-						String::from_utf8_lossy(&m.format),
-						m.max_input_len,
-						m.max_output_len,
-						if m.zk_verifying_key.is_some() { ", zk key registered" } else { "" },
-					);
+			for (id, m) in &models {
+				let mut prices = format!("in {}: {}", format_asset(&m.asset), prices_text(&m.prices));
+				for (asset, other) in &m.other_prices {
+					prices += &format!("; in {}: {}", format_asset(asset), prices_text(other));
 				}
+				println!(
+					"{} {id:?} ({}), prices {prices}, input ≤{} B, output ≤{} B{}",
+					String::from_utf8_lossy(&m.name),
+					String::from_utf8_lossy(&m.format),
+					m.max_input_len,
+					m.max_output_len,
+					if m.zk_verifying_key.is_some() { ", zk key registered" } else { "" },
+				);
 			}
 			Ok(())
 		},
@@ -425,6 +425,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			anyhow::ensure!(royalty_percent <= 100, "--royalty-percent is at most 100");
 			let royalty = sp_runtime::Perbill::from_percent(royalty_percent);
 			let chain = Chain::connect(&cli.node_url).await?;
+			let max_name_len: u32 = chain.constant("Models", "MaxNameLen").await?;
+			for (flag, text) in [("--name", &name), ("--format", &format)] {
+				anyhow::ensure!(text.len() <= max_name_len as usize, "{flag} is {} bytes; the chain takes at most {max_name_len}", text.len());
+			}
 			let call = Call::register_model(model, &name, &format, (max_input, max_output), &asset, &tier_prices, royalty);
 			let included = submit(&chain, call, &owner).await?;
 			if cli.json {
@@ -572,7 +576,7 @@ async fn infer(
 		mode,
 		input: JobInput::Inline(input),
 		max_fee: quote.max_executor_fee,
-		deadline: chain.best_number().await? + deadline_blocks,
+		deadline: chain.best_number().await?.saturating_add(deadline_blocks),
 	};
 	eprintln!(
 		"submitting: price {} + fee up to {} in {}, {} executor(s) eligible",
@@ -595,13 +599,13 @@ async fn infer(
 			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, format_account(&summary.executor));
 		})
 		.await?;
-	let answer = chain.answer_at(job, &summary, block).await?;
 	if summary.status != JobStatus::Completed {
 		anyhow::bail!(
 			"job {job} closed {:?} in block {block:?} without a result; the escrow was refunded",
 			summary.status
 		);
 	}
+	let answer = chain.answer_at(job, &summary, block).await?;
 	if json_output {
 		println!("{answer}");
 	} else {
@@ -618,9 +622,8 @@ async fn verification_keys(
 	verifying_key: Option<std::path::PathBuf>,
 ) -> anyhow::Result<verity_client::verify::Keys> {
 	use verity_primitives::inference::SigningKey;
-	let tier = answer["evidence"]["tier"].as_str().unwrap_or_default();
 	let mut keys = verity_client::verify::Keys::default();
-	match (tier, signing_key, verifying_key) {
+	match (answer["evidence"]["tier"].as_str().unwrap_or_default(), signing_key, verifying_key) {
 		("signed", Some(key), _) => {
 			let bytes = verity_x402::parse_hex32(&key).context("--signing-key is not 32 bytes of 0x hex")?;
 			keys.signing_key = Some(SigningKey::Sr25519(sp_core::sr25519::Public::from_raw(bytes)));
@@ -631,23 +634,10 @@ async fn verification_keys(
 				.map_err(|e| anyhow::anyhow!("{} is not a verifying key: {e:?}", path.display()))?;
 			keys.zk_key = Some(verity_zkml::verifier::PreparedKey::new(&key));
 		},
-		("signed", None, _) => {
-			let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
-				.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
-			let chain = Chain::connect(node_url).await.context("no --signing-key given, so the node is asked")?;
-			let registration = chain
-				.registration(&executor)
-				.await?
-				.context("the executor is not registered on chain: give its key with --signing-key")?;
-			keys.signing_key = Some(registration.signing_key);
+		_ => {
+			let chain = Chain::connect(node_url).await.context("no key given (--signing-key, --verifying-key), so the node is asked")?;
+			keys = chain.evidence_keys(answer).await.context("give the key offline with --signing-key or --verifying-key")?;
 		},
-		("zk", _, None) => {
-			let model = verity_client::verify::statement(answer)?.model_id;
-			let chain = Chain::connect(node_url).await.context("no --verifying-key given, so the node is asked")?;
-			keys.zk_key =
-				Some(chain.zk_key(model).await?.context("the model has no verifying key on chain: give it with --verifying-key")?);
-		},
-		_ => {},
 	}
 	Ok(keys)
 }

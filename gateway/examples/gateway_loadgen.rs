@@ -37,6 +37,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
+	anyhow::ensure!(!args.payers.is_empty() && args.concurrency > 0, "give at least one payer and a concurrency of 1 or more");
 	let http = http_client()?;
 	let inputs: Vec<String> = match &args.input_hex {
 		Some(hex) => vec![hex.clone()],

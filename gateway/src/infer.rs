@@ -70,6 +70,15 @@ struct Answer {
 	submitted: bool,
 	/// The job, while its answer is not final (a 504, or the chain lost): a retry waits again.
 	waiting: Option<Waiting>,
+	/// When the answer was made.
+	answered: Instant,
+}
+
+impl Answer {
+	/// An answer made now, before anything was submitted.
+	fn new(status: StatusCode, headers: HeaderMap, body: Value) -> Self {
+		Self { status, headers, body, submitted: false, waiting: None, answered: Instant::now() }
+	}
 }
 
 impl IntoResponse for Answer {
@@ -145,19 +154,31 @@ pub async fn infer(
 	};
 	let started = Instant::now();
 	let key = sp_crypto_hashing::blake2_256(&serde_json::to_vec(&payload.payload).unwrap_or_default());
-	// The slot is held while the payment is served: a retry of the same payment waits for the
-	// first, then gets its answer, or waits again for a job that had not closed yet.
+	// The payment is served by a task of its own, holding the payment's slot: a client that
+	// hangs up cancels nothing, and a retry of the same payment waits for the first. The retry
+	// then gets the first's answer; if that said the job had no result yet, a retry that came
+	// after it waits for the job again.
 	let slot = gateway.payments.slot(key);
-	let mut kept = slot.lock().await;
-	let answer = match kept.take() {
-		Some(Answer { waiting: Some(waiting), .. }) => outcome(&gateway, waiting, version).await,
-		Some(answer) => answer,
-		None => paid(&gateway, request, payload, version).await,
+	let served = tokio::spawn({
+		let gateway = gateway.clone();
+		async move {
+			let mut kept = slot.lock().await;
+			let answer = match kept.as_ref() {
+				Some(Answer { waiting: Some(waiting), answered, .. }) if *answered < started =>
+					outcome(&gateway, waiting.clone(), version).await,
+				Some(answer) => answer.clone(),
+				None => paid(&gateway, request, payload, version).await,
+			};
+			if answer.submitted {
+				*kept = Some(answer.clone());
+			}
+			answer
+		}
+	});
+	let answer = match served.await {
+		Ok(answer) => answer,
+		Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("serving the payment failed: {e}; send it again")),
 	};
-	if answer.submitted {
-		*kept = Some(answer.clone());
-	}
-	drop(kept);
 	let outcome = if answer.status == StatusCode::OK { "paid" } else { "refused" };
 	gateway.metrics.requests.with_label_values(&[outcome]).inc();
 	gateway.metrics.paid_latency.observe(started.elapsed().as_secs_f64());
@@ -228,8 +249,8 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		Ok(Some(record)) =>
 			for (asset, _) in record.other_prices.iter().filter(|(_, prices)| prices.get(mode).is_some()) {
 				match gateway.chain.quote_in(model, mode, asset).await {
-					Ok(Some(quote)) => quotes.push(quote),
-					Ok(None) => {},
+					Ok(Some(quote)) if quote.eligible_executors > 0 => quotes.push(quote),
+					Ok(_) => {},
 					Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 				}
 			},
@@ -237,6 +258,9 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 	}
 	let best = match gateway.chain.best_number().await {
+		// Until its first block a chain has no clock, and its runtime does not know its own
+		// genesis hash yet: no payment could be checked (instant-sealed test chains only).
+		Ok(0) => return error(StatusCode::SERVICE_UNAVAILABLE, "the chain has not produced a block yet; retry shortly"),
 		Ok(best) => best,
 		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 	};
@@ -394,11 +418,9 @@ struct Waiting {
 async fn outcome(gateway: &Gateway, waiting: Waiting, version: Version) -> Answer {
 	let Waiting { job: job_id, deadline, receipt } = &waiting;
 	let still_waiting = |status, message: String| Answer {
-		status,
-		headers: HeaderMap::new(),
-		body: json!({ "error": message, "jobId": job_id.to_string(), "receipt": receipt }),
 		submitted: true,
 		waiting: Some(waiting.clone()),
+		..Answer::new(status, HeaderMap::new(), json!({ "error": message, "jobId": job_id.to_string(), "receipt": receipt }))
 	};
 	let closed = tokio::time::timeout(gateway.settings.job_timeout, gateway.chain.wait_closed(*job_id, CHAIN_POLL, |_| {})).await;
 	match closed {
@@ -406,12 +428,12 @@ async fn outcome(gateway: &Gateway, waiting: Waiting, version: Version) -> Answe
 			tracing::info!(job = job_id, ?block, "job completed");
 			let mut body = match gateway.chain.answer_at(*job_id, &job, block).await {
 				Ok(body) => body,
-				Err(e) => return still_waiting(StatusCode::BAD_GATEWAY, format!("job {job_id} completed but its result could not be read: {e}; send the same payment again, or read it with `verity job status {job_id}`")),
+				Err(e) => return still_waiting(StatusCode::BAD_GATEWAY, format!("job {job_id} completed but its result could not be read: {e}; send the same payment again")),
 			};
 			body["receipt"] = json!(receipt);
 			let mut headers = HeaderMap::new();
 			headers.insert(response_header(version), HeaderValue::from_str(&encode_header(receipt)).expect("base64"));
-			Answer { status: StatusCode::OK, submitted: true, headers, body, waiting: None }
+			Answer { submitted: true, ..Answer::new(StatusCode::OK, headers, body) }
 		},
 		Ok(Ok((job, block))) => {
 			let reason = if job.status == JobStatus::Failed { "job_failed_refunded" } else { "job_expired_refunded" };
@@ -453,17 +475,11 @@ fn refused(version: Version, network: &str, payer: Option<&str>, reason: &str, t
 	};
 	let mut headers = HeaderMap::new();
 	headers.insert(response_header(version), HeaderValue::from_str(&encode_header(&response)).expect("base64"));
-	Answer {
-		status: StatusCode::PAYMENT_REQUIRED,
-		headers,
-		body: json!({ "error": reason, "receipt": response }),
-		submitted: false,
-		waiting: None,
-	}
+	Answer::new(StatusCode::PAYMENT_REQUIRED, headers, json!({ "error": reason, "receipt": response }))
 }
 
 fn unavailable(message: String) -> Answer {
-	Answer { status: StatusCode::BAD_GATEWAY, headers: HeaderMap::new(), body: json!({ "error": message }), submitted: false, waiting: None }
+	Answer::new(StatusCode::BAD_GATEWAY, HeaderMap::new(), json!({ "error": message }))
 }
 
 /// The x402 reason of a refused job payment: the payment's, or the pallet error's name.

@@ -25,10 +25,10 @@ use sp_core::{sr25519, Pair};
 use verity_client::{
 	answer::{hex0x, tier_name},
 	chain::Chain,
-	verify::{verify, Keys},
+	verify::verify,
 };
 use verity_primitives::inference::{JobId, JobStatus, VerificationMode};
-use verity_x402::{format_account, format_asset, parse_account};
+use verity_x402::{format_account, format_asset, parse_hex32};
 
 use crate::{error, Gateway};
 
@@ -98,7 +98,9 @@ pub async fn follow_completed_jobs(chain: Chain, recent: Arc<RecentJobs>) {
 async fn follow_step(chain: &Chain, recent: &RecentJobs, next: &mut Option<u32>) -> anyhow::Result<()> {
 	let best = chain.best_number().await?;
 	let first_step = next.is_none();
-	let from = next.unwrap_or_else(|| best.saturating_sub(BACKFILL_BLOCKS)).max(1);
+	// Never further back than the backfill: after a long outage the blocks between may be
+	// pruned from the node's state, and the page wants recent jobs anyway.
+	let from = next.unwrap_or(0).max(best.saturating_sub(BACKFILL_BLOCKS)).max(1);
 	let mut completed_any = false;
 	for number in from..=best {
 		let completed: Vec<JobId> =
@@ -213,12 +215,14 @@ pub async fn job(State(gateway): State<Arc<Gateway>>, Path(job): Path<JobId>) ->
 			Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 		},
 	};
-	let check = match keys(&gateway.chain, &answer).await {
+	// `valid` is null when the evidence cannot be checked (the executor deregistered, say):
+	// unverifiable is not invalid.
+	let check = match gateway.chain.evidence_keys(&answer).await {
 		Ok(keys) => match verify(&answer, &keys) {
 			Ok(verified) => json!({ "valid": true, "tier": verified.tier }),
 			Err(e) => json!({ "valid": false, "error": e.to_string() }),
 		},
-		Err(e) => json!({ "valid": false, "error": e.to_string() }),
+		Err(e) => json!({ "valid": null, "error": format!("cannot be checked: {e}") }),
 	};
 	Json(json!({ "answer": answer, "check": check })).into_response()
 }
@@ -229,26 +233,6 @@ async fn closed_job(chain: &Chain, job: JobId) -> anyhow::Result<Option<Value>> 
 		Some(summary) if summary.status == JobStatus::Completed => Ok(Some(chain.answer_at(job, &summary, block).await?)),
 		_ => Ok(None),
 	}
-}
-
-/// The chain's keys for an answer's evidence: the executor's signing key, the model's zk key.
-async fn keys(chain: &Chain, answer: &Value) -> anyhow::Result<Keys> {
-	let mut keys = Keys::default();
-	match answer["evidence"]["tier"].as_str() {
-		Some("signed") => {
-			let executor = parse_account(answer["executor"].as_str().unwrap_or_default())
-				.map_err(|_| anyhow::anyhow!("the answer's executor is not an account"))?;
-			let registration =
-				chain.registration(&executor).await?.ok_or_else(|| anyhow::anyhow!("the executor is no longer registered"))?;
-			keys.signing_key = Some(registration.signing_key);
-		},
-		Some("zk") => {
-			let model = verity_client::verify::statement(answer)?.model_id;
-			keys.zk_key = chain.zk_key(model).await?;
-		},
-		_ => {},
-	}
-	Ok(keys)
 }
 
 /// The form's request.
@@ -281,6 +265,10 @@ pub async fn dev_pay(State(gateway): State<Arc<Gateway>>, Json(request): Json<De
 		Ok(http) => http,
 		Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
 	};
+	// Only a served name or a model id goes into the URL, which the gateway then calls.
+	if !gateway.settings.aliases.contains_key(&request.model) && parse_hex32(&request.model).is_none() {
+		return error(StatusCode::NOT_FOUND, format!("no model {:?}: name a served model or give its 0x id", request.model));
+	}
 	let url = format!("{}/v1/models/{}/infer", gateway.settings.public_url, request.model);
 	let input_hex = match (request.input, request.input_hex) {
 		(Some(text), None) => hex0x(text.as_bytes()),

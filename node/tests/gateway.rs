@@ -383,9 +383,9 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 }
 
 #[test]
-fn the_cli_reads_registers_and_infers_and_the_page_runs_a_paid_inference() {
+fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() {
 	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let market = Market::start("gateway-cli-page", &["--dev-payer", "//Dave"]);
+	let market = Market::start("gateway-cli", &[]);
 	let node = &market.node;
 	let (body, label) = digit();
 	let input_hex = body["inputHex"].as_str().unwrap();
@@ -494,9 +494,22 @@ fn the_cli_reads_registers_and_infers_and_the_page_runs_a_paid_inference() {
 	let refund_block = expired.json()["refund"]["blockHash"].as_str().expect("the refund's block").to_owned();
 	assert!(node.call("chain_getHeader", json!([refund_block])).unwrap().is_object(), "the refund's block is on chain");
 	assert!(market.balance(&bob.to_account_id()) >= bob_before, "refunded, plus the executor's slashed stake");
+}
 
-	// The web page in headless Chromium: the form pays for a digits inference as //Dave through
-	// the gateway's own x402 flow, and the page checks the evidence.
+#[test]
+fn the_web_page_runs_a_paid_inference_in_headless_chromium() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let market = Market::start("gateway-page", &["--dev-payer", "//Dave"]);
+	let node = &market.node;
+	let (body, _) = digit();
+	let input_hex = body["inputHex"].as_str().unwrap();
+	// A zk job first, by the CLI, so the chart has two tiers (and the chain its first blocks).
+	let (ok, _, err) =
+		run_verity(node, &["infer", "--model", "digits-mlp", "--tier", "zk", "--input-hex", input_hex, "--key", "//Charlie"]);
+	assert!(ok, "{err}");
+
+	// The form pays for a digits inference as //Dave through the gateway's own x402 flow, and
+	// the page checks the evidence.
 	let page = format!("http://127.0.0.1:{}/", market.gateway.port);
 	let run = format!("{page}?model=digits-mlp&tier=signed&inputHex={input_hex}&payer=//Dave&run=1");
 	let dom = chromium(&market.dir, &["--dump-dom"], &run);

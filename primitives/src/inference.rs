@@ -253,6 +253,42 @@ impl<AccountId> TierVerifier<AccountId> for SignedVerifier {
 	}
 }
 
+/// The price of a job at each tier; `None` means the tier is not offered.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	TypeInfo, Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct TierPrices {
+	/// Price of a signed-tier job.
+	pub signed: Option<Balance>,
+	/// Price of a tee-tier job.
+	pub tee: Option<Balance>,
+	/// Price of a zk-tier job.
+	pub zk: Option<Balance>,
+}
+
+impl TierPrices {
+	/// The price at `mode`, if the tier is offered.
+	pub fn get(&self, mode: VerificationMode) -> Option<Balance> {
+		match mode {
+			VerificationMode::Signed => self.signed,
+			VerificationMode::Tee => self.tee,
+			VerificationMode::Zk => self.zk,
+		}
+	}
+
+	/// The tiers offered, with their prices.
+	pub fn offered(&self) -> impl Iterator<Item = (VerificationMode, Balance)> + '_ {
+		VerificationMode::ALL.into_iter().filter_map(|mode| Some((mode, self.get(mode)?)))
+	}
+
+	/// Whether at least one tier is offered.
+	pub fn any(&self) -> bool {
+		self.offered().next().is_some()
+	}
+}
+
 /// The commercial terms of a model, as the inference pallet needs them to price and run a job.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ModelTerms<AccountId, AssetKind> {

@@ -19,8 +19,9 @@
 //! [`Config::Payments`]), so that an agent with no native token can buy through a relayer.
 //!
 //! ## Money
-//! At submission, `price + max_fee` is put on hold from the payer, in the model's asset: that
-//! is the job's escrow. On a verified result the escrow pays, from the hold:
+//! At submission, `price + max_fee` is put on hold from the payer, in the job's asset (the
+//! model's own, or for `submit_paid` another asset the model is priced in, with executors'
+//! fees converted at the model's prices): that is the job's escrow. On a verified result the escrow pays, from the hold:
 //! - the model owner: `royalty × price`;
 //! - the treasury: `protocol_fee × (price + executor_fee)`;
 //! - the executor: the rest of `price + executor_fee`;
@@ -615,8 +616,9 @@ pub mod pallet {
 		/// step: the authorization's payer becomes the job's payer (refunds go to it), and the
 		/// submitter, a relayer or facilitator, only pays the transaction fee.
 		///
-		/// The authorization must be `exact`, to [`Config::EscrowBinding`], in the model's
-		/// asset, for `price + max_fee`, with nonce `job_nonce(spec, salt)`.
+		/// The authorization must be `exact`, to [`Config::EscrowBinding`], in an asset the
+		/// model is priced in at the tier, for `price + max_fee` in that asset, with nonce
+		/// `job_nonce(spec, salt)`.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::submit_paid(spec.input.inline_len() as u32))]
 		pub fn submit_paid(

@@ -57,7 +57,7 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Models` (r:1 w:0)
-	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(842), added: 3317, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1067), added: 3542, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Executors::ServiceIndex` (r:1 w:0)
@@ -79,17 +79,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
 	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
-	fn submit_job(_i: u32, ) -> Weight {
+	fn submit_job(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18194`
+		//  Measured:  `18195`
 		//  Estimated: `234270`
-		// Minimum execution time: 566_881_000 picoseconds.
-		Weight::from_parts(891_825_665, 234270)
+		// Minimum execution time: 499_924_000 picoseconds.
+		Weight::from_parts(659_462_495, 234270)
+			// Standard Error: 1_217
+			.saturating_add(Weight::from_parts(3_404, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
-	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(842), added: 3317, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1067), added: 3542, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -119,12 +121,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `X402::ExpiringNonces` (r:0 w:1)
 	/// Proof: `X402::ExpiringNonces` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
-	fn submit_paid(_i: u32, ) -> Weight {
+	fn submit_paid(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18561`
+		//  Measured:  `18562`
 		//  Estimated: `234270`
-		// Minimum execution time: 751_624_000 picoseconds.
-		Weight::from_parts(1_168_314_254, 234270)
+		// Minimum execution time: 644_158_000 picoseconds.
+		Weight::from_parts(851_301_692, 234270)
+			// Standard Error: 2_027
+			.saturating_add(Weight::from_parts(1_197, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(75_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -134,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `421`
 		//  Estimated: `20134`
-		// Minimum execution time: 42_482_000 picoseconds.
-		Weight::from_parts(73_722_000, 20134)
+		// Minimum execution time: 44_504_000 picoseconds.
+		Weight::from_parts(55_022_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -168,10 +172,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2986`
 		//  Estimated: `20134`
-		// Minimum execution time: 375_661_000 picoseconds.
-		Weight::from_parts(550_445_357, 20134)
-			// Standard Error: 1_772
-			.saturating_add(Weight::from_parts(7_465, 0).saturating_mul(o.into()))
+		// Minimum execution time: 318_156_000 picoseconds.
+		Weight::from_parts(448_256_754, 20134)
+			// Standard Error: 1_363
+			.saturating_add(Weight::from_parts(2_051, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -195,8 +199,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2279`
 		//  Estimated: `20134`
-		// Minimum execution time: 157_152_000 picoseconds.
-		Weight::from_parts(235_846_000, 20134)
+		// Minimum execution time: 155_448_000 picoseconds.
+		Weight::from_parts(176_631_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -220,8 +224,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2279`
 		//  Estimated: `20134`
-		// Minimum execution time: 155_512_000 picoseconds.
-		Weight::from_parts(245_247_000, 20134)
+		// Minimum execution time: 153_946_000 picoseconds.
+		Weight::from_parts(176_540_000, 20134)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -249,11 +253,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire_jobs(e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2606 + e * (69 ±0)`
-		//  Estimated: `5505 + e * (19144 ±0)`
-		// Minimum execution time: 10_600_000 picoseconds.
-		Weight::from_parts(11_935_000, 5505)
-			// Standard Error: 1_452_280
-			.saturating_add(Weight::from_parts(173_089_642, 0).saturating_mul(e.into()))
+		//  Estimated: `5505 + e * (19144 ±3)`
+		// Minimum execution time: 9_731_000 picoseconds.
+		Weight::from_parts(1_179_233_155, 5505)
+			// Standard Error: 2_681_861
+			.saturating_add(Weight::from_parts(107_091_383, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -275,10 +279,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `168 + p * (32 ±0)`
 		//  Estimated: `1501 + p * (2503 ±0)`
-		// Minimum execution time: 5_373_000 picoseconds.
-		Weight::from_parts(44_137_370, 1501)
-			// Standard Error: 273_295
-			.saturating_add(Weight::from_parts(19_320_223, 0).saturating_mul(p.into()))
+		// Minimum execution time: 4_302_000 picoseconds.
+		Weight::from_parts(21_370_687, 1501)
+			// Standard Error: 126_321
+			.saturating_add(Weight::from_parts(12_441_031, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -294,10 +298,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `109 + s * (58 ±0)`
 		//  Estimated: `1489 + s * (2553 ±0)`
-		// Minimum execution time: 8_559_000 picoseconds.
-		Weight::from_parts(16_145_001, 1489)
-			// Standard Error: 7_354
-			.saturating_add(Weight::from_parts(2_186_307, 0).saturating_mul(s.into()))
+		// Minimum execution time: 6_783_000 picoseconds.
+		Weight::from_parts(9_459_639, 1489)
+			// Standard Error: 1_232
+			.saturating_add(Weight::from_parts(1_249_295, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -311,50 +315,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 8_289_000 picoseconds.
-		Weight::from_parts(15_361_095, 0)
-			// Standard Error: 1_149
-			.saturating_add(Weight::from_parts(25_168, 0).saturating_mul(d.into()))
+		// Minimum execution time: 5_902_000 picoseconds.
+		Weight::from_parts(8_469_281, 0)
+			// Standard Error: 170
+			.saturating_add(Weight::from_parts(12_136, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
-	fn submit_job(_i: u32, ) -> Weight {
-		Weight::from_parts(891_825_665, 234270)
+	fn submit_job(i: u32, ) -> Weight {
+		Weight::from_parts(659_462_495, 234270)
+			.saturating_add(Weight::from_parts(3_404, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(72_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
-	fn submit_paid(_i: u32, ) -> Weight {
-		Weight::from_parts(1_168_314_254, 234270)
+	fn submit_paid(i: u32, ) -> Weight {
+		Weight::from_parts(851_301_692, 234270)
+			.saturating_add(Weight::from_parts(1_197, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(75_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn start_job() -> Weight {
-		Weight::from_parts(73_722_000, 20134)
+		Weight::from_parts(55_022_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(550_445_357, 20134)
-			.saturating_add(Weight::from_parts(7_465, 0).saturating_mul(o.into()))
+		Weight::from_parts(448_256_754, 20134)
+			.saturating_add(Weight::from_parts(2_051, 0).saturating_mul(o.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(235_846_000, 20134)
+		Weight::from_parts(176_631_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(245_247_000, 20134)
+		Weight::from_parts(176_540_000, 20134)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn expire_jobs(e: u32, ) -> Weight {
-		Weight::from_parts(11_935_000, 5505)
-			.saturating_add(Weight::from_parts(173_089_642, 0).saturating_mul(e.into()))
+		Weight::from_parts(1_179_233_155, 5505)
+			.saturating_add(Weight::from_parts(107_091_383, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -362,8 +368,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 19144).saturating_mul(e.into()))
 	}
 	fn prune_jobs(p: u32, ) -> Weight {
-		Weight::from_parts(44_137_370, 1501)
-			.saturating_add(Weight::from_parts(19_320_223, 0).saturating_mul(p.into()))
+		Weight::from_parts(21_370_687, 1501)
+			.saturating_add(Weight::from_parts(12_441_031, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -371,8 +377,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(p.into()))
 	}
 	fn prune_stats(s: u32, ) -> Weight {
-		Weight::from_parts(16_145_001, 1489)
-			.saturating_add(Weight::from_parts(2_186_307, 0).saturating_mul(s.into()))
+		Weight::from_parts(9_459_639, 1489)
+			.saturating_add(Weight::from_parts(1_249_295, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -380,8 +386,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
 	}
 	fn set_dispatchers(d: u32, ) -> Weight {
-		Weight::from_parts(15_361_095, 0)
-			.saturating_add(Weight::from_parts(25_168, 0).saturating_mul(d.into()))
+		Weight::from_parts(8_469_281, 0)
+			.saturating_add(Weight::from_parts(12_136, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -12,7 +12,8 @@
 //!   stable asset), so that a job can be paid in them. Executors' fees are asked in the model's
 //!   own asset; for a job in another asset they are converted at the ratio of the tier's two
 //!   prices ([`ModelTerms::fee_in_asset`]), so a tier priced in another asset must also be
-//!   priced in the model's own.
+//!   priced in the model's own, both above zero. The owner sets that rate; executors who
+//!   disagree with it can stop serving the model.
 //! - **Royalty**: the owner's share of the price of every completed job.
 //!
 //! ## Usage
@@ -51,41 +52,11 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 use sp_runtime::{BoundedVec, Perbill};
+pub use verity_primitives::inference::TierPrices;
 use verity_primitives::{
 	inference::{ModelId, ModelKeyRegistry, ModelProvider, ModelTerms, OnModelRetired, VerificationMode},
 	Balance, Hash,
 };
-
-/// The price of a job at each tier; `None` means the tier is not offered.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo, Debug,
-)]
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct TierPrices {
-	/// Price of a signed-tier job.
-	pub signed: Option<Balance>,
-	/// Price of a tee-tier job.
-	pub tee: Option<Balance>,
-	/// Price of a zk-tier job.
-	pub zk: Option<Balance>,
-}
-
-impl TierPrices {
-	/// The price at `mode`, if the tier is offered.
-	pub fn get(&self, mode: VerificationMode) -> Option<Balance> {
-		match mode {
-			VerificationMode::Signed => self.signed,
-			VerificationMode::Tee => self.tee,
-			VerificationMode::Zk => self.zk,
-		}
-	}
-
-	/// Whether at least one tier is offered.
-	pub fn any(&self) -> bool {
-		VerificationMode::ALL.iter().any(|mode| self.get(*mode).is_some())
-	}
-}
 
 /// Size limits of a model's input and output, in bytes.
 #[derive(
@@ -308,8 +279,8 @@ pub mod pallet {
 		AssetIsModelAsset,
 		/// The model is priced in as many other assets as the chain allows.
 		TooManyAssets,
-		/// A tier priced in another asset must be priced in the model's own asset too: that
-		/// price converts executors' fees.
+		/// A tier priced in another asset must be priced in the model's own asset too, both
+		/// above zero: the ratio of the two prices converts executors' fees.
 		TierNotPricedInModelAsset,
 		/// The model is not priced in that asset.
 		AssetNotPriced,
@@ -452,9 +423,10 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Whether every tier `other` prices is priced in `own` too.
+	/// Whether every tier `other` prices is priced in `own` too, both above zero: the ratio of
+	/// the two prices converts executors' fees.
 	fn priced_within(other: &TierPrices, own: &TierPrices) -> bool {
-		VerificationMode::ALL.iter().all(|mode| other.get(*mode).is_none() || own.get(*mode).is_some())
+		other.offered().all(|(mode, price)| price > 0 && own.get(mode).is_some_and(|own| own > 0))
 	}
 
 	/// Sets (or, with `None`, removes) the prices of `model` in `asset`, if `who` owns it.

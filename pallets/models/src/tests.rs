@@ -206,6 +206,9 @@ fn prices_in_other_assets_failure_paths_change_nothing() {
 		let tee = TierPrices { signed: None, tee: Some(9), zk: None };
 		assert_noop!(set(1, MODEL, 5, Some(tee)), Error::<Test>::TierNotPricedInModelAsset);
 		assert_noop!(set(1, MODEL, 5, None), Error::<Test>::AssetNotPriced);
+		// A zero price would make every executor's fee zero in that asset.
+		let free = TierPrices { signed: Some(0), tee: None, zk: None };
+		assert_noop!(set(1, MODEL, 5, Some(free)), Error::<Test>::TierNotPricedInModelAsset);
 		for asset in 1..=4 {
 			assert_ok!(set(1, MODEL, asset, Some(stable)));
 		}
