@@ -225,6 +225,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			],
 		);
 		let dave_usd = Assets::balance(stable_asset::ID, &dave.to_account_id());
+		let treasury_usd = Assets::balance(stable_asset::ID, &TreasuryAccount::get());
 
 		// This model has no zk verifying key: the whole batch is refused.
 		let mixed = vec![job(MODEL, VerificationMode::Signed, MILLI_UNIT), job(MODEL, VerificationMode::Zk, MILLI_UNIT)];
@@ -270,7 +271,10 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			Assets::balance(stable_asset::ID, &dave.to_account_id()),
 			dave_usd - stable_asset::UNIT - stable_asset::UNIT / 10
 		);
-		assert_eq!(Assets::balance(stable_asset::ID, &TreasuryAccount::get()), stable_asset::UNIT * 11 / 10 * 2 / 100);
+		assert_eq!(
+			Assets::balance(stable_asset::ID, &TreasuryAccount::get()),
+			treasury_usd + stable_asset::UNIT * 11 / 10 * 2 / 100
+		);
 		let quote = Inference::quote(MODEL, VerificationMode::Signed).unwrap();
 		assert_eq!((quote.price, quote.min_executor_fee, quote.eligible_executors), (10 * MILLI_UNIT, MILLI_UNIT, 1));
 		check_invariants();
