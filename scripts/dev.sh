@@ -43,6 +43,11 @@ rpc() {
 		"http://127.0.0.1:$RPC_PORT"
 }
 GENESIS="$(rpc chain_getBlockHash '[0]' | sed -E 's/.*"result":"0x([0-9a-f]{32}).*/\1/')"
+# Until its first block the chain has no clock, so no payment can be checked: wait for it.
+for _ in $(seq 1 60); do
+	rpc chain_getHeader | grep -q '"number":"0x0"' || break
+	sleep 0.5
+done
 
 # The dev chain's executor, Ferdie (registered in genesis at http://127.0.0.1:9955/jobs), serving
 # the shipped models from $VERITY_MODELS_DIR on the CPU. //Ferdie is a dev-only key.

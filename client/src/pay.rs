@@ -120,7 +120,11 @@ pub async fn pay(
 ) -> Result<Paid, PayError> {
 	let (status, headers, first) = post(http, url, &[], body, timeout).await?;
 	if status != 402 {
-		return Err(PayError::Transport(format!("expected 402 Payment Required from {url}, got {status}")));
+		let reason = serde_json::from_slice::<serde_json::Value>(&first)
+			.ok()
+			.and_then(|body| body.get("error")?.as_str().map(|error| format!(": {error}")))
+			.unwrap_or_default();
+		return Err(PayError::Transport(format!("expected 402 Payment Required from {url}, got {status}{reason}")));
 	}
 	let required: PaymentRequired = match headers.get(PAYMENT_REQUIRED_HEADER) {
 		Some(header) => decode_header(header.to_str().unwrap_or_default())
