@@ -249,10 +249,7 @@ fn parse_prices(prices: &[String]) -> anyhow::Result<TierPrices> {
 fn input_bytes(input: Option<String>, input_hex: Option<String>) -> anyhow::Result<Vec<u8>> {
 	match (input, input_hex) {
 		(Some(text), _) => Ok(text.into_bytes()),
-		(_, Some(hex)) => hex
-			.strip_prefix("0x")
-			.and_then(|hex| hex::decode(hex).ok())
-			.context("--input-hex is not 0x-prefixed hex"),
+		(_, Some(hex)) => verity_x402::parse_hex(&hex).context("--input-hex is not 0x-prefixed hex"),
 		_ => anyhow::bail!("give the input: --input TEXT or --input-hex 0x…"),
 	}
 }

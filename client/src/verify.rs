@@ -54,7 +54,7 @@ pub struct Keys {
 
 fn bytes(answer: &Value, field: &'static str) -> Result<Vec<u8>, VerifyError> {
 	let text = answer.get(field).and_then(Value::as_str).ok_or(VerifyError::Field(field))?;
-	hex::decode(text.strip_prefix("0x").ok_or(VerifyError::Field(field))?).map_err(|_| VerifyError::Field(field))
+	verity_x402::parse_hex(text).ok_or(VerifyError::Field(field))
 }
 
 fn hash(answer: &Value, field: &'static str) -> Result<H256, VerifyError> {
@@ -93,7 +93,7 @@ pub fn statement(answer: &Value) -> Result<ResultStatement, VerifyError> {
 fn signature(evidence: &Value) -> Result<ExecutorSignature, VerifyError> {
 	let signature = evidence.get("signature").ok_or(VerifyError::Field("evidence.signature"))?;
 	let decode = |text: &Value| -> Option<[u8; 64]> {
-		hex::decode(text.as_str()?.strip_prefix("0x")?).ok()?.try_into().ok()
+		verity_x402::parse_hex(text.as_str()?)?.try_into().ok()
 	};
 	if let Some(bytes) = signature.get("sr25519").and_then(decode) {
 		return Ok(ExecutorSignature::Sr25519(sp_core::sr25519::Signature::from_raw(bytes)));

@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
 		Some(hex) => vec![hex.clone()],
 		None => {
 			let (_, held_out) = verity_mlp::digits::split(&verity_mlp::digits::load());
-			held_out.iter().map(|digit| format!("0x{}", hex::encode(digit.input_bytes()))).collect()
+			held_out.iter().map(|digit| verity_client::answer::hex0x(&digit.input_bytes())).collect()
 		},
 	};
 	let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

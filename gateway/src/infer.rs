@@ -209,9 +209,7 @@ fn parse_request(gateway: &Gateway, model: &str, query_tier: Option<&str>, body:
 		.ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown tier {tier:?}: signed, tee or zk")))?;
 	let input = match (body.input, body.input_hex) {
 		(Some(text), None) => text.into_bytes(),
-		(None, Some(hex)) => hex
-			.strip_prefix("0x")
-			.and_then(|hex| hex::decode(hex).ok())
+		(None, Some(hex)) => verity_x402::parse_hex(&hex)
 			.ok_or_else(|| error(StatusCode::BAD_REQUEST, "inputHex is not 0x-prefixed hex"))?,
 		_ => return Err(error(StatusCode::BAD_REQUEST, "give exactly one of input (text) and inputHex")),
 	};

@@ -23,10 +23,6 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 /// One vUSD.
 const PRICE: Balance = stable_asset::UNIT;
 
-fn vusd(node: &Node, who: &AccountId) -> Balance {
-	node.stable_balance(who)
-}
-
 /// The chain's clock in unix seconds: the last block's timestamp, which the checks use.
 fn chain_now(node: &Node) -> u64 {
 	let bytes = node.storage(&pallet_timestamp::Now::<Runtime>::hashed_key(), None).expect("a block was authored");
@@ -108,7 +104,7 @@ fn fund(node: &mut Node, payers: &[AccountId], nonce: u32) {
 	let extrinsic = sign_extrinsic(&Sr25519Keyring::Alice.pair(), call, nonce, node.genesis_hash());
 	node.submit(&codec::Encode::encode(&extrinsic)).expect("funding is accepted");
 	let last = payers.last().unwrap().clone();
-	node.wait_for(TIMEOUT, "payers funded", |n| (vusd(n, &last) == 1_000 * PRICE).then_some(()));
+	node.wait_for(TIMEOUT, "payers funded", |n| (n.stable_balance(&last) == 1_000 * PRICE).then_some(()));
 }
 
 #[test]
@@ -143,7 +139,7 @@ fn x402_rpc_verifies_and_settles_once() {
 		verify(&node, &payment, &offer),
 		json!({"isValid": true, "payer": format_account(first_account)})
 	);
-	let bob_before = vusd(&node, &market.pay_to);
+	let bob_before = node.stable_balance(&market.pay_to);
 	let receipt = settle(&node, &payment, &offer);
 	assert_eq!(receipt["success"], json!(true), "{receipt}");
 	assert_eq!(receipt["network"], json!(network));
@@ -151,12 +147,12 @@ fn x402_rpc_verifies_and_settles_once() {
 	let transaction = receipt["transaction"].as_str().unwrap().to_string();
 	assert_eq!(transaction.len(), 66);
 	assert!(in_its_block(&node, &receipt), "the settling transaction is in block {}", receipt["blockHash"]);
-	assert_eq!(vusd(&node, first_account), 999 * PRICE);
-	assert_eq!(vusd(&node, &market.pay_to), bob_before + PRICE);
+	assert_eq!(node.stable_balance(first_account), 999 * PRICE);
+	assert_eq!(node.stable_balance(&market.pay_to), bob_before + PRICE);
 
 	// A replay settles once: the same receipt, nothing moves again; verify now refuses it.
 	assert_eq!(settle(&node, &payment, &offer), receipt);
-	assert_eq!(vusd(&node, first_account), 999 * PRICE);
+	assert_eq!(node.stable_balance(first_account), 999 * PRICE);
 	assert_eq!(
 		verify(&node, &payment, &offer)["invalidReason"],
 		json!("invalid_exact_substrate_payload_nonce_used")
@@ -165,10 +161,10 @@ fn x402_rpc_verifies_and_settles_once() {
 	let bigger = market.offer("exact", 2 * PRICE);
 	let same_nonce = market.pay(&node, first, &bigger, [1; 32]);
 	assert_eq!(settle(&node, &same_nonce, &bigger)["errorReason"], json!("duplicate_settlement"));
-	assert_eq!(vusd(&node, first_account), 999 * PRICE);
+	assert_eq!(node.stable_balance(first_account), 999 * PRICE);
 
 	// Every listed failure, through verify and settle, with its reason; no balance changes.
-	let balances = |n: &Node| (vusd(n, first_account), vusd(n, &market.pay_to));
+	let balances = |n: &Node| (n.stable_balance(first_account), n.stable_balance(&market.pay_to));
 	let before = balances(&node);
 	let now = chain_now(&node);
 	let fresh = |nonce: u8| market.pay(&node, first, &offer, [nonce; 32]);
@@ -227,7 +223,7 @@ fn x402_rpc_verifies_and_settles_once() {
 	});
 	let extrinsic = sign_extrinsic(&Sr25519Keyring::Dave.pair(), call, 0, market.genesis);
 	node.submit(&codec::Encode::encode(&extrinsic)).unwrap();
-	node.wait_for(TIMEOUT, "direct settlement", |n| (vusd(n, first_account) == before.0 - PRICE).then_some(()));
+	node.wait_for(TIMEOUT, "direct settlement", |n| (n.stable_balance(first_account) == before.0 - PRICE).then_some(()));
 	let duplicate = settle(&node, &direct, &offer);
 	assert_eq!(duplicate["errorReason"], json!("duplicate_settlement"), "{duplicate}");
 
@@ -243,7 +239,7 @@ fn x402_rpc_verifies_and_settles_once() {
 		.expect("x402_settle answers");
 	assert_eq!(receipt["success"], json!(true), "{receipt}");
 	assert_eq!(receipt["amount"], json!((PRICE / 4).to_string()));
-	assert_eq!(vusd(&node, first_account), before.0 - PRICE - PRICE / 4);
+	assert_eq!(node.stable_balance(first_account), before.0 - PRICE - PRICE / 4);
 	let mut elsewhere = upto.clone();
 	elsewhere.extra = Some(json!({ "facilitator": format_account(&Sr25519Keyring::Dave.to_account_id()) }));
 	let payment = market.pay(&node, first, &elsewhere, [31; 32]);
@@ -258,8 +254,8 @@ fn x402_rpc_verifies_and_settles_once() {
 	// 100 concurrent settlements from 10 payers, and 10 rivals signed under the nonces of the
 	// first 10 (another validity window, so another request): each nonce settles exactly once,
 	// and a rival batched with the payment it collides with fails alone.
-	let before: Vec<Balance> = accounts.iter().map(|a| vusd(&node, a)).collect();
-	let bob_before = vusd(&node, &market.pay_to);
+	let before: Vec<Balance> = accounts.iter().map(|a| node.stable_balance(a)).collect();
+	let bob_before = node.stable_balance(&market.pay_to);
 	let payments: Vec<PaymentPayload> = (0..100u8)
 		.map(|i| market.pay(&node, &payers[(i % 10) as usize], &offer, [100 + i; 32]))
 		.collect();
@@ -295,14 +291,14 @@ fn x402_rpc_verifies_and_settles_once() {
 	let transactions: HashSet<&str> = settled.iter().map(|r| r["transaction"].as_str().unwrap()).collect();
 	eprintln!("100 settled by {} transactions", transactions.len());
 	for (account, before) in accounts.iter().zip(before) {
-		assert_eq!(vusd(&node, account), before - 10 * PRICE, "each payer paid 10 times");
+		assert_eq!(node.stable_balance(account), before - 10 * PRICE, "each payer paid 10 times");
 	}
-	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
+	assert_eq!(node.stable_balance(&market.pay_to), bob_before + 100 * PRICE);
 	// Retrying all of them settles none again.
 	for (payment, receipt) in payments.iter().zip(receipts).take(10) {
 		assert_eq!(&settle(&node, payment, &offer), receipt);
 	}
-	assert_eq!(vusd(&node, &market.pay_to), bob_before + 100 * PRICE);
+	assert_eq!(node.stable_balance(&market.pay_to), bob_before + 100 * PRICE);
 }
 
 #[test]

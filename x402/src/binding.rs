@@ -120,9 +120,14 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, PaymentError> {
 	hex::decode(hex).map_err(|_| PaymentError::InvalidPayload)
 }
 
+/// Bytes written as `0x` and hex digits.
+pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
+	hex::decode(text.strip_prefix("0x")?).ok()
+}
+
 /// 32 bytes written as `0x` and 64 hex digits (a nonce, a hash, an id, a public key).
 pub fn parse_hex32(text: &str) -> Option<[u8; 32]> {
-	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
+	parse_hex(text)?.try_into().ok()
 }
 
 fn parse_nonce(nonce: &str) -> Result<PaymentNonce, PaymentError> {
