@@ -30,6 +30,8 @@ use scale_info::TypeInfo;
 mod native;
 #[cfg(feature = "std")]
 pub use native::verify_quote;
+#[cfg(feature = "test-pki")]
+pub mod test_pki;
 
 /// What a quote says the enclave is.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
