@@ -107,14 +107,15 @@ impl Chain {
 			"tier": tier_name(job.mode),
 			"payer": format_account(&job.payer),
 			"executor": format_account(&job.executor),
-			// A referenced input is not on chain: the answer names where it is.
+			// A referenced input is not on chain: the answer names where it is. A sealed one is
+			// confidential: only its commitment (`inputHash`) is shown.
 			"input": match &job.input {
 				JobInput::Inline(bytes) => json!(hex0x(bytes)),
-				JobInput::Reference { .. } => Value::Null,
+				JobInput::Reference { .. } | JobInput::Sealed { .. } => Value::Null,
 			},
 			"inputUri": match &job.input {
 				JobInput::Reference { uri, .. } => json!(String::from_utf8_lossy(uri)),
-				JobInput::Inline(_) => Value::Null,
+				JobInput::Inline(_) | JobInput::Sealed { .. } => Value::Null,
 			},
 			"inputHash": format!("{:?}", job.input_hash),
 			"output": output.as_deref().map(hex0x),

@@ -46,6 +46,32 @@ pub use verity_x402::AssetKind;
 /// A job as the `InferenceApi` reports it.
 pub type Job = JobSummary<AccountId, AssetKind, BlockNumber>;
 
+/// An executor's attested enclave: the attestation pallet's `Enclave`, field by field.
+#[derive(Clone, PartialEq, Eq, Decode, Debug)]
+pub struct AttestedEnclave {
+	/// The keys its quote bound.
+	pub keys: verity_primitives::attestation::EnclaveKeys,
+	/// The allowlist entry its measurement matched.
+	pub measurement: verity_primitives::attestation::MeasurementKey,
+	/// That entry's generation.
+	pub generation: u32,
+	/// The quote's TCB status.
+	pub tcb_status: verity_tee::TcbStatus,
+	/// When it was attested (unix seconds).
+	pub attested_at: u64,
+	/// When the attestation ends (unix seconds).
+	pub expires_at: u64,
+}
+
+/// A model's requirements on its tee-tier enclaves (`Attestation::ModelEnclaveRequirements`).
+#[derive(Clone, PartialEq, Eq, Decode, Debug, Default)]
+pub struct ModelEnclaveRequirements {
+	/// Measurements that may serve it; empty: any allowed one.
+	pub measurements: Vec<verity_primitives::attestation::MeasurementKey>,
+	/// Whether each result carries a fresh quote binding its statement.
+	pub quote_per_job: bool,
+}
+
 /// An executor's on-chain record: the executors pallet's `ExecutorInfo`, field by field in its
 /// storage order (`status` as `unbonding_until`, which encodes the same).
 #[derive(Clone, PartialEq, Eq, Decode, Debug)]
@@ -335,6 +361,23 @@ impl Chain {
 		self.storage(&key).await
 	}
 
+	/// The tee tier's trust root (`Attestation::TrustedRoot`, DER), at the best block.
+	pub async fn trusted_root(&self) -> anyhow::Result<Option<Vec<u8>>> {
+		self.storage(&map_key("Attestation", "TrustedRoot")).await
+	}
+
+	/// `executor`'s attested enclave (`Attestation::Enclaves`), at the best block.
+	pub async fn enclave(&self, executor: &AccountId) -> anyhow::Result<Option<AttestedEnclave>> {
+		let account = executor.encode();
+		self.storage(&[map_key("Attestation", "Enclaves"), blake2_128(&account).to_vec(), account].concat()).await
+	}
+
+	/// `model`'s enclave requirements, at the best block (none set: the default).
+	pub async fn model_enclave_requirements(&self, model: ModelId) -> anyhow::Result<ModelEnclaveRequirements> {
+		let key = [map_key("Attestation", "ModelEnclaveRequirements"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat();
+		Ok(self.storage(&key).await?.unwrap_or_default())
+	}
+
 	/// Every entry of the `Blake2_128Concat` map `pallet::item` at the best block, with its key.
 	async fn map_entries<K: Decode, V: Decode>(&self, pallet: &str, item: &str) -> anyhow::Result<Vec<(K, V)>> {
 		const PAGE: u32 = 256;
@@ -578,6 +621,16 @@ impl Call {
 		Self { pallet: "Models", name: "set_asset_prices", args: CallArgs::Encoded(args) }
 	}
 
+	/// `Attestation::register_enclave(quote, collateral, keys)`.
+	pub fn register_enclave(
+		quote: &[u8],
+		collateral: &verity_tee::Collateral,
+		keys: &verity_primitives::attestation::EnclaveKeys,
+	) -> Self {
+		let args = (quote, collateral.encode(), keys).encode();
+		Self { pallet: "Attestation", name: "register_enclave", args: CallArgs::Encoded(args) }
+	}
+
 	/// `Inference::submit_result(job, output, evidence)`.
 	pub fn submit_result(job: JobId, output: &[u8], evidence: &Evidence) -> Self {
 		Self::values("Inference", "submit_result", vec![Value::u128(job.into()), Value::from_bytes(output), evidence_value(evidence)])
@@ -597,6 +650,14 @@ impl Call {
 				JobInput::Reference { hash, uri } => Value::named_variant(
 					"Reference",
 					[("hash", Value::from_bytes(hash.0)), ("uri", Value::from_bytes(uri.as_slice()))],
+				),
+				JobInput::Sealed { recipient, ciphertext, commitment } => Value::named_variant(
+					"Sealed",
+					[
+						("recipient", Value::from_bytes(recipient)),
+						("ciphertext", Value::from_bytes(ciphertext.as_slice())),
+						("commitment", Value::from_bytes(commitment.0)),
+					],
 				),
 			};
 			Value::named_composite([

@@ -5,4 +5,5 @@
 pub mod answer;
 pub mod chain;
 pub mod pay;
+pub mod sealed;
 pub mod verify;

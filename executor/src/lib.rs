@@ -1,6 +1,7 @@
 //! `verity-executor`: runs the inference jobs validators dispatch to it and settles them on chain
 //! with the evidence their tier asks for. See `docs/executor.md`.
 
+pub mod attest;
 pub use verity_client::chain;
 pub mod engine;
 pub mod http;

@@ -1,12 +1,13 @@
 //! `verity-executor`: see `docs/executor.md`.
 
-use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use clap::Parser;
 use sp_core::{sr25519, Pair};
 use tokio::sync::watch;
 use verity_executor::{
+	attest::{Attestor, Enclave, TdxAttestor, TestPkiAttestor},
 	chain::{Call, Chain, AccountKey},
 	engine::{default_models_dir, load_models, DeviceChoice, EngineKind},
 	http,
@@ -67,9 +68,59 @@ struct Cli {
 	/// With `--register`: the fee asked per zk-tier job (proving costs far more than a run).
 	#[arg(long, default_value_t = 5 * MILLI_UNIT)]
 	zk_fee: u128,
+	/// With `--register`: the fee asked per tee-tier job (with an attestor).
+	#[arg(long, default_value_t = 2 * MILLI_UNIT)]
+	tee_fee: u128,
+	/// Serve the tee tier: how this executor's enclave is attested. `test-pki` is TEST ONLY
+	/// (no hardware; only dev chains trust it); `tdx` reads quotes from configfs-tsm.
+	#[arg(long, env = "VERITY_ATTESTOR", value_enum, default_value = "none")]
+	attestor: AttestorChoice,
+	/// With `--attestor tdx`: the PCCS that serves the collateral.
+	#[arg(long, env = "VERITY_PCCS_URL", default_value = "https://api.trustedservices.intel.com")]
+	pccs_url: String,
+	/// How often the enclave attestation is renewed, in seconds (the chain's lifetime of an
+	/// attestation is a day on dev chains).
+	#[arg(long, default_value_t = 6 * 60 * 60)]
+	attestation_renewal: u64,
 	/// Seconds to finish in-flight jobs after SIGINT or SIGTERM.
 	#[arg(long, default_value_t = 30)]
 	shutdown_timeout: u64,
+}
+
+/// How the executor's enclave is attested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum AttestorChoice {
+	/// No enclave: the signed and zk tiers only.
+	None,
+	/// TEST ONLY: quotes of the repository's test PKI.
+	TestPki,
+	/// A TDX guest's quotes through configfs-tsm.
+	Tdx,
+}
+
+/// Attests `enclave`'s keys for `key`'s executor: quotes them, submits `register_enclave`, and
+/// checks the chain stored them.
+async fn attest(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave>) -> anyhow::Result<()> {
+	let keys = enclave.keys();
+	let report_data = keys.report_data(chain.genesis_hash(), &key.account());
+	let attesting = enclave.clone();
+	let (quote, collateral) = tokio::task::spawn_blocking(move || {
+		let quote = attesting.attestor().quote(&report_data)?;
+		let collateral = attesting.attestor().collateral(&quote)?;
+		anyhow::Ok((quote, collateral))
+	})
+	.await??;
+	let included = chain.submit(vec![Call::register_enclave(&quote, &collateral, &keys)], key).await?;
+	match chain.enclave(&key.account()).await? {
+		Some(attested) if attested.keys == keys => {
+			tracing::info!(block = ?included.block, measurement = ?attested.measurement, tcb = ?attested.tcb_status, expires_at = attested.expires_at, "enclave keys attested");
+			Ok(())
+		},
+		_ => bail!(
+			"the chain refused the enclave attestation ({}): see the transaction's error above",
+			included.events.iter().map(|e| format!("{}.{}", e.pallet, e.name)).collect::<Vec<_>>().join(", ")
+		),
+	}
 }
 
 fn load_key(cli: &Cli) -> anyhow::Result<AccountKey> {
@@ -127,6 +178,9 @@ async fn main() -> anyhow::Result<()> {
 					.filter(|(_, engine)| engine.proving_memory().is_some())
 					.map(|(id, _)| (*id, VerificationMode::Zk, cli.zk_fee)),
 			);
+			if cli.attestor != AttestorChoice::None {
+				services.extend(engines.keys().map(|id| (*id, VerificationMode::Tee, cli.tee_fee)));
+			}
 			let capacity = cli.capacity.unwrap_or(4);
 			let call = Call::register(&endpoint, &key, &services, cli.device == DeviceChoice::Cuda, capacity, cli.stake);
 			let block = chain.submit(vec![call], &key).await?.block;
@@ -149,9 +203,40 @@ async fn main() -> anyhow::Result<()> {
 		}
 	}
 
+	let attestor: Option<Box<dyn Attestor>> = match cli.attestor {
+		AttestorChoice::None => None,
+		AttestorChoice::TestPki => {
+			// Refused on a chain that does not trust the test PKI (a production genesis).
+			if chain.trusted_root().await?.as_deref() != Some(verity_tee::TEST_ROOT_CA_DER) {
+				bail!("--attestor test-pki is TEST ONLY: this chain does not trust the test PKI's root");
+			}
+			Some(Box::new(TestPkiAttestor))
+		},
+		AttestorChoice::Tdx => Some(Box::new(TdxAttestor::detect(cli.pccs_url.clone())?)),
+	};
+	let enclave = match attestor {
+		Some(attestor) => {
+			tracing::warn!(attestor = %attestor.describe(), "serving the tee tier");
+			let enclave = Arc::new(Enclave::new(attestor));
+			attest(&chain, &key, &enclave).await?;
+			let (chain, key, renewing, every) =
+				(chain.clone(), key.clone(), enclave.clone(), Duration::from_secs(cli.attestation_renewal.max(60)));
+			tokio::spawn(async move {
+				loop {
+					tokio::time::sleep(every).await;
+					if let Err(e) = attest(&chain, &key, &renewing).await {
+						tracing::error!(error = %e, "enclave attestation renewal failed; retrying at the next interval");
+					}
+				}
+			});
+			Some(enclave)
+		},
+		None => None,
+	};
+
 	let (stop, shutdown) = watch::channel(false);
 	let capacity = cli.capacity.unwrap_or(registration.capacity) as usize;
-	let executor = Executor::start(key, chain, engines, capacity, cli.prover_memory, shutdown.clone());
+	let executor = Executor::start(key, chain, engines, capacity, cli.prover_memory, enclave, shutdown.clone());
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("bind {}", cli.listen))?;
 	tracing::info!(listen = %cli.listen, capacity, "taking jobs at POST /jobs");
 

@@ -32,6 +32,7 @@ use verity_primitives::{
 };
 
 use crate::{
+	attest::Enclave,
 	chain::{Call, Chain, AccountKey, Job, TxEvent},
 	engine::{EngineError, Engines},
 	metrics::Metrics,
@@ -181,6 +182,8 @@ pub struct Executor {
 	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
 	heartbeat_pending: AtomicBool,
 	shutdown: watch::Receiver<bool>,
+	/// The attested enclave's keys, if this executor serves the tee tier.
+	enclave: Option<Arc<Enclave>>,
 	/// The metrics.
 	pub metrics: Metrics,
 }
@@ -193,6 +196,7 @@ impl Executor {
 		engines: Engines,
 		capacity: usize,
 		prover_budget_mib: u64,
+		enclave: Option<Arc<Enclave>>,
 		shutdown: watch::Receiver<bool>,
 	) -> Arc<Self> {
 		let prover_budget_mib = prover_budget_mib.max(1);
@@ -210,6 +214,7 @@ impl Executor {
 			dispatchers: RwLock::new((None, Vec::new())),
 			heartbeat_pending: AtomicBool::new(false),
 			shutdown,
+			enclave,
 			metrics: Metrics::new(),
 		});
 		tokio::spawn(executor.clone().submit_loop(queue));
@@ -311,21 +316,12 @@ impl Executor {
 		let taken_at = Instant::now();
 		let settlement = self.settle(&item).await;
 		let call = match settlement {
-			Settlement::Result(output, proof) => {
-				let evidence = match proof {
-					Some(proof) => Evidence::Zk { proof: proof.try_into().expect("a Groth16 proof is 384 bytes") },
-					None => {
-						let statement = ResultStatement {
-							genesis_hash: self.chain.genesis_hash(),
-							job_id: item.job,
-							model_id: item.model,
-							input_hash: item.input_hash,
-							output_hash: H256(blake2_256(&output)),
-						};
-						self.key.sign_statement(&statement.signing_payload())
-					},
-				};
-				Call::submit_result(item.job, &output, &evidence)
+			Settlement::Result(output, proof) => match self.evidence(&item, &output, proof).await {
+				Ok(evidence) => Call::submit_result(item.job, &output, &evidence),
+				Err(e) => {
+					tracing::warn!(job = item.job, error = %e, "no evidence for the result: reporting failure");
+					Call::report_failure(item.job, &format!("no evidence: {e}"))
+				},
 			},
 			Settlement::Failure(reason) => {
 				tracing::warn!(job = item.job, %reason, "job cannot be run: reporting failure");
@@ -335,13 +331,52 @@ impl Executor {
 		let _ = self.submissions.send(Submission::Job { job: item.job, mode: item.mode, call, taken_at });
 	}
 
-	async fn settle(&self, item: &WorkItem) -> Settlement {
-		let JobInput::Inline(input) = &item.input else {
-			return Settlement::Failure("inputs by reference are not supported by this executor".into());
-		};
-		if H256(blake2_256(input)) != item.input_hash {
-			return Settlement::Failure("input does not match its recorded hash".into());
+	/// The evidence of `output` at the job's tier: the zk proof, the enclave key's signature
+	/// (with a quote binding the statement where the model asks for one), or the executor's.
+	async fn evidence(&self, item: &WorkItem, output: &[u8], proof: Option<Vec<u8>>) -> anyhow::Result<Evidence> {
+		if let Some(proof) = proof {
+			return Ok(Evidence::Zk { proof: proof.try_into().map_err(|_| anyhow::anyhow!("proof too long"))? });
 		}
+		let statement = ResultStatement {
+			genesis_hash: self.chain.genesis_hash(),
+			job_id: item.job,
+			model_id: item.model,
+			input_hash: item.input_hash,
+			output_hash: H256(blake2_256(output)),
+		};
+		match (item.mode, &self.enclave) {
+			(VerificationMode::Tee, Some(enclave)) => {
+				let quote_per_job = self.chain.model_enclave_requirements(item.model).await?.quote_per_job;
+				let enclave = enclave.clone();
+				tokio::task::spawn_blocking(move || enclave.evidence(&statement, quote_per_job)).await?
+			},
+			(VerificationMode::Tee, None) => anyhow::bail!("this executor has no attested enclave"),
+			_ => Ok(self.key.sign_statement(&statement.signing_payload())),
+		}
+	}
+
+	/// The job's input bytes: inline, or a sealed input opened by the enclave.
+	fn input_of(&self, item: &WorkItem) -> Result<Vec<u8>, String> {
+		let input = match &item.input {
+			JobInput::Inline(input) => input.to_vec(),
+			JobInput::Sealed { .. } => {
+				let enclave = self.enclave.as_ref().ok_or("a sealed input needs an attested enclave")?;
+				return verity_client::sealed::open(enclave.encryption_secret(), &item.input)
+					.map_err(|e| format!("sealed input refused: {e}"));
+			},
+			JobInput::Reference { .. } => return Err("inputs by reference are not supported by this executor".into()),
+		};
+		if H256(blake2_256(&input)) != item.input_hash {
+			return Err("input does not match its recorded hash".into());
+		}
+		Ok(input)
+	}
+
+	async fn settle(&self, item: &WorkItem) -> Settlement {
+		let input = match self.input_of(item) {
+			Ok(input) => input,
+			Err(reason) => return Settlement::Failure(reason),
+		};
 		let Some(engine) = self.engines.get(&item.model).cloned() else {
 			return Settlement::Failure(format!(
 				"model {:?} is not loaded here: its weights file is missing or does not hash to the id",
@@ -355,9 +390,10 @@ impl Executor {
 				Some(bytes) => Some(bytes.div_ceil(1 << 20).clamp(1, self.prover_budget_mib) as u32),
 				None => return Settlement::Failure(EngineError::NoProver.to_string()),
 			},
-			VerificationMode::Tee => {
-				return Settlement::Failure("this executor does not serve the tee tier".into());
+			VerificationMode::Tee if self.enclave.is_none() => {
+				return Settlement::Failure("this executor has no attested enclave".into());
 			},
+			VerificationMode::Tee => None,
 		};
 		// Wait for a slot (and, to prove, for memory); a job still waiting when shutdown starts
 		// is released, so that its payer is refunded now instead of at the deadline.
@@ -375,7 +411,6 @@ impl Executor {
 				return Settlement::Failure("executor shutting down: job released".into());
 			},
 		};
-		let input = input.to_vec();
 		let timer = self.metrics.inference.with_label_values(&[engine.name()]).start_timer();
 		let outcome = tokio::task::spawn_blocking(move || {
 			let _permits = permits;

@@ -5,8 +5,7 @@ use verity_runtime::WASM_BINARY;
 
 /// A chain specification of Verity: no extensions beyond the standard ones. Its genesis is built
 /// by the runtime, whose zk verifier checks genesis keys with the BLS12-381 host calls.
-pub type ChainSpec =
-	sc_service::GenericChainSpec<sc_chain_spec::NoExtension, sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions>;
+pub type ChainSpec = sc_service::GenericChainSpec<sc_chain_spec::NoExtension, crate::service::VerityHostFunctions>;
 
 /// Properties wallets read to show balances: the native token's symbol and decimals.
 fn properties() -> sc_chain_spec::Properties {

@@ -119,11 +119,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Build with `--features runtime-benchmarks` (on by default)."
 							.into());
 					}
-					// The zk verifier's BLS12-381 host calls, beside Substrate's.
-					cmd.run_with_spec::<
-						sp_runtime::traits::HashingFor<Block>,
-						sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
-					>(Some(config.chain_spec))
+					// Verity's host calls (BLS12-381, DCAP), beside Substrate's.
+					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, crate::service::VerityHostFunctions>(
+						Some(config.chain_spec),
+					)
 				},
 				BenchmarkCmd::Machine(cmd) =>
 					cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),

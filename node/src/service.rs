@@ -21,18 +21,21 @@ use verity_runtime::apis::RuntimeApi;
 
 use crate::cli::Sealing;
 
-/// The host functions the wasm runtime may call: Substrate's, and the BLS12-381 pairing and
-/// multi-scalar multiplication that the zk verifier runs on the host.
+/// Verity's own host functions: the BLS12-381 pairing and multi-scalar multiplication that the
+/// zk verifier runs on the host, and the DCAP quote check of the attestation pallet.
+pub type VerityHostFunctions =
+	(sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions, verity_tee::dcap::HostFunctions);
+
+/// The host functions the wasm runtime may call: Substrate's and Verity's.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions);
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, VerityHostFunctions);
 
 /// The host functions the wasm runtime may call, with the benchmarking ones that a runtime
 /// built with `runtime-benchmarks` imports.
 #[cfg(feature = "runtime-benchmarks")]
 pub type HostFunctions = (
 	sp_io::SubstrateHostFunctions,
-	sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
+	VerityHostFunctions,
 	frame_benchmarking::benchmarking::HostFunctions,
 );
 

@@ -17,16 +17,19 @@ use common::{http, models_dir, Node, Service as Executor, TempDir};
 use serde_json::{json, Value};
 use sp_core::{Pair, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
-use sp_runtime::BoundedVec;
+use sp_runtime::{traits::ConstU32, BoundedVec};
 use verity_primitives::{
 	currency::MILLI_UNIT,
 	dispatch::{Dispatch, DispatchKey},
-	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	attestation::{AllowedMeasurement, MeasurementKey},
+	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
 	AccountId, Balance, BlockNumber,
 };
 use verity_runtime::{
 	configs::TreasuryAccount,
-	genesis_config_presets::{DEMO_EXECUTOR_FEE, DEMO_EXECUTOR_STAKE, DEMO_EXECUTOR_ZK_FEE, DIGITS_MLP_ID, MINILM_ID},
+	genesis_config_presets::{
+		DEMO_EXECUTOR_FEE, DEMO_EXECUTOR_STAKE, DEMO_EXECUTOR_TEE_FEE, DEMO_EXECUTOR_ZK_FEE, DIGITS_MLP_ID, MINILM_ID,
+	},
 	signing::sign_extrinsic,
 	Runtime, RuntimeCall, RuntimeEvent,
 };
@@ -441,4 +444,136 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	// Started again, it finds its registration and does not register twice.
 	assert!(executor.interrupt().success());
 	let _again = start_executor_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
+}
+
+/// `who`'s attested enclave, if any.
+fn enclave(node: &Node, who: &AccountId) -> Option<pallet_verity_attestation::Enclave> {
+	node.storage(&pallet_verity_attestation::Enclaves::<Runtime>::hashed_key_for(who), None)
+		.map(|bytes| Decode::decode(&mut &bytes[..]).unwrap())
+}
+
+fn tee_spec(node: &Node, input: JobInput) -> JobSpec<BlockNumber> {
+	JobSpec { mode: VerificationMode::Tee, max_fee: DEMO_EXECUTOR_TEE_FEE, input, ..spec(node, DIGITS_MLP_ID, &[], 50) }
+}
+
+/// Submits `call` as sudo (Alice).
+fn sudo(node: &Node, call: pallet_verity_attestation::Call<Runtime>) {
+	let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(RuntimeCall::Attestation(call)) });
+	submit(node, Sr25519Keyring::Alice, call);
+}
+
+/// Submits one job and waits for its block: the job's id if it was created, `None` if refused.
+fn try_submit(node: &mut Node, spec: impl FnOnce(&Node) -> JobSpec<BlockNumber>) -> Option<JobId> {
+	let bob = Sr25519Keyring::Bob;
+	let (id, best) = (next_job_id(node), node.best_number().unwrap());
+	submit_jobs(node, bob, vec![spec(node)]);
+	node.wait_for(TIMEOUT, "the submission's block", |n| (n.best_number().unwrap() > best).then_some(()));
+	(next_job_id(node) > id).then_some(id)
+}
+
+#[test]
+fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expired_and_unattested_keys() {
+	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-tee");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+	let mut executor = start_executor_with(&node, dir.path(), "//Ferdie", EXECUTOR_PORT, &["--attestor", "test-pki"]);
+	let attested = node.wait_for(TIMEOUT, "Ferdie's enclave attestation", |n| enclave(n, &ferdie));
+	assert_eq!(attested.measurement, MeasurementKey::SgxEnclave(verity_tee::TEST_EXECUTOR_MR_ENCLAVE));
+	assert_eq!(attested.tcb_status, verity_tee::TcbStatus::UpToDate);
+	let (digit, label) = a_digit();
+
+	// A tee job: signed by the attested enclave key, verified by the runtime.
+	let plain = try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))).expect("a tee job");
+	assert_eq!(wait_closed(&mut node, &mut executor, plain), JobStatus::Completed);
+	let logits = verity_mlp::logits_from_bytes(&output(&node, plain)).expect("i32 logits");
+	assert_eq!(verity_mlp::argmax(&logits), label as usize);
+
+	// A confidential input, sealed to the enclave's key: the chain holds only ciphertext and
+	// commitment; the enclave opens it and the output is the same.
+	let sealed_input = verity_client::sealed::seal(attested.keys.encryption, &digit).unwrap();
+	let JobInput::Sealed { ciphertext, commitment, recipient } = &sealed_input else { unreachable!() };
+	assert!(!ciphertext.windows(digit.len()).any(|w| w == digit.as_slice()), "the digit is not on chain in the clear");
+	let sealed = try_submit(&mut node, |n| tee_spec(n, sealed_input.clone())).expect("a sealed tee job");
+	assert_eq!(wait_closed(&mut node, &mut executor, sealed), JobStatus::Completed);
+	assert_eq!(output(&node, sealed), output(&node, plain));
+	assert_eq!(job(&node, sealed).unwrap().input_hash, *commitment);
+	// A tampered ciphertext: the enclave refuses it, the job fails and the payer is refunded.
+	let mut tampered = ciphertext.clone().into_inner();
+	tampered[40] ^= 1;
+	let tampered = JobInput::Sealed { recipient: *recipient, ciphertext: tampered.try_into().unwrap(), commitment: *commitment };
+	let refused = try_submit(&mut node, |n| tee_spec(n, tampered)).expect("a tampered sealed job");
+	assert_eq!(wait_closed(&mut node, &mut executor, refused), JobStatus::Failed);
+	// A sealed input at the signed tier, or sealed to another key: refused at submission.
+	assert_eq!(try_submit(&mut node, |n| JobSpec { mode: VerificationMode::Signed, max_fee: DEMO_EXECUTOR_FEE, ..tee_spec(n, sealed_input.clone()) }), None);
+	let elsewhere = verity_client::sealed::seal([9; 32], &digit).unwrap();
+	assert_eq!(try_submit(&mut node, |n| tee_spec(n, elsewhere)), None);
+
+	// A result signed by a key that is not the attested one is refused. The executor is stopped
+	// so that the test answers the job as Ferdie.
+	executor.kill();
+	let unanswered = try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))).expect("a tee job");
+	let statement = verity_primitives::inference::ResultStatement {
+		genesis_hash: node.genesis_hash(),
+		job_id: unanswered,
+		model_id: DIGITS_MLP_ID,
+		input_hash: job(&node, unanswered).unwrap().input_hash,
+		output_hash: H256(sp_io::hashing::blake2_256(&output(&node, plain))),
+	};
+	let stranger = sp_core::ed25519::Pair::from_seed(&[3; 32]);
+	let evidence = Evidence::Tee { signature: ExecutorSignature::Ed25519(stranger.sign(&statement.signing_payload())), quote: None };
+	let best = node.best_number().unwrap();
+	submit(&node, Sr25519Keyring::Ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+		job: unanswered,
+		output: output(&node, plain).try_into().unwrap(),
+		evidence,
+	}));
+	node.wait_for(TIMEOUT, "the result's block", |n| (n.best_number().unwrap() > best).then_some(()));
+	assert!(job(&node, unanswered).unwrap().status.is_open(), "a result signed by an unattested key is refused");
+	assert!(all_events(&node).iter().any(|e| matches!(
+		e,
+		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error: sp_runtime::DispatchError::Module(m), .. })
+			if m.index == 22 && m.error[0] == pallet_verity_inference::Error::<Runtime>::BadSignature.encode()[0]
+	)));
+
+	// Revoking the measurement invalidates the key at once: no executor for tee jobs.
+	let measurement = attested.measurement;
+	sudo(&node, pallet_verity_attestation::Call::revoke_measurement { measurement });
+	node.wait_for(TIMEOUT, "the revocation", |n| {
+		(!n.storage(&pallet_verity_attestation::AllowedMeasurements::<Runtime>::hashed_key_for(measurement), None).is_some()).then_some(())
+	});
+	assert_eq!(try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))), None);
+
+	// Allowed again with attestations lasting 30 s: a restarted executor attests anew, serves,
+	// and once the chain's clock (6 s a block) passes the expiry, no executor is eligible.
+	sudo(&node, pallet_verity_attestation::Call::allow_measurement {
+		rule: AllowedMeasurement::SgxEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE },
+	});
+	sudo(&node, pallet_verity_attestation::Call::set_policy {
+		policy: pallet_verity_attestation::AttestationPolicy { accepted_advisories: Default::default(), validity_secs: 30 },
+	});
+	let previous = enclave(&node, &ferdie).unwrap().attested_at;
+	node.wait_for(TIMEOUT, "the policy", |n| {
+		n.storage(&pallet_verity_attestation::Policy::<Runtime>::hashed_key(), None)
+			.map(|bytes| pallet_verity_attestation::AttestationPolicy::<ConstU32<32>>::decode(&mut &bytes[..]).unwrap())
+			.filter(|policy| policy.validity_secs == 30)
+	});
+	let mut executor = start_executor_with(&node, dir.path(), "//Ferdie", EXECUTOR_PORT, &["--attestor", "test-pki"]);
+	let renewed = node.wait_for(TIMEOUT, "the new attestation", |n| enclave(n, &ferdie).filter(|e| e.attested_at > previous));
+	assert_eq!(renewed.expires_at, renewed.attested_at + 30);
+	let fresh = try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))).expect("a tee job");
+	assert_eq!(wait_closed(&mut node, &mut executor, fresh), JobStatus::Completed);
+	// The job whose forged result was refused is answered by the enclave after all.
+	assert_eq!(wait_closed(&mut node, &mut executor, unanswered), JobStatus::Completed);
+	let chain_secs = |n: &Node| {
+		n.storage(&pallet_timestamp::Now::<Runtime>::hashed_key(), None).map_or(0, |b| u64::decode(&mut &b[..]).unwrap() / 1_000)
+	};
+	while chain_secs(&node) < renewed.expires_at {
+		let best = node.best_number().unwrap();
+		submit(&node, Sr25519Keyring::Dave, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		node.wait_for(TIMEOUT, "a block", |n| (n.best_number().unwrap() > best).then_some(()));
+	}
+	assert_eq!(try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.try_into().unwrap()))), None);
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"tee\"} 2");
+	drop(serial);
 }

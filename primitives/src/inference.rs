@@ -188,6 +188,8 @@ pub enum VerificationError {
 	NoVerifyingKey,
 	/// The zk tier needs the input on chain (inline), not by reference.
 	InputNotInline,
+	/// A sealed (confidential) input can only be read by an enclave: tee tier only.
+	SealedInputNeedsTee,
 }
 
 /// Checks the evidence of one tier. The inference pallet takes one per tier through its
@@ -199,8 +201,17 @@ pub trait TierVerifier<AccountId> {
 
 	/// Whether results of `model` can be verified at this tier now (for example, it has a
 	/// verifying key); jobs that could never be verified are refused at submission.
-	fn can_verify(_model: &ModelId, _input: &JobInput) -> Result<(), VerificationError> {
-		Ok(())
+	fn can_verify(_model: &ModelId, input: &JobInput) -> Result<(), VerificationError> {
+		match input {
+			JobInput::Sealed { .. } => Err(VerificationError::SealedInputNeedsTee),
+			_ => Ok(()),
+		}
+	}
+
+	/// Whether `executor` (registered for the model and tier) may be assigned a job of
+	/// `model` with `input` at this tier; the tee tier asks for an attested enclave.
+	fn can_serve(_executor: &AccountId, _model: &ModelId, _input: &JobInput) -> bool {
+		true
 	}
 
 	/// Verifies `evidence` for `context`. Must not panic on any input.
@@ -413,6 +424,11 @@ pub trait ExecutorProvider<AccountId> {
 pub const MAX_INLINE_INPUT: u32 = 16 * 1024;
 /// Longest URI of an input passed by reference.
 pub const MAX_INPUT_URI: u32 = 256;
+/// What sealing adds to an input: the HPKE encapsulated key (32), the salt (32) and the AEAD
+/// tag (16).
+pub const SEALING_OVERHEAD: u32 = 32 + 32 + 16;
+/// Longest sealed input: the longest inline input, sealed.
+pub const MAX_SEALED_INPUT: u32 = MAX_INLINE_INPUT + SEALING_OVERHEAD;
 
 /// The input of a job: inline bytes, or a hash and a URI for inputs too large for the chain.
 #[derive(
@@ -428,6 +444,19 @@ pub enum JobInput {
 		/// Where the executor fetches the input from.
 		uri: BoundedVec<u8, ConstU32<MAX_INPUT_URI>>,
 	},
+	/// A confidential input (tee tier only): sealed with HPKE to one attested enclave's
+	/// encryption key, so that only that enclave can read it. The job goes to the executor
+	/// whose enclave holds `recipient`. See `docs/tee.md`.
+	Sealed {
+		/// The enclave encryption key (X25519) the input is sealed to.
+		recipient: [u8; 32],
+		/// The HPKE encapsulated key (32 bytes), then the AEAD ciphertext of `salt || input`
+		/// (a 32-byte salt, then the input).
+		ciphertext: BoundedVec<u8, ConstU32<MAX_SEALED_INPUT>>,
+		/// BLAKE2-256 of `salt || input`: what result statements bind. The salt keeps a
+		/// guessable input from being found by hashing candidates.
+		commitment: H256,
+	},
 }
 
 impl JobInput {
@@ -436,14 +465,17 @@ impl JobInput {
 		match self {
 			JobInput::Inline(bytes) => H256(sp_io::hashing::blake2_256(bytes)),
 			JobInput::Reference { hash, .. } => *hash,
+			JobInput::Sealed { commitment, .. } => *commitment,
 		}
 	}
 
-	/// Length of the inline bytes (0 for a reference).
+	/// Length of the bytes carried on chain (0 for a reference; the ciphertext of a sealed
+	/// input less the sealing overhead, so the model's input limit applies to the plaintext).
 	pub fn inline_len(&self) -> usize {
 		match self {
 			JobInput::Inline(bytes) => bytes.len(),
 			JobInput::Reference { .. } => 0,
+			JobInput::Sealed { ciphertext, .. } => ciphertext.len().saturating_sub(SEALING_OVERHEAD as usize),
 		}
 	}
 }

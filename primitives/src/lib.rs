@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+pub mod attestation;
 pub mod dispatch;
 pub mod inference;
 pub mod x402;

@@ -12,6 +12,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_verity_executors, Executors]
 	[pallet_verity_inference, Inference]
 	[pallet_verity_zk_verifier, ZkVerifier]
+	[pallet_verity_attestation, Attestation]
 	[pallet_verity_x402, X402]
 );
 
@@ -64,6 +65,23 @@ mod helper {
 	impl pallet_verity_zk_verifier::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
 		fn register_model(owner: &AccountId, model: &ModelId) {
 			register(owner.clone(), *model);
+		}
+	}
+
+	impl pallet_verity_attestation::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
+		fn executor() -> AccountId {
+			let executor: AccountId = frame_benchmarking::account("enclave-executor", 0, 0);
+			let key = SigningKey::Ed25519(sp_core::ed25519::Public::from_raw([7; 32]));
+			<Self as pallet_verity_inference::benchmarking::BenchmarkHelper<Runtime>>::executor(&executor, key, register_model(0));
+			executor
+		}
+
+		fn model_owned_by() -> (ModelId, AccountId) {
+			(register_model(0), owner())
+		}
+
+		fn set_time(now_secs: u64) {
+			pallet_timestamp::Now::<Runtime>::put(now_secs * 1_000);
 		}
 	}
 

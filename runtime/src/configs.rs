@@ -25,7 +25,7 @@ use crate::{
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
 	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier,
+	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier, Attestation,
 };
 use alloc::vec::Vec;
 
@@ -233,6 +233,26 @@ impl pallet_verity_zk_verifier::Config for Runtime {
 	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
 }
 
+/// tee tier: the DCAP trust root, measurement allowlist and TCB policy (root/sudo), and the
+/// executors' attested enclave keys. Quotes are verified natively by the `verity_tee::dcap`
+/// host function, which the node registers.
+impl pallet_verity_attestation::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Executors = Executors;
+	type Models = Models;
+	type Time = Timestamp;
+	type MaxQuoteLen = ConstU32<{ verity_primitives::inference::MAX_QUOTE_LEN }>;
+	/// Intel's collateral for a TDX platform is about 15 KiB; room for growth.
+	type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
+	type MaxRootLen = ConstU32<2048>;
+	type MaxAdvisories = ConstU32<32>;
+	type MaxModelMeasurements = ConstU32<8>;
+	type WeightInfo = pallet_verity_attestation::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
+}
+
 parameter_types! {
 	pub const MinExecutorStake: Balance = 1_000 * UNIT;
 	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
@@ -301,9 +321,7 @@ impl pallet_verity_inference::Config for Runtime {
 	type Models = Models;
 	type Executors = Executors;
 	type SignedVerifier = verity_primitives::inference::SignedVerifier;
-	// Refused with `TierUnavailable` until its verifier (DCAP attestation) lands. Never
-	// accepted unverified.
-	type TeeVerifier = verity_primitives::inference::Unavailable;
+	type TeeVerifier = Attestation;
 	type ZkVerifier = ZkVerifier;
 	type MaxDispatchers = ConstU32<64>;
 	type Payments = X402;

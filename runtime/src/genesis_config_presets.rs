@@ -1,7 +1,10 @@
 //! Genesis presets: the initial state of the `development` and `local_testnet` chains.
 //!
 //! Both are for development and testing only: their keys are the well-known dev keys
-//! (`//Alice`, `//Bob`, ...) that anyone can sign with.
+//! (`//Alice`, `//Bob`, ...) that anyone can sign with, and their tee tier trusts the **TEST
+//! ONLY** DCAP root of the repository's test PKI, with which anyone can make a quote. The
+//! `production` preset shows a production chain's trust settings (Intel's SGX root CA, no test
+//! measurement) on the local testnet's authorities, which an operator replaces.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -11,15 +14,19 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use pallet_verity_attestation::GenesisRoot;
 use pallet_verity_executors::{HardwareClass, Registration, Service};
 use pallet_verity_models::{GenesisModel, IoLimits, TierPrices};
 use sp_runtime::Perbill;
-use verity_primitives::inference::{ModelId, SigningKey, VerificationMode};
+use verity_primitives::{
+	attestation::AllowedMeasurement,
+	inference::{ModelId, SigningKey, VerificationMode},
+};
 
 use crate::{
 	configs::TreasuryAccount,
 	currency::{MILLI_UNIT, UNIT},
-	stable_asset, AccountId, AssetKind, AssetsConfig, BalancesConfig, ExecutorsConfig,
+	stable_asset, AccountId, AssetKind, AssetsConfig, AttestationConfig, BalancesConfig, ExecutorsConfig,
 	ModelsConfig, RuntimeGenesisConfig, SudoConfig, ZkVerifierConfig,
 };
 
@@ -83,12 +90,28 @@ const STABLE_MILLI: u128 = stable_asset::UNIT / 1_000;
 /// Stable-asset units each endowed dev account starts with.
 pub const STABLE_ENDOWMENT: u128 = 100_000 * stable_asset::UNIT;
 
-/// Builds the JSON patch of a genesis state from its parts.
+/// The demo executor's fee per tee-tier job.
+pub const DEMO_EXECUTOR_TEE_FEE: u128 = 2 * MILLI_UNIT;
+
+/// How long an enclave attestation lasts: a day; executors renew well before.
+pub const ATTESTATION_VALIDITY_SECS: u64 = 24 * 60 * 60;
+
+/// The name of the preset with a production chain's trust settings.
+pub const PRODUCTION_PRESET: &str = "production";
+
+/// Builds the JSON patch of a genesis state from its parts. With the test root, the allowlist
+/// holds the test-PKI executor enclave.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	trusted_root: GenesisRoot,
 ) -> Value {
+	let measurements = match trusted_root {
+		GenesisRoot::TestOnlyVerityTestPki =>
+			vec![AllowedMeasurement::SgxEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE }],
+		_ => Vec::new(),
+	};
 	let mut balances: Vec<(AccountId, u128)> =
 		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
 	// The treasury must exist to receive protocol fees.
@@ -175,6 +198,12 @@ fn testnet_genesis(
 				},
 			],
 		},
+		attestation: AttestationConfig {
+			trusted_root,
+			validity_secs: ATTESTATION_VALIDITY_SECS,
+			measurements,
+			..Default::default()
+		},
 		zk_verifier: ZkVerifierConfig {
 			keys: vec![(DIGITS_MLP_ID, DIGITS_MLP_ZK_KEY.to_vec())],
 			..Default::default()
@@ -190,7 +219,9 @@ fn testnet_genesis(
 					services: vec![
 						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
 						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Zk, fee: DEMO_EXECUTOR_ZK_FEE },
+						Service { model: DIGITS_MLP_ID, mode: VerificationMode::Tee, fee: DEMO_EXECUTOR_TEE_FEE },
 						Service { model: MINILM_ID, mode: VerificationMode::Signed, fee: DEMO_EXECUTOR_FEE },
+						Service { model: MINILM_ID, mode: VerificationMode::Tee, fee: DEMO_EXECUTOR_TEE_FEE },
 					]
 					.try_into()
 					.expect("fits"),
@@ -214,11 +245,23 @@ pub fn development_config_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		GenesisRoot::TestOnlyVerityTestPki,
 	)
 }
 
 /// The `local_testnet` preset: four validators, Alice, Bob, Charlie and Dave.
 pub fn local_config_genesis() -> Value {
+	local_genesis(GenesisRoot::TestOnlyVerityTestPki)
+}
+
+/// The `production` preset: a production chain's tee trust settings, Intel's SGX root CA and
+/// no test measurement (governance allows real enclave builds), on the local testnet's
+/// authorities and accounts, which an operator replaces. Test-PKI quotes are refused here.
+pub fn production_config_genesis() -> Value {
+	local_genesis(GenesisRoot::IntelSgxRootCa)
+}
+
+fn local_genesis(trusted_root: GenesisRoot) -> Value {
 	testnet_genesis(
 		vec![
 			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
@@ -231,6 +274,7 @@ pub fn local_config_genesis() -> Value {
 			.map(|k| k.to_account_id())
 			.collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		trusted_root,
 	)
 }
 
@@ -239,6 +283,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		PRODUCTION_PRESET => production_config_genesis(),
 		_ => return None,
 	};
 	Some(
@@ -253,6 +298,7 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_PRESET),
 	]
 }
 

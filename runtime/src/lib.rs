@@ -196,6 +196,9 @@ mod runtime {
 
 	#[runtime::pallet_index(24)]
 	pub type ZkVerifier = pallet_verity_zk_verifier;
+
+	#[runtime::pallet_index(25)]
+	pub type Attestation = pallet_verity_attestation;
 }
 
 /// The x402 reason of a dispatch error, where it is about a payment: one of the x402 pallet's

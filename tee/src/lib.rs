@@ -159,6 +159,19 @@ pub struct Collateral {
 /// publishes it (also in `dcap-qvl`, MIT).
 pub const INTEL_SGX_ROOT_CA_DER: &[u8] = include_bytes!("intel_sgx_root_ca.der");
 
+/// **TEST ONLY** root CA (DER) of the repository's test PKI ([`test_pki`], `tee/test-pki/`):
+/// `CN=TEST ONLY Verity DCAP Root CA`, SHA-256 fingerprint `c0cc04d8…a5c496c9`. Its keys are
+/// public, so anyone can make a quote it accepts: dev and test chains only.
+pub const TEST_ROOT_CA_DER: &[u8] = include_bytes!("../test-pki/root_ca.der");
+
+/// **TEST ONLY**: the `MRENCLAVE` that the executor's test-PKI attestor reports for itself
+/// (SHA-256 of `verity/test-pki/executor-enclave`), allowed by the dev and test presets. No real
+/// enclave has it.
+pub const TEST_EXECUTOR_MR_ENCLAVE: [u8; 32] = [
+	0xc7, 0x4e, 0x5f, 0x60, 0x50, 0x12, 0x07, 0x3a, 0x8c, 0xf1, 0xa9, 0x88, 0x9d, 0xf9, 0xe1, 0x5b,
+	0x7e, 0x8e, 0x99, 0x82, 0xb3, 0x03, 0x05, 0xcd, 0x6e, 0xfc, 0xbe, 0x84, 0xba, 0x5b, 0xce, 0x14,
+];
+
 /// The host function the runtime calls; the node runs [`verify_quote`].
 #[sp_runtime_interface::runtime_interface]
 pub trait Dcap {

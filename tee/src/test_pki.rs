@@ -1,5 +1,5 @@
 //! **TEST ONLY.** Verity's test DCAP PKI: quotes in the exact Intel DCAP format (SGX, version 3)
-//! for any measurement and report data, which [`crate::verify_quote`] accepts against
+//! for any measurement and report data, which `verify_quote` accepts against
 //! [`TEST_ROOT_CA_DER`], never against Intel's root.
 //!
 //! A real quote cannot commit to keys we choose, so dev and test chains trust this root instead
@@ -17,11 +17,8 @@ use codec::Decode;
 use p256::ecdsa::{signature::Signer, Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
+pub use crate::TEST_ROOT_CA_DER;
 use crate::{Collateral, Measurement};
-
-/// **TEST ONLY** root CA (DER): `CN=TEST ONLY Verity DCAP Root CA`, SHA-256 fingerprint
-/// `c0cc04d8…a5c496c9`. Never trust it on a chain that holds value.
-pub const TEST_ROOT_CA_DER: &[u8] = include_bytes!("../test-pki/root_ca.der");
 
 const COLLATERAL: &[u8] = include_bytes!("../test-pki/collateral.scale");
 const PCK_CHAIN_PEM: &[u8] = include_bytes!("../test-pki/pck_chain.pem");

@@ -478,6 +478,8 @@ pub mod pallet {
 		NoVerifyingKey,
 		/// The zk tier needs the input inline, not by reference.
 		InputNotInline,
+		/// A sealed (confidential) input needs the tee tier.
+		SealedInputNeedsTee,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -492,6 +494,7 @@ pub mod pallet {
 				VerificationError::MalformedProof => Error::MalformedProof,
 				VerificationError::NoVerifyingKey => Error::NoVerifyingKey,
 				VerificationError::InputNotInline => Error::InputNotInline,
+				VerificationError::SealedInputNeedsTee => Error::SealedInputNeedsTee,
 			}
 		}
 	}
@@ -646,6 +649,17 @@ pub mod pallet {
 	}
 }
 
+/// Calls `$function` on the verifier of tier `$mode` (inside `impl<T: Config> Pallet<T>`).
+macro_rules! on_tier {
+	($mode:expr, $function:ident($($argument:expr),*)) => {
+		match $mode {
+			VerificationMode::Signed => T::SignedVerifier::$function($($argument),*),
+			VerificationMode::Tee => T::TeeVerifier::$function($($argument),*),
+			VerificationMode::Zk => T::ZkVerifier::$function($($argument),*),
+		}
+	};
+}
+
 impl<T: Config> Pallet<T> {
 	/// Validates `spec`, holds its escrow from `payer` in the model's own asset, assigns an
 	/// executor and records the job.
@@ -671,7 +685,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
 
 		let job_id = NextJobId::<T>::get();
-		let (executor, executor_fee) = Self::assign(job_id, &model, mode, max_fee, &terms)?;
+		let (executor, executor_fee) = Self::assign(job_id, &model, mode, &input, max_fee, &terms)?;
 
 		Deadlines::<T>::try_mutate(Self::expiry_block(deadline), |jobs| jobs.try_push(job_id))
 			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
@@ -750,15 +764,18 @@ impl<T: Config> Pallet<T> {
 		Self::submit_on_terms(authorization.from.clone(), spec, terms)
 	}
 
-	/// The eligible executors of `model` at `mode`, with their stakes and their fees in the
-	/// asset of `terms`.
+	/// The eligible executors of `model` at `mode` for `input` (the tier's verifier may narrow
+	/// them: the tee tier to attested enclaves), with their stakes and their fees in the asset
+	/// of `terms`.
 	fn eligible_in(
 		model: &ModelId,
 		mode: VerificationMode,
+		input: &JobInput,
 		terms: &ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Vec<(T::AccountId, Balance, Balance)> {
 		T::Executors::eligible(model, mode)
 			.into_iter()
+			.filter(|(executor, _, _)| Self::can_serve(mode, executor, model, input))
 			.filter_map(|(executor, stake, fee)| Some((executor, stake, terms.fee_in_asset(fee)?)))
 			.collect()
 	}
@@ -770,10 +787,11 @@ impl<T: Config> Pallet<T> {
 		job_id: JobId,
 		model: &ModelId,
 		mode: VerificationMode,
+		input: &JobInput,
 		max_fee: Balance,
 		terms: &ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Result<(T::AccountId, Balance), DispatchError> {
-		let eligible = Self::eligible_in(model, mode, terms);
+		let eligible = Self::eligible_in(model, mode, input, terms);
 		ensure!(!eligible.is_empty(), Error::<T>::NoEligibleExecutor);
 		let affordable: Vec<_> = eligible.into_iter().filter(|(_, _, fee)| *fee <= max_fee).collect();
 		ensure!(!affordable.is_empty(), Error::<T>::FeeTooLow);
@@ -796,28 +814,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn tier_available(mode: VerificationMode) -> bool {
-		match mode {
-			VerificationMode::Signed => T::SignedVerifier::is_available(),
-			VerificationMode::Tee => T::TeeVerifier::is_available(),
-			VerificationMode::Zk => T::ZkVerifier::is_available(),
-		}
+		on_tier!(mode, is_available())
 	}
 
 	fn can_verify(mode: VerificationMode, model: &ModelId, input: &JobInput) -> Result<(), VerificationError> {
-		match mode {
-			VerificationMode::Signed => T::SignedVerifier::can_verify(model, input),
-			VerificationMode::Tee => T::TeeVerifier::can_verify(model, input),
-			VerificationMode::Zk => T::ZkVerifier::can_verify(model, input),
-		}
+		on_tier!(mode, can_verify(model, input))
+	}
+
+	fn can_serve(mode: VerificationMode, executor: &T::AccountId, model: &ModelId, input: &JobInput) -> bool {
+		on_tier!(mode, can_serve(executor, model, input))
 	}
 
 	/// What verifying evidence of tier `mode` costs beyond the `submit_result` benchmark.
 	pub fn verify_weight(mode: VerificationMode) -> Weight {
-		match mode {
-			VerificationMode::Signed => T::SignedVerifier::verify_weight(),
-			VerificationMode::Tee => T::TeeVerifier::verify_weight(),
-			VerificationMode::Zk => T::ZkVerifier::verify_weight(),
-		}
+		on_tier!(mode, verify_weight())
 	}
 
 	fn verify(
@@ -828,11 +838,7 @@ impl<T: Config> Pallet<T> {
 		if evidence.mode() != mode {
 			return Err(VerificationError::WrongEvidence);
 		}
-		match mode {
-			VerificationMode::Signed => T::SignedVerifier::verify(context, evidence),
-			VerificationMode::Tee => T::TeeVerifier::verify(context, evidence),
-			VerificationMode::Zk => T::ZkVerifier::verify(context, evidence),
-		}
+		on_tier!(mode, verify(context, evidence))
 	}
 
 	/// The block at whose start a job with `deadline` expires.
@@ -1115,7 +1121,8 @@ impl<T: Config> Pallet<T> {
 		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
 			return None;
 		}
-		let fees: Vec<Balance> = Self::eligible_in(&model, mode, &terms).into_iter().map(|(_, _, fee)| fee).collect();
+		let fees: Vec<Balance> =
+			Self::eligible_in(&model, mode, &inline, &terms).into_iter().map(|(_, _, fee)| fee).collect();
 		Some(Quote {
 			asset: terms.asset,
 			price,

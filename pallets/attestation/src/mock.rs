@@ -1,0 +1,140 @@
+//! A minimal runtime for the attestation pallet's unit tests: the clock, and stand-ins for the
+//! executor and model registries (executors 1 to 3 are registered; model `MODEL` is owned by 1).
+
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use sp_runtime::BuildStorage;
+use verity_primitives::{
+	attestation::AllowedMeasurement,
+	inference::{ExecutorProvider, JobOutcome, ModelId, ModelKeyRegistry, SigningKey, VerificationMode},
+	Balance, Hash,
+};
+
+use crate as pallet_attestation;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Attestation: pallet_attestation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = frame_support::traits::ConstU64<1>;
+	type WeightInfo = ();
+}
+
+/// The model every test uses, owned by account 1.
+pub const MODEL: ModelId = ModelId::repeat_byte(0x11);
+
+/// Executors 1 to 3 are registered (with a placeholder key: only registration matters here).
+pub struct Executors;
+
+impl ExecutorProvider<u64> for Executors {
+	fn eligible(_: &ModelId, _: VerificationMode) -> Vec<(u64, Balance, Balance)> {
+		Vec::new()
+	}
+	fn signing_key(executor: &u64) -> Option<SigningKey> {
+		(1..=3).contains(executor).then(|| SigningKey::Ed25519(Default::default()))
+	}
+	fn endpoint(_: &u64) -> Option<Vec<u8>> {
+		None
+	}
+	fn job_assigned(_: &u64) {}
+	fn job_ended(_: &u64, _: JobOutcome) {}
+	fn slash(_: &u64, _: &u64) -> Balance {
+		0
+	}
+}
+
+/// `MODEL` is registered, owned by 1.
+pub struct Models;
+
+impl ModelKeyRegistry<u64> for Models {
+	fn owner(model: &ModelId) -> Option<u64> {
+		(*model == MODEL).then_some(1)
+	}
+	fn record_zk_key(_: &ModelId, _: Hash) -> sp_runtime::DispatchResult {
+		Ok(())
+	}
+}
+
+parameter_types! {
+	pub const MaxQuoteLen: u32 = verity_primitives::inference::MAX_QUOTE_LEN;
+}
+
+impl pallet_attestation::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type Executors = Executors;
+	type Models = Models;
+	type Time = Timestamp;
+	type MaxQuoteLen = MaxQuoteLen;
+	type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
+	type MaxRootLen = ConstU32<2048>;
+	type MaxAdvisories = ConstU32<32>;
+	type MaxModelMeasurements = ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkHelper;
+}
+
+/// The benchmarks' registries are the mock's: executors 1 to 3, `MODEL` owned by 1.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for BenchmarkHelper {
+	fn executor() -> u64 {
+		1
+	}
+	fn model_owned_by() -> (ModelId, u64) {
+		(MODEL, 1)
+	}
+	fn set_time(now_secs: u64) {
+		pallet_timestamp::Now::<Test>::put(now_secs * 1_000);
+	}
+}
+
+/// 2026-11-22T00:00:00Z.
+pub const NOW: u64 = 1_795_305_600;
+/// How long attestations last in the tests: one day.
+pub const VALIDITY: u64 = 86_400;
+
+/// The test enclave the tests attest, allowed by its `MRENCLAVE`.
+pub const ENCLAVE: verity_tee::test_pki::TestEnclave =
+	verity_tee::test_pki::TestEnclave { mr_enclave: [7; 32], mr_signer: [9; 32], isv_prod_id: 3, isv_svn: 2 };
+
+/// A chain that trusts the TEST ONLY root, allows `ENCLAVE`, at `NOW`.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	ext(pallet_attestation::GenesisRoot::TestOnlyVerityTestPki)
+}
+
+/// A chain with `root`, allowing `ENCLAVE`, at `NOW`.
+pub fn ext(root: pallet_attestation::GenesisRoot) -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_attestation::GenesisConfig::<Test> {
+		trusted_root: root,
+		accepted_advisories: Vec::new(),
+		validity_secs: VALIDITY,
+		measurements: vec![AllowedMeasurement::SgxEnclave { mr_enclave: ENCLAVE.mr_enclave }],
+		_config: Default::default(),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Test>::put(NOW * 1_000);
+	});
+	ext
+}
