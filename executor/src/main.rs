@@ -98,19 +98,23 @@ enum AttestorChoice {
 	Tdx,
 }
 
-/// Attests `enclave`'s keys for `key`'s executor: quotes them, submits `register_enclave`, and
-/// checks the chain stored them.
-async fn attest(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave>) -> anyhow::Result<()> {
+/// `register_enclave` for `enclave`'s keys as `key`'s executor, with a fresh quote.
+async fn attestation_call(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave>) -> anyhow::Result<Call> {
 	let keys = enclave.keys();
 	let report_data = keys.report_data(chain.genesis_hash(), &key.account());
 	let attesting = enclave.clone();
-	let (quote, collateral) = tokio::task::spawn_blocking(move || {
+	tokio::task::spawn_blocking(move || {
 		let quote = attesting.attestor().quote(&report_data)?;
 		let collateral = attesting.attestor().collateral(&quote)?;
-		anyhow::Ok((quote, collateral))
+		Ok(Call::register_enclave(&quote, &collateral, &keys))
 	})
-	.await??;
-	let included = chain.submit(vec![Call::register_enclave(&quote, &collateral, &keys)], key).await?;
+	.await?
+}
+
+/// Attests `enclave`'s keys for `key`'s executor and checks the chain stored them.
+async fn attest(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave>) -> anyhow::Result<()> {
+	let keys = enclave.keys();
+	let included = chain.submit(vec![attestation_call(chain, key, enclave).await?], key).await?;
 	match chain.enclave(&key.account()).await? {
 		Some(attested) if attested.keys == keys => {
 			tracing::info!(block = ?included.block, measurement = ?attested.measurement, tcb = ?attested.tcb_status, expires_at = attested.expires_at, "enclave keys attested");
@@ -219,16 +223,6 @@ async fn main() -> anyhow::Result<()> {
 			tracing::warn!(attestor = %attestor.describe(), "serving the tee tier");
 			let enclave = Arc::new(Enclave::new(attestor));
 			attest(&chain, &key, &enclave).await?;
-			let (chain, key, renewing, every) =
-				(chain.clone(), key.clone(), enclave.clone(), Duration::from_secs(cli.attestation_renewal.max(60)));
-			tokio::spawn(async move {
-				loop {
-					tokio::time::sleep(every).await;
-					if let Err(e) = attest(&chain, &key, &renewing).await {
-						tracing::error!(error = %e, "enclave attestation renewal failed; retrying at the next interval");
-					}
-				}
-			});
 			Some(enclave)
 		},
 		None => None,
@@ -236,7 +230,20 @@ async fn main() -> anyhow::Result<()> {
 
 	let (stop, shutdown) = watch::channel(false);
 	let capacity = cli.capacity.unwrap_or(registration.capacity) as usize;
+	let renewal = enclave.clone().map(|enclave| (chain.clone(), key.clone(), enclave));
 	let executor = Executor::start(key, chain, engines, capacity, cli.prover_memory, enclave, shutdown.clone());
+	if let Some((chain, key, enclave)) = renewal {
+		let (executor, every) = (executor.clone(), Duration::from_secs(cli.attestation_renewal.max(60)));
+		tokio::spawn(async move {
+			loop {
+				tokio::time::sleep(every).await;
+				match attestation_call(&chain, &key, &enclave).await {
+					Ok(call) => executor.renew_attestation(call),
+					Err(e) => tracing::error!(error = %e, "cannot quote the enclave keys; retrying at the next interval"),
+				}
+			}
+		});
+	}
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("bind {}", cli.listen))?;
 	tracing::info!(listen = %cli.listen, capacity, "taking jobs at POST /jobs");
 

@@ -127,6 +127,8 @@ enum Submission {
 	Job { job: JobId, mode: VerificationMode, call: Call, taken_at: Instant },
 	/// Keep the registration eligible.
 	Heartbeat,
+	/// Renew the enclave attestation (`Attestation::register_enclave`).
+	Attestation(Call),
 }
 
 #[derive(Default)]
@@ -239,6 +241,12 @@ impl Executor {
 
 	fn shutting_down(&self) -> bool {
 		*self.shutdown.borrow()
+	}
+
+	/// Queues the renewal of the enclave attestation: through the one submission queue, so that
+	/// it never races the executor's other transactions for a nonce.
+	pub fn renew_attestation(&self, call: Call) {
+		let _ = self.submissions.send(Submission::Attestation(call));
 	}
 
 	/// Offers a job. Runs it unless it was taken before.
@@ -451,6 +459,7 @@ impl Executor {
 				.map(|s| match s {
 					Submission::Job { call, .. } => call.clone(),
 					Submission::Heartbeat => Call::heartbeat(),
+					Submission::Attestation(call) => call.clone(),
 				})
 				.collect();
 			match self.chain.submit(calls, &self.key).await {
@@ -476,7 +485,7 @@ impl Executor {
 						Ok(_) => self.finish(*job, *mode, "closed", None),
 						Err(_) => still_needed.push(submission),
 					},
-					Submission::Heartbeat => still_needed.push(submission),
+					Submission::Heartbeat | Submission::Attestation(_) => still_needed.push(submission),
 				}
 			}
 			batch = still_needed;
@@ -491,6 +500,7 @@ impl Executor {
 					self.finish(job, mode, "abandoned", None);
 				},
 				Submission::Heartbeat => self.heartbeat_pending.store(false, Ordering::SeqCst),
+				Submission::Attestation(_) => tracing::error!("giving up renewing the enclave attestation"),
 			}
 		}
 	}
@@ -528,6 +538,12 @@ impl Executor {
 					tracing::debug!(?block, "heartbeat included");
 					self.heartbeat_pending.store(false, Ordering::SeqCst);
 				},
+				Submission::Attestation(_) =>
+					if events.iter().any(|e| e.pallet == "Attestation" && e.name == "EnclaveRegistered") {
+						tracing::info!(?block, "enclave attestation renewed");
+					} else {
+						tracing::error!(?block, ?failures, "the chain refused the enclave attestation's renewal");
+					},
 			}
 		}
 	}

@@ -243,8 +243,9 @@ impl pallet_verity_attestation::Config for Runtime {
 	type Models = Models;
 	type Time = Timestamp;
 	type MaxQuoteLen = ConstU32<{ verity_primitives::inference::MAX_QUOTE_LEN }>;
-	/// Intel's collateral for a TDX platform is about 15 KiB; room for growth.
-	type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
+	/// Intel's collateral for a TDX platform is about 15 KiB (SCALE); twice that for growth. Each
+	/// enclave's collateral is kept for its per-job quotes, so this bounds their proof size.
+	type MaxCollateralLen = ConstU32<{ 32 * 1024 }>;
 	type MaxRootLen = ConstU32<2048>;
 	type MaxAdvisories = ConstU32<32>;
 	type MaxModelMeasurements = ConstU32<8>;

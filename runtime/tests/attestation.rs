@@ -1,0 +1,74 @@
+//! The real runtime's tee trust settings, executed natively on its genesis presets: the dev
+//! preset trusts the TEST ONLY PKI (and says so), registers a test-PKI enclave, and the
+//! production preset trusts Intel's root and refuses test-PKI quotes.
+
+use codec::Encode;
+use sp_keyring::Sr25519Keyring;
+use verity_primitives::{
+	attestation::{EnclaveKeys, MeasurementKey},
+	inference::SigningKey,
+};
+use verity_runtime::{genesis_config_presets, Attestation, Runtime, System};
+use verity_tee::test_pki::TestEnclave;
+
+const EXECUTOR_ENCLAVE: TestEnclave =
+	TestEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE, mr_signer: [1; 32], isv_prod_id: 1, isv_svn: 1 };
+
+fn ext(preset: &str) -> sp_io::TestExternalities {
+	let mut ext = sp_io::TestExternalities::new(genesis_config_presets::preset_storage(preset).unwrap());
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		// 2026-11-22.
+		pallet_timestamp::Now::<Runtime>::put(1_795_305_600_000);
+	});
+	ext
+}
+
+/// Ferdie (the genesis executor) registers `EXECUTOR_ENCLAVE` with a test-PKI quote.
+fn register_test_enclave() -> sp_runtime::DispatchResult {
+	let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+	let keys = EnclaveKeys { signing: SigningKey::Ed25519(sp_core::ed25519::Public::from_raw([1; 32])), encryption: [2; 32] };
+	let genesis = sp_core::H256::from_slice(System::block_hash(0).as_ref());
+	let quote = EXECUTOR_ENCLAVE.quote(&keys.report_data(genesis, &ferdie));
+	Attestation::do_register_enclave(
+		ferdie,
+		quote.try_into().unwrap(),
+		verity_tee::test_pki::collateral().encode().try_into().unwrap(),
+		keys,
+	)
+}
+
+#[test]
+fn the_dev_preset_trusts_the_test_pki_says_so_and_registers_a_test_enclave() {
+	let preset = String::from_utf8(
+		genesis_config_presets::get_preset(&sp_genesis_builder::PresetId::from("development")).unwrap(),
+	)
+	.unwrap();
+	assert!(preset.contains("TEST ONLY: Verity test PKI root"), "the chain spec names the test root");
+	ext("development").execute_with(|| {
+		assert_eq!(
+			pallet_verity_attestation::TrustedRoot::<Runtime>::get().unwrap().into_inner(),
+			verity_tee::TEST_ROOT_CA_DER
+		);
+		assert!(pallet_verity_attestation::AllowedMeasurements::<Runtime>::contains_key(MeasurementKey::SgxEnclave(
+			verity_tee::TEST_EXECUTOR_MR_ENCLAVE
+		)));
+		register_test_enclave().unwrap();
+		Attestation::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn the_production_preset_trusts_intels_root_and_refuses_test_pki_quotes() {
+	ext(genesis_config_presets::PRODUCTION_PRESET).execute_with(|| {
+		assert_eq!(
+			pallet_verity_attestation::TrustedRoot::<Runtime>::get().unwrap().into_inner(),
+			verity_tee::INTEL_SGX_ROOT_CA_DER
+		);
+		assert_eq!(pallet_verity_attestation::AllowedMeasurements::<Runtime>::iter().count(), 0);
+		assert_eq!(
+			register_test_enclave(),
+			Err(pallet_verity_attestation::Error::<Runtime>::UntrustedCertificateChain.into())
+		);
+	});
+}
