@@ -66,20 +66,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Policy` (r:1 w:0)
 	/// Proof: `Attestation::Policy` (`max_values`: Some(1), `max_size`: Some(1065), added: 1560, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::EnclaveCollateral` (r:0 w:1)
-	/// Proof: `Attestation::EnclaveCollateral` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::EnclaveCollateral` (`max_values`: None, `max_size`: Some(32820), added: 35295, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Enclaves` (r:0 w:1)
 	/// Proof: `Attestation::Enclaves` (`max_values`: None, `max_size`: Some(183), added: 2658, mode: `MaxEncodedLen`)
 	fn register_enclave() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1339`
 		//  Estimated: `4635`
-		// Minimum execution time: 2_436_165_000 picoseconds.
-		Weight::from_parts(4_341_924_000, 4635)
+		// Minimum execution time: 2_217_790_000 picoseconds.
+		Weight::from_parts(3_621_860_000, 4635)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Attestation::EnclaveCollateral` (r:1 w:0)
-	/// Proof: `Attestation::EnclaveCollateral` (`max_values`: None, `max_size`: Some(65588), added: 68063, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::EnclaveCollateral` (`max_values`: None, `max_size`: Some(32820), added: 35295, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TrustedRoot` (r:1 w:0)
@@ -89,9 +89,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn verify_job_quote() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `10952`
-		//  Estimated: `69053`
-		// Minimum execution time: 2_274_815_000 picoseconds.
-		Weight::from_parts(6_048_712_000, 69053)
+		//  Estimated: `36285`
+		// Minimum execution time: 2_244_011_000 picoseconds.
+		Weight::from_parts(3_774_562_000, 36285)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Attestation::TrustedRoot` (r:0 w:1)
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 11_554_000 picoseconds.
-		Weight::from_parts(22_566_000, 0)
+		// Minimum execution time: 11_267_000 picoseconds.
+		Weight::from_parts(22_372_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestation::Policy` (r:0 w:1)
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 18_901_000 picoseconds.
-		Weight::from_parts(36_286_000, 0)
+		// Minimum execution time: 17_352_000 picoseconds.
+		Weight::from_parts(33_361_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestation::NextGeneration` (r:1 w:1)
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `164`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_259_000 picoseconds.
-		Weight::from_parts(42_289_000, 1489)
+		// Minimum execution time: 21_539_000 picoseconds.
+		Weight::from_parts(41_225_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `315`
 		//  Estimated: `3779`
-		// Minimum execution time: 21_577_000 picoseconds.
-		Weight::from_parts(39_981_000, 3779)
+		// Minimum execution time: 22_431_000 picoseconds.
+		Weight::from_parts(44_905_000, 3779)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `4532`
-		// Minimum execution time: 24_797_000 picoseconds.
-		Weight::from_parts(48_985_000, 4532)
+		// Minimum execution time: 27_790_000 picoseconds.
+		Weight::from_parts(49_939_000, 4532)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -156,34 +156,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn register_enclave() -> Weight {
-		Weight::from_parts(4_341_924_000, 4635)
+		Weight::from_parts(3_621_860_000, 4635)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn verify_job_quote() -> Weight {
-		Weight::from_parts(6_048_712_000, 69053)
+		Weight::from_parts(3_774_562_000, 36285)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 	}
 	fn set_trusted_root() -> Weight {
-		Weight::from_parts(22_566_000, 0)
+		Weight::from_parts(22_372_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_policy() -> Weight {
-		Weight::from_parts(36_286_000, 0)
+		Weight::from_parts(33_361_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(42_289_000, 1489)
+		Weight::from_parts(41_225_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn revoke_measurement() -> Weight {
-		Weight::from_parts(39_981_000, 3779)
+		Weight::from_parts(44_905_000, 3779)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_model_requirements() -> Weight {
-		Weight::from_parts(48_985_000, 4532)
+		Weight::from_parts(49_939_000, 4532)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
