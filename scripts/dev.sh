@@ -50,10 +50,12 @@ for _ in $(seq 1 60); do
 done
 
 # The dev chain's executor, Ferdie (registered in genesis at http://127.0.0.1:9955/jobs), serving
-# the shipped models from $VERITY_MODELS_DIR on the CPU. //Ferdie is a dev-only key.
+# the shipped models from $VERITY_MODELS_DIR on the CPU. //Ferdie is a dev-only key. Its tee tier
+# is attested by the TEST ONLY test PKI, which dev chains trust: no hardware is involved.
 log "starting verity-executor as //Ferdie (log in $BASE/executor.log)"
 "$VERITY_BIN/verity-executor" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Ferdie \
-	--listen 127.0.0.1:9955 --models-dir "$VERITY_MODELS_DIR" 2> >(tee "$BASE/executor.log" >&2) &
+	--listen 127.0.0.1:9955 --models-dir "$VERITY_MODELS_DIR" --attestor test-pki \
+	2> >(tee "$BASE/executor.log" >&2) &
 EXECUTOR_PID=$!
 trap 'kill -INT $EXECUTOR_PID 2>/dev/null; wait $EXECUTOR_PID; kill -INT $NODE_PID 2>/dev/null; wait $NODE_PID' INT TERM EXIT
 for _ in $(seq 1 120); do
@@ -95,7 +97,8 @@ cat >&2 <<MSG
                             -d '{"jsonrpc":"2.0","id":1,"method":"x402_supported","params":[]}' \\
                             http://127.0.0.1:$RPC_PORT
   Executor:               //Ferdie at http://127.0.0.1:9955 (/health, /metrics), serving
-                            digits-mlp (integer MLP; signed and zk tiers) and all-minilm-l6-v2 (candle, CPU)
+                            digits-mlp (integer MLP; signed, tee and zk tiers) and all-minilm-l6-v2
+                            (candle, CPU; signed and tee). Its tee attestation is TEST ONLY (test PKI).
   x402 gateway:           http://127.0.0.1:$GATEWAY_PORT (/openapi.json, /metrics); //Eve relays paid jobs
   Web page (tiers over time, recent jobs and their checks, a paid-inference form):
     http://127.0.0.1:$GATEWAY_PORT/
@@ -108,6 +111,7 @@ cat >&2 <<MSG
     curl -si -X POST -H 'Content-Type: application/json' -d '{"input":"A man is eating food."}' $INFER
   Submit a job directly (an extrinsic) and follow it to its verified result:
     $VERITY_BIN/verity infer --model all-MiniLM-L6-v2 --input "A man is eating food." --key //Bob
+    $VERITY_BIN/verity infer --model all-MiniLM-L6-v2 --tier tee --input "A man is eating food." --key //Bob
     $VERITY_BIN/examples/job digits-mlp --digit 3 --tier zk
   The registries:
     $VERITY_BIN/verity models list

@@ -84,6 +84,14 @@ impl Chain {
 					.ok_or_else(|| anyhow::anyhow!("the executor is no longer registered on chain, so its key is unknown"))?;
 				keys.signing_key = Some(registration.signing_key);
 			},
+			Some("tee") => {
+				let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
+					.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
+				let enclave = self.enclave(&executor).await?.ok_or_else(|| {
+					anyhow::anyhow!("the executor has no attested enclave on chain now, so its enclave key is unknown")
+				})?;
+				keys.enclave_key = Some(enclave.keys.signing);
+			},
 			Some("zk") => {
 				let model = crate::verify::statement(answer)?.model_id;
 				keys.zk_key = Some(

@@ -66,8 +66,9 @@ enum Command {
 		#[arg(long)]
 		asset: Option<String>,
 	},
-	/// Checks a paid inference's evidence, as the runtime did: the signature (signed tier) or
-	/// the zk proof (zk tier) over the result statement rebuilt from the answer.
+	/// Checks a paid inference's evidence, as the runtime did: the signature (signed tier), the
+	/// attested enclave key's signature (tee tier) or the zk proof (zk tier) over the result
+	/// statement rebuilt from the answer.
 	Verify {
 		/// The answer: the gateway's JSON body, or the output of `verity pay --json`.
 		answer: std::path::PathBuf,

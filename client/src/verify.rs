@@ -4,6 +4,9 @@
 //! input and output with their hashes, the genesis hash and the evidence. The check is the
 //! runtime's own: the [`ResultStatement`] is rebuilt from those fields, then
 //! - signed tier: the statement's signature by the executor's registered key;
+//! - tee tier: the statement's signature by the executor's attested enclave key (the chain
+//!   verified the enclave's quote when the key was registered, and any per-job quote when it
+//!   accepted the result);
 //! - zk tier: the Groth16 proof of `output = model(input)` against the model's verifying key.
 //!
 //! The keys come from the chain, or from the caller when there is no node to ask.
@@ -48,6 +51,8 @@ pub struct Verified {
 pub struct Keys {
 	/// The executor's registered signing key (signed tier).
 	pub signing_key: Option<SigningKey>,
+	/// The executor's attested enclave signing key (tee tier).
+	pub enclave_key: Option<SigningKey>,
 	/// The model's verifying key (zk tier).
 	pub zk_key: Option<PreparedKey<Bls12_381>>,
 }
@@ -110,8 +115,9 @@ pub fn verify(answer: &Value, keys: &Keys) -> Result<Verified, VerifyError> {
 	let evidence = answer.get("evidence").ok_or(VerifyError::Field("evidence"))?;
 	let tier = evidence.get("tier").and_then(Value::as_str).ok_or(VerifyError::Field("evidence.tier"))?;
 	match tier {
-		"signed" => {
-			let key = keys.signing_key.as_ref().ok_or(VerifyError::Field("the executor's signing key"))?;
+		"signed" | "tee" => {
+			let key = if tier == "signed" { &keys.signing_key } else { &keys.enclave_key };
+			let key = key.as_ref().ok_or(VerifyError::Field("the executor's signing key"))?;
 			if !key.verify(&statement.signing_payload(), &signature(evidence)?) {
 				return Err(VerifyError::BadSignature(format!("{key:?}")));
 			}

@@ -96,11 +96,9 @@ impl Attestor for TdxAttestor {
 		quote
 	}
 
-	fn collateral(&self, _quote: &[u8]) -> anyhow::Result<Collateral> {
-		bail!(
-			"fetching collateral from a PCCS ({}) is not implemented yet: see docs/tee.md",
-			self.pccs_url
-		)
+	/// Fetched from the PCCS; called off the async runtime's workers (`spawn_blocking`).
+	fn collateral(&self, quote: &[u8]) -> anyhow::Result<Collateral> {
+		tokio::runtime::Handle::current().block_on(crate::pccs::fetch_collateral(&self.pccs_url, quote))
 	}
 }
 

@@ -6,4 +6,5 @@ pub use verity_client::chain;
 pub mod engine;
 pub mod http;
 pub mod metrics;
+pub mod pccs;
 pub mod service;

@@ -49,7 +49,17 @@ impl Market {
 			&node,
 			dir.path(),
 			EXECUTOR_PORT,
-			&["--key", "//Ferdie", "--listen", &format!("127.0.0.1:{EXECUTOR_PORT}"), "--models-dir", models.to_str().unwrap()],
+			&[
+				"--key",
+				"//Ferdie",
+				"--listen",
+				&format!("127.0.0.1:{EXECUTOR_PORT}"),
+				"--models-dir",
+				models.to_str().unwrap(),
+				// TEST ONLY attestation: the dev chain trusts the test PKI.
+				"--attestor",
+				"test-pki",
+			],
 		);
 		let port = common::free_port();
 		let alias = format!("digits-mlp={DIGITS_MLP_ID:?}");
@@ -424,6 +434,15 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 	std::fs::write(&file, &out).unwrap();
 	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
 	assert!(ok && out.contains("valid: the zk evidence"), "{out}{err}");
+	// The tee tier: signed by the executor's attested enclave key, checked against it.
+	let (ok, out, err) =
+		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--tier", "tee", "--input-hex", input_hex, "--key", "//Charlie"]);
+	assert!(ok, "{err}");
+	let answer: Value = serde_json::from_str(&out).unwrap();
+	assert_eq!((answer["evidence"]["tier"].clone(), classify(&answer)), (json!("tee"), label));
+	std::fs::write(&file, &out).unwrap();
+	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
+	assert!(ok && out.contains("valid: the tee evidence"), "{out}{err}");
 	let (ok, _, err) = run_verity(node, &["infer", "--model", "no-such-model", "--input", "x", "--key", "//Charlie"]);
 	assert!(!ok && err.contains("no model named \"no-such-model\""), "{err}");
 
