@@ -214,6 +214,11 @@ pub trait TierVerifier<AccountId> {
 		true
 	}
 
+	/// The most [`Self::can_serve`] costs for one executor.
+	fn can_serve_weight() -> Weight {
+		Weight::zero()
+	}
+
 	/// Verifies `evidence` for `context`. Must not panic on any input.
 	fn verify(
 		context: &VerificationContext<AccountId>,
@@ -402,6 +407,9 @@ pub trait ExecutorProvider<AccountId> {
 	/// free capacity), each with its stake and the fee it asks. At most a bounded, configured
 	/// number.
 	fn eligible(model: &ModelId, mode: VerificationMode) -> Vec<(AccountId, Balance, Balance)>;
+
+	/// The most executors [`Self::eligible`] returns: bounds what filtering them costs.
+	fn max_eligible() -> u32;
 
 	/// The executor's result-signing key, if it is registered.
 	fn signing_key(executor: &AccountId) -> Option<SigningKey>;

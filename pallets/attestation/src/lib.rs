@@ -661,6 +661,15 @@ impl<T: Config> TierVerifier<T::AccountId> for Pallet<T> {
 		Ok(())
 	}
 
+	/// Three storage reads (the enclave, its allowlist entry, the model's requirements), whose
+	/// cost is the database's; the comparisons are negligible.
+	fn can_serve_weight() -> Weight {
+		let proof = Enclave::max_encoded_len() +
+			Allowance::max_encoded_len() +
+			ModelRequirements::<T::MaxModelMeasurements>::max_encoded_len();
+		T::DbWeight::get().reads(3).saturating_add(Weight::from_parts(0, proof as u64))
+	}
+
 	fn verify_weight() -> Weight {
 		T::WeightInfo::verify_job_quote()
 	}

@@ -43,6 +43,9 @@ impl ExecutorProvider<u64> for Executors {
 	fn eligible(_: &ModelId, _: VerificationMode) -> Vec<(u64, Balance, Balance)> {
 		Vec::new()
 	}
+	fn max_eligible() -> u32 {
+		0
+	}
 	fn signing_key(executor: &u64) -> Option<SigningKey> {
 		(1..=3).contains(executor).then(|| SigningKey::Ed25519(Default::default()))
 	}

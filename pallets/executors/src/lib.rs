@@ -561,6 +561,10 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
+	fn max_eligible() -> u32 {
+		T::MaxExecutorsPerService::get()
+	}
+
 	fn eligible(model: &ModelId, mode: VerificationMode) -> Vec<(T::AccountId, Balance, Balance)> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ServiceIndex::<T>::get((*model, mode))

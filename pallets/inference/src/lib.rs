@@ -548,7 +548,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Buys one inference: holds `price + max_fee` and assigns an executor.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(spec.input.inline_len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::submit_job(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::serve_weight(spec.mode))
+		)]
 		pub fn submit_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
 			Self::do_submit_job(payer, spec).map(|_| ())
@@ -557,8 +559,11 @@ pub mod pallet {
 		/// Buys several inferences at once, tiers mixed: all are submitted, or none.
 		#[pallet::call_index(1)]
 		#[pallet::weight(
-			T::WeightInfo::submit_job(MAX_INLINE_INPUT)
-				.saturating_mul(specs.len() as u64)
+			specs.iter().fold(Weight::zero(), |total, spec| {
+				total
+					.saturating_add(T::WeightInfo::submit_job(MAX_INLINE_INPUT))
+					.saturating_add(Pallet::<T>::serve_weight(spec.mode))
+			})
 		)]
 		pub fn submit_jobs(
 			origin: OriginFor<T>,
@@ -623,7 +628,9 @@ pub mod pallet {
 		/// model is priced in at the tier, for `price + max_fee` in that asset, with nonce
 		/// `job_nonce(spec, salt)`.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::submit_paid(spec.input.inline_len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::submit_paid(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::serve_weight(spec.mode))
+		)]
 		pub fn submit_paid(
 			origin: OriginFor<T>,
 			spec: JobSpecOf<T>,
@@ -823,6 +830,12 @@ impl<T: Config> Pallet<T> {
 
 	fn can_serve(mode: VerificationMode, executor: &T::AccountId, model: &ModelId, input: &JobInput) -> bool {
 		on_tier!(mode, can_serve(executor, model, input))
+	}
+
+	/// What the tier's eligibility check of every candidate executor costs beyond the
+	/// `submit_job` benchmark (which measures the signed tier, whose check is free).
+	pub fn serve_weight(mode: VerificationMode) -> Weight {
+		on_tier!(mode, can_serve_weight()).saturating_mul(T::Executors::max_eligible().into())
 	}
 
 	/// What verifying evidence of tier `mode` costs beyond the `submit_result` benchmark.
