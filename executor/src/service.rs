@@ -367,7 +367,10 @@ impl Executor {
 	fn input_of(&self, item: &WorkItem) -> Result<Vec<u8>, String> {
 		let input = match &item.input {
 			JobInput::Inline(input) => input.to_vec(),
-			JobInput::Sealed { .. } => {
+			JobInput::Sealed { commitment, .. } => {
+				if *commitment != item.input_hash {
+					return Err("the sealed input's commitment is not the job's input hash".into());
+				}
 				let enclave = self.enclave.as_ref().ok_or("a sealed input needs an attested enclave")?;
 				return verity_client::sealed::open(enclave.encryption_secret(), &item.input)
 					.map_err(|e| format!("sealed input refused: {e}"));
