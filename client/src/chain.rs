@@ -119,8 +119,6 @@ pub struct ModelRecord {
 	pub royalty: sp_runtime::Perbill,
 	/// Hash of the zk verifying key, once registered.
 	pub zk_verifying_key: Option<H256>,
-	/// Enclave measurements allowed to serve the model (tee tier).
-	pub enclave_measurements: Vec<H256>,
 	/// Deposit held from the owner.
 	pub deposit: Balance,
 	/// Prices in other assets than `asset`.

@@ -24,6 +24,7 @@ fn every_verity_pallet_benchmark_runs_on_the_wasm_runtime() {
 		"pallet_verity_inference",
 		"pallet_verity_x402",
 		"pallet_verity_zk_verifier",
+		"pallet_verity_attestation",
 	] {
 		let output = dir.path().join(format!("{pallet}.rs"));
 		let run = Command::new(env!("CARGO_BIN_EXE_verity-node"))

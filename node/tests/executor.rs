@@ -489,6 +489,22 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 	let logits = verity_mlp::logits_from_bytes(&output(&node, plain)).expect("i32 logits");
 	assert_eq!(verity_mlp::argmax(&logits), label as usize);
 
+	// The model's owner (Alice) asks for a fresh quote per job: the enclave quotes each result
+	// statement, and the runtime verifies that quote too.
+	let best = node.best_number().unwrap();
+	submit(&node, Sr25519Keyring::Alice, RuntimeCall::Attestation(pallet_verity_attestation::Call::set_model_requirements {
+		model: DIGITS_MLP_ID,
+		requirements: Some(pallet_verity_attestation::ModelRequirements { measurements: Default::default(), quote_per_job: true }),
+	}));
+	node.wait_for(TIMEOUT, "the requirements' block", |n| (n.best_number().unwrap() > best).then_some(()));
+	let quoted = try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))).expect("a tee job");
+	assert_eq!(wait_closed(&mut node, &mut executor, quoted), JobStatus::Completed);
+	let evidence = node
+		.storage(&pallet_verity_inference::Evidences::<Runtime>::hashed_key_for(quoted), None)
+		.map(|bytes| Evidence::decode(&mut &bytes[..]).unwrap());
+	assert!(matches!(evidence, Some(Evidence::Tee { quote: Some(_), .. })), "the result carries its quote: {evidence:?}");
+	assert_eq!(output(&node, quoted), output(&node, plain));
+
 	// A confidential input, sealed to the enclave's key: the chain holds only ciphertext and
 	// commitment; the enclave opens it and the output is the same.
 	let sealed_input = verity_client::sealed::seal(attested.keys.encryption, &digit).unwrap();

@@ -214,7 +214,6 @@ impl pallet_verity_models::Config for Runtime {
 	type MaxNameLen = ConstU32<64>;
 	/// Assets a model may be priced in besides its own: the stable asset, with room for more.
 	type MaxOtherAssets = ConstU32<4>;
-	type MaxMeasurements = ConstU32<16>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
 	type MaxRoyalty = MaxRoyalty;

@@ -74,7 +74,6 @@ impl pallet_verity_models::Config for Test {
 	type ModelDeposit = ConstU128<10>;
 	type MaxNameLen = ConstU32<32>;
 	type MaxOtherAssets = ConstU32<4>;
-	type MaxMeasurements = ConstU32<4>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<256>;
 	type MaxRoyalty = MaxRoyalty;

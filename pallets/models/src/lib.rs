@@ -100,9 +100,6 @@ pub struct ModelInfo<T: Config> {
 	pub royalty: Perbill,
 	/// The zk verifying key of the model, once registered (zk tier).
 	pub zk_verifying_key: Option<Hash>,
-	/// The enclave measurements allowed to serve the model (tee tier); empty means any
-	/// measurement on the chain's allowlist.
-	pub enclave_measurements: BoundedVec<Hash, T::MaxMeasurements>,
 	/// The deposit held from the owner.
 	pub deposit: Balance,
 	/// Prices in other assets than `asset`; each tier priced here is priced in `asset` too.
@@ -147,10 +144,6 @@ pub mod pallet {
 		/// Most assets besides its own a model may be priced in.
 		#[pallet::constant]
 		type MaxOtherAssets: Get<u32>;
-
-		/// Most enclave measurements a model may list.
-		#[pallet::constant]
-		type MaxMeasurements: Get<u32>;
 
 		/// Largest input size a model may declare.
 		#[pallet::constant]
@@ -390,7 +383,6 @@ impl<T: Config> Pallet<T> {
 				prices,
 				royalty,
 				zk_verifying_key: None,
-				enclave_measurements: BoundedVec::new(),
 				deposit,
 				other_prices: BoundedVec::new(),
 			},

@@ -41,7 +41,6 @@ impl pallet_models::Config for Test {
 	type ModelDeposit = ModelDeposit;
 	type MaxNameLen = ConstU32<32>;
 	type MaxOtherAssets = ConstU32<4>;
-	type MaxMeasurements = ConstU32<4>;
 	type MaxInputLen = ConstU32<1024>;
 	type MaxOutputLen = ConstU32<512>;
 	type MaxRoyalty = MaxRoyalty;
