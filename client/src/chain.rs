@@ -55,6 +55,8 @@ pub struct AttestedEnclave {
 	pub measurement: verity_primitives::attestation::MeasurementKey,
 	/// That entry's generation.
 	pub generation: u32,
+	/// The trust root's generation.
+	pub root_generation: u32,
 	/// The quote's TCB status.
 	pub tcb_status: verity_tee::TcbStatus,
 	/// When it was attested (unix seconds).

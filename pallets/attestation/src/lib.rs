@@ -107,6 +107,8 @@ pub struct Enclave {
 	pub measurement: MeasurementKey,
 	/// That entry's generation when it matched.
 	pub generation: u32,
+	/// The trust root's generation when it was attested: a new root invalidates the key.
+	pub root_generation: u32,
 	/// The quote's TCB status.
 	pub tcb_status: TcbStatus,
 	/// When the quote was verified (unix seconds).
@@ -209,6 +211,11 @@ pub mod pallet {
 	/// The DER root CA that quotes must chain to; without one the tee tier is unavailable.
 	#[pallet::storage]
 	pub type TrustedRoot<T: Config> = StorageValue<_, BoundedVec<u8, T::MaxRootLen>>;
+
+	/// How many times governance replaced the trust root; keys attested under an earlier root
+	/// are not valid.
+	#[pallet::storage]
+	pub type RootGeneration<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	/// The TCB policy and the attestation lifetime.
 	#[pallet::storage]
@@ -439,6 +446,7 @@ impl<T: Config> Pallet<T> {
 				keys,
 				measurement,
 				generation: allowance.generation,
+				root_generation: RootGeneration::<T>::get(),
 				tcb_status: verdict.tcb_status,
 				attested_at: now,
 				expires_at,
@@ -454,12 +462,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Replaces the trust root.
+	/// Replaces the trust root; every key attested under the old one stops being valid.
 	pub fn do_set_trusted_root(root_der: BoundedVec<u8, T::MaxRootLen>) -> DispatchResult {
 		// A DER certificate is a SEQUENCE; anything else cannot anchor a chain.
 		ensure!(root_der.first() == Some(&0x30), Error::<T>::InvalidRoot);
 		let root_hash = sp_io::hashing::blake2_256(&root_der);
 		TrustedRoot::<T>::put(root_der);
+		RootGeneration::<T>::mutate(|generation| *generation = generation.saturating_add(1));
 		Self::deposit_event(Event::TrustedRootSet { root_hash });
 		Ok(())
 	}
@@ -556,15 +565,16 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// `executor`'s enclave, if its attestation is unexpired, its measurement still allowed
-	/// under the same generation, and the measurement may serve `model`.
+	/// `executor`'s enclave, if its attestation is unexpired, under the current trust root, its
+	/// measurement still allowed under the same generation, and the measurement may serve `model`.
 	pub fn valid_enclave(executor: &T::AccountId, model: &ModelId) -> Option<Enclave> {
 		let enclave = Enclaves::<T>::get(executor)?;
 		let now = T::Time::now() / 1_000;
 		let allowance = AllowedMeasurements::<T>::get(enclave.measurement)?;
 		let serves_model = ModelEnclaveRequirements::<T>::get(model)
 			.is_none_or(|required| required.measurements.is_empty() || required.measurements.contains(&enclave.measurement));
-		(now < enclave.expires_at && allowance.generation == enclave.generation && serves_model).then_some(enclave)
+		let current = allowance.generation == enclave.generation && enclave.root_generation == RootGeneration::<T>::get();
+		(now < enclave.expires_at && current && serves_model).then_some(enclave)
 	}
 
 	/// Checks a quote made for one job: verified against the enclave's collateral, passing the
@@ -600,6 +610,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(EnclaveCollateral::<T>::contains_key(&executor), "an enclave has no collateral");
 			ensure!(enclave.expires_at >= enclave.attested_at, "an enclave expires before its attestation");
 			ensure!(enclave.generation < next, "an enclave has a future generation");
+			ensure!(enclave.root_generation <= RootGeneration::<T>::get(), "an enclave has a future root generation");
 			enclaves += 1;
 		}
 		ensure!(EnclaveCollateral::<T>::iter_keys().count() == enclaves, "collateral without an enclave");

@@ -383,6 +383,24 @@ fn governance_sets_the_root_and_policy_and_nobody_else_does() {
 }
 
 #[test]
+fn a_new_trust_root_invalidates_the_keys_attested_under_the_old_one() {
+	new_test_ext().execute_with(|| {
+		let statement = statement(7);
+		let good = tee_evidence(&enclave_pair(), &statement, None);
+		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));
+		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Ok(()));
+		let test_root: BoundedVec<u8, _> = verity_tee::TEST_ROOT_CA_DER.to_vec().try_into().unwrap();
+		assert_ok!(Attestation::set_trusted_root(RuntimeOrigin::root(), test_root));
+		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Err(VerificationError::NoAttestedKey));
+		assert!(!serves(EXECUTOR, &JobInput::Inline(Default::default())));
+		// Attested again under the (re-set) root, the key serves.
+		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));
+		assert_eq!(verify(EXECUTOR, statement, &good), Ok(()));
+		check_state();
+	});
+}
+
+#[test]
 fn genesis_names_the_test_root_so_no_one_mistakes_it() {
 	let json = serde_json::to_string(&GenesisRoot::TestOnlyVerityTestPki).unwrap();
 	assert!(json.contains("TEST ONLY"), "{json}");

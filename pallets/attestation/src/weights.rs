@@ -65,17 +65,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Policy` (r:1 w:0)
 	/// Proof: `Attestation::Policy` (`max_values`: Some(1), `max_size`: Some(1065), added: 1560, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::RootGeneration` (r:1 w:0)
+	/// Proof: `Attestation::RootGeneration` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::EnclaveCollateral` (r:0 w:1)
 	/// Proof: `Attestation::EnclaveCollateral` (`max_values`: None, `max_size`: Some(32820), added: 35295, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Enclaves` (r:0 w:1)
-	/// Proof: `Attestation::Enclaves` (`max_values`: None, `max_size`: Some(183), added: 2658, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Enclaves` (`max_values`: None, `max_size`: Some(187), added: 2662, mode: `MaxEncodedLen`)
 	fn register_enclave() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1339`
 		//  Estimated: `4635`
-		// Minimum execution time: 2_217_790_000 picoseconds.
-		Weight::from_parts(3_621_860_000, 4635)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 3_025_125_000 picoseconds.
+		Weight::from_parts(4_011_077_000, 4635)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Attestation::EnclaveCollateral` (r:1 w:0)
@@ -90,19 +92,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10952`
 		//  Estimated: `36285`
-		// Minimum execution time: 2_244_011_000 picoseconds.
-		Weight::from_parts(3_774_562_000, 36285)
+		// Minimum execution time: 2_504_961_000 picoseconds.
+		Weight::from_parts(3_970_969_000, 36285)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
+	/// Storage: `Attestation::RootGeneration` (r:1 w:1)
+	/// Proof: `Attestation::RootGeneration` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TrustedRoot` (r:0 w:1)
 	/// Proof: `Attestation::TrustedRoot` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	fn set_trusted_root() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0`
-		//  Estimated: `0`
-		// Minimum execution time: 11_267_000 picoseconds.
-		Weight::from_parts(22_372_000, 0)
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `164`
+		//  Estimated: `1489`
+		// Minimum execution time: 19_877_000 picoseconds.
+		Weight::from_parts(33_579_000, 1489)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Attestation::Policy` (r:0 w:1)
 	/// Proof: `Attestation::Policy` (`max_values`: Some(1), `max_size`: Some(1065), added: 1560, mode: `MaxEncodedLen`)
@@ -110,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 17_352_000 picoseconds.
-		Weight::from_parts(33_361_000, 0)
+		// Minimum execution time: 25_987_000 picoseconds.
+		Weight::from_parts(35_673_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestation::NextGeneration` (r:1 w:1)
@@ -122,8 +127,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `164`
 		//  Estimated: `1489`
-		// Minimum execution time: 21_539_000 picoseconds.
-		Weight::from_parts(41_225_000, 1489)
+		// Minimum execution time: 28_948_000 picoseconds.
+		Weight::from_parts(38_695_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -133,21 +138,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `315`
 		//  Estimated: `3779`
-		// Minimum execution time: 22_431_000 picoseconds.
-		Weight::from_parts(44_905_000, 3779)
+		// Minimum execution time: 32_367_000 picoseconds.
+		Weight::from_parts(45_867_000, 3779)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
-	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1067), added: 3542, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(554), added: 3029, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::ModelEnclaveRequirements` (r:0 w:1)
 	/// Proof: `Attestation::ModelEnclaveRequirements` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	fn set_model_requirements() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `279`
-		//  Estimated: `4532`
-		// Minimum execution time: 27_790_000 picoseconds.
-		Weight::from_parts(49_939_000, 4532)
+		//  Measured:  `278`
+		//  Estimated: `4019`
+		// Minimum execution time: 26_914_000 picoseconds.
+		Weight::from_parts(55_050_000, 4019)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -156,34 +161,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn register_enclave() -> Weight {
-		Weight::from_parts(3_621_860_000, 4635)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(4_011_077_000, 4635)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn verify_job_quote() -> Weight {
-		Weight::from_parts(3_774_562_000, 36285)
+		Weight::from_parts(3_970_969_000, 36285)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 	}
 	fn set_trusted_root() -> Weight {
-		Weight::from_parts(22_372_000, 0)
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(33_579_000, 1489)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_policy() -> Weight {
-		Weight::from_parts(33_361_000, 0)
+		Weight::from_parts(35_673_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(41_225_000, 1489)
+		Weight::from_parts(38_695_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn revoke_measurement() -> Weight {
-		Weight::from_parts(44_905_000, 3779)
+		Weight::from_parts(45_867_000, 3779)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_model_requirements() -> Weight {
-		Weight::from_parts(49_939_000, 4532)
+		Weight::from_parts(55_050_000, 4019)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
