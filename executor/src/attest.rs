@@ -81,7 +81,7 @@ impl Attestor for TdxAttestor {
 
 	fn quote(&self, report_data: &[u8; 64]) -> anyhow::Result<Vec<u8>> {
 		// One report entry per request: write the report data, read the quote, remove it.
-		let entry = self.configfs.join(format!("verity-{}-{}", std::process::id(), rand_suffix()));
+		let entry = self.configfs.join(format!("verity-{}-{}", std::process::id(), rand_core::RngCore::next_u64(&mut rand_core::OsRng)));
 		std::fs::create_dir(&entry).with_context(|| format!("create {}", entry.display()))?;
 		let quote = (|| {
 			std::fs::write(entry.join("inblob"), report_data).context("write inblob")?;
@@ -100,13 +100,6 @@ impl Attestor for TdxAttestor {
 	fn collateral(&self, quote: &[u8]) -> anyhow::Result<Collateral> {
 		tokio::runtime::Handle::current().block_on(crate::pccs::fetch_collateral(&self.pccs_url, quote))
 	}
-}
-
-fn rand_suffix() -> u64 {
-	use std::hash::{BuildHasher, Hasher};
-	let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-	hasher.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64);
-	hasher.finish()
 }
 
 /// The enclave's keys: made fresh in memory when the executor starts.
