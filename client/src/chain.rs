@@ -24,7 +24,7 @@ use sp_runtime::DispatchError;
 use verity_primitives::{
 	dispatch::DispatchKey,
 	inference::{
-		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Quote, SigningKey,
+		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Offers, Quote, SigningKey,
 		TierPrices, TierStatsEntry, VerificationMode,
 	},
 	x402::PaidJobRefusal,
@@ -260,6 +260,12 @@ impl Chain {
 		Ok(H256(hash.0))
 	}
 
+	/// Every way to pay for a job on `model` now, and the block they are for
+	/// (`InferenceApi::offers`): one runtime call.
+	pub async fn offers(&self, model: ModelId) -> anyhow::Result<Offers<AssetKind, BlockNumber>> {
+		self.runtime_call("InferenceApi_offers", &model.encode()).await
+	}
+
 	/// What a job of `model` at `mode` costs now (`InferenceApi::quote`); `None` if not offered.
 	pub async fn quote(&self, model: ModelId, mode: VerificationMode) -> anyhow::Result<Option<Quote<AssetKind>>> {
 		self.runtime_call("InferenceApi_quote", &(model, mode).encode()).await
@@ -321,6 +327,21 @@ impl Chain {
 			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
 				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
 					return format!("{}.{}", pallet.name(), variant.name);
+				}
+			}
+		}
+		format!("{error:?}")
+	}
+
+	/// `Pallet.Error: its doc line` for a module error (from the runtime's metadata), else the
+	/// error's debug form: what a person reads when the chain refuses a transaction.
+	pub async fn explain_error(&self, error: &DispatchError) -> String {
+		if let (DispatchError::Module(module), Ok(at)) = (error, self.client.at_current_block().await) {
+			let metadata = at.metadata_ref();
+			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
+				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
+					let doc = variant.docs.first().map(|line| line.trim()).unwrap_or_default();
+					return format!("{}.{}: {doc}", pallet.name(), variant.name);
 				}
 			}
 		}

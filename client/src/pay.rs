@@ -108,7 +108,8 @@ pub struct Paid {
 
 /// POSTs `body` to `url`; on 402, pays the first `exact` offer (in `asset`, if given) as
 /// `payer` and retries once. `genesis` is the chain's genesis hash where the offer does not
-/// carry it (`extra.genesisHash`).
+/// carry it (`extra.genesisHash`). A 503 with `Retry-After` (every executor busy, or a chain
+/// with no block yet) is asked again after the time it names, until `timeout` has passed.
 pub async fn pay(
 	http: &HttpClient,
 	url: &str,
@@ -118,7 +119,18 @@ pub async fn pay(
 	genesis: Option<H256>,
 	timeout: Duration,
 ) -> Result<Paid, PayError> {
-	let (status, headers, first) = post(http, url, &[], body, timeout).await?;
+	let give_up = tokio::time::Instant::now() + timeout;
+	let (status, headers, first) = loop {
+		let answer = post(http, url, &[], body, timeout).await?;
+		let retry_after = (answer.0 == 503)
+			.then(|| answer.1.get("retry-after")?.to_str().ok()?.parse::<u64>().ok())
+			.flatten()
+			.map(Duration::from_secs);
+		match retry_after {
+			Some(wait) if tokio::time::Instant::now() + wait < give_up => tokio::time::sleep(wait).await,
+			_ => break answer,
+		}
+	};
 	if status != 402 {
 		let reason = serde_json::from_slice::<serde_json::Value>(&first)
 			.ok()

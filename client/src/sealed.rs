@@ -1,8 +1,8 @@
 //! Confidential inputs (tee tier): an input sealed to one attested enclave's X25519 key, so that
 //! only that enclave can read it. See `docs/tee.md`.
 //!
-//! The construction is ECIES in HPKE's shape (RFC 9180 base mode, one message), from RustCrypto
-//! and dalek crates: an ephemeral X25519 key agreement with the recipient key, HKDF-SHA256 over
+//! The construction is Verity's own ECIES (not RFC 9180 HPKE: no HPKE labels or key schedule),
+//! from RustCrypto and dalek crates: an ephemeral X25519 key agreement with the recipient key, HKDF-SHA256 over
 //! the shared secret bound to both public keys, and AES-256-GCM. The plaintext is a fresh
 //! 32-byte salt and the input; the chain keeps the ciphertext and `commitment =
 //! BLAKE2-256(salt || input)`, which result statements bind and which is also the AEAD's

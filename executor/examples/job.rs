@@ -4,6 +4,7 @@
 //! ```text
 //! job digits-mlp --digit 3                 # a held-out digit of the vendored data set
 //! job digits-mlp --digit 3 --tier zk       # the same, proved (Groth16) and verified on chain
+//! job digits-mlp --digit 3 --tier tee      # the same, signed by an attested enclave key
 //! job all-minilm-l6-v2 --text "A man is eating food."
 //! job digits-mlp --hex 0x0007...           # raw input bytes
 //! ```
@@ -40,12 +41,13 @@ struct Args {
 	/// Who pays.
 	#[arg(long, default_value = "//Bob")]
 	payer: String,
-	/// The tier: `signed` or `zk`.
-	#[arg(long, default_value = "signed", value_parser = ["signed", "zk"])]
+	/// The tier: `signed`, `tee` or `zk`.
+	#[arg(long, default_value = "signed", value_parser = ["signed", "tee", "zk"])]
 	tier: String,
-	/// Most paid to the executor, in the smallest unit.
-	#[arg(long, default_value_t = 1_000_000_000)]
-	max_fee: u128,
+	/// Most paid to the executor, in the smallest unit (default: the highest fee among the
+	/// executors eligible now, from the chain's quote, so that any of them may be drawn).
+	#[arg(long)]
+	max_fee: Option<u128>,
 	/// Blocks until the deadline.
 	#[arg(long, default_value_t = 50)]
 	deadline_blocks: u32,
@@ -53,9 +55,19 @@ struct Args {
 	models_dir: Option<PathBuf>,
 }
 
+/// A refusal prints as words (`Pallet.Error: its doc line`), never as a backtrace.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-	let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+	match run(Args::parse()).await {
+		Ok(()) => std::process::ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("error: {error:#}");
+			std::process::ExitCode::FAILURE
+		},
+	}
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
 	let models_dir = args.models_dir.clone().unwrap_or_else(default_models_dir);
 	let model = folder_model_id(&models_dir.join(&args.model))?;
 	let input = match (&args.digit, &args.text, &args.hex) {
@@ -72,17 +84,34 @@ async fn main() -> anyhow::Result<()> {
 
 	let chain = Chain::connect(&args.node_url).await?;
 	let payer = AccountKey(sr25519::Pair::from_string(&args.payer, None).map_err(|e| anyhow::anyhow!("{e:?}"))?);
+	let mode = match args.tier.as_str() {
+		"zk" => VerificationMode::Zk,
+		"tee" => VerificationMode::Tee,
+		_ => VerificationMode::Signed,
+	};
+	let max_fee = match args.max_fee {
+		Some(max_fee) => max_fee,
+		None => match chain.quote(model, mode).await? {
+			Some(quote) if quote.eligible_executors > 0 => quote.max_executor_fee,
+			Some(_) => bail!("no executor can take {} at the {} tier now: none serves it, or all are busy", args.model, args.tier),
+			None => bail!("{} is not offered at the {} tier", args.model, args.tier),
+		},
+	};
 	let spec = JobSpec {
 		model,
-		mode: if args.tier == "zk" { VerificationMode::Zk } else { VerificationMode::Signed },
+		mode,
 		input: JobInput::Inline(input.try_into().map_err(|_| anyhow::anyhow!("input too large"))?),
-		max_fee: args.max_fee,
+		max_fee,
 		deadline: chain.best_number().await? + args.deadline_blocks,
 	};
 	let started = Instant::now();
 	let verity_executor::chain::Included { block, events, .. } = chain.submit(vec![Call::submit_jobs(&[spec])], &payer).await?;
+	let events = match verity_executor::chain::batch_outcomes(&events, 1).remove(0) {
+		Ok(events) => events,
+		Err(error) => bail!("the chain refused the job: {}", chain.explain_error(&error).await),
+	};
 	let Some(submitted) = events.iter().find(|e| e.pallet == "Inference" && e.name == "JobSubmitted") else {
-		bail!("the job was refused: {events:?}");
+		bail!("the job was not submitted: no JobSubmitted event");
 	};
 	let job = <u64 as codec::Decode>::decode(&mut &submitted.fields[..])?;
 	println!("job {job} submitted in block {block:?} (model {model:?})");

@@ -222,46 +222,33 @@ fn parse_request(gateway: &Gateway, model: &str, query_tier: Option<&str>, body:
 	Ok(InferRequest { model, mode, input })
 }
 
-/// 402 with a fresh offer for `request`.
+/// 402 with a fresh offer for `request`, from one runtime call (`InferenceApi::offers`). When
+/// every executor that serves the model at the tier is busy, 503 at once with `Retry-After`:
+/// the connection is not held while executors free up.
 async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Response {
 	let InferRequest { model, mode, input } = request;
-	// Executors at capacity free up as jobs close: wait for one, until the job timeout.
-	let patience = Instant::now() + gateway.settings.job_timeout;
-	let quote = loop {
-		match gateway.chain.quote(model, mode).await {
-			Ok(Some(quote)) if quote.eligible_executors > 0 => break quote,
-			Ok(Some(_)) if Instant::now() < patience => tokio::time::sleep(CHAIN_POLL).await,
-			Ok(Some(_)) =>
-				return error(
-					StatusCode::SERVICE_UNAVAILABLE,
-					format!("no executor can take model {model:?} at the {} tier now: none serves it, or all are busy", tier_name(mode)),
-				),
-			Ok(None) =>
-				return error(StatusCode::NOT_FOUND, format!("model {model:?} is not offered at the {} tier", tier_name(mode))),
-			Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
-		}
-	};
-	// The model's own asset first, then every other asset it is priced in at this tier.
-	let mut quotes = vec![quote];
-	match gateway.chain.model(model).await {
-		Ok(Some(record)) =>
-			for (asset, _) in record.other_prices.iter().filter(|(_, prices)| prices.get(mode).is_some()) {
-				match gateway.chain.quote_in(model, mode, asset).await {
-					Ok(Some(quote)) if quote.eligible_executors > 0 => quotes.push(quote),
-					Ok(_) => {},
-					Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
-				}
-			},
-		Ok(None) => {},
+	let offers = match gateway.chain.offers(model).await {
+		Ok(offers) => offers,
 		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
+	};
+	// Until its first block a chain has no clock, and its runtime does not know its own genesis
+	// hash yet: no payment could be checked (instant-sealed test chains only).
+	if offers.at == 0 {
+		return retry_later("the chain has not produced a block yet; retry shortly");
 	}
-	let best = match gateway.chain.best_number().await {
-		// Until its first block a chain has no clock, and its runtime does not know its own
-		// genesis hash yet: no payment could be checked (instant-sealed test chains only).
-		Ok(0) => return error(StatusCode::SERVICE_UNAVAILABLE, "the chain has not produced a block yet; retry shortly"),
-		Ok(best) => best,
-		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
-	};
+	let best = offers.at;
+	// The model's own asset first, then every other asset it is priced in at this tier.
+	let quotes: Vec<_> = offers.offers.into_iter().filter(|offer| offer.mode == mode).collect();
+	if quotes.is_empty() {
+		return error(StatusCode::NOT_FOUND, format!("model {model:?} is not offered at the {} tier", tier_name(mode)));
+	}
+	let quotes: Vec<_> = quotes.into_iter().filter(|offer| offer.eligible_executors > 0).collect();
+	if quotes.is_empty() {
+		return retry_later(&format!(
+			"no executor can take model {model:?} at the {} tier now: all that serve it are busy; retry shortly",
+			tier_name(mode)
+		));
+	}
 	let genesis = gateway.chain.genesis_hash();
 	let input = JobInput::Inline(input.try_into().expect("length checked"));
 	let mut accepts = Vec::with_capacity(quotes.len());
@@ -271,8 +258,7 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 			model,
 			mode,
 			input: input.clone(),
-			// Any eligible executor may be drawn; what it does not charge is refunded.
-			max_fee: quote.max_executor_fee,
+			max_fee: quote.max_fee,
 			deadline: best + gateway.settings.deadline_blocks,
 		};
 		// A salt per offer: offers in two assets may have equal amounts, and so equal specs.
@@ -311,6 +297,13 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 	let mut headers = HeaderMap::new();
 	headers.insert(PAYMENT_REQUIRED_HEADER, HeaderValue::from_str(&encode_header(&required)).expect("base64"));
 	(StatusCode::PAYMENT_REQUIRED, headers, Json(required)).into_response()
+}
+
+/// 503 with `Retry-After: 1` and `reason`: try the same request again shortly.
+fn retry_later(reason: &str) -> Response {
+	let mut response = error(StatusCode::SERVICE_UNAVAILABLE, reason.to_string());
+	response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+	response
 }
 
 fn resource(gateway: &Gateway, model_path: &str) -> ResourceInfo {

@@ -323,6 +323,40 @@ fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer()
 	assert_eq!(node.free_balance(&bob.to_account_id(), None), before - fees);
 }
 
+/// The README's `examples/job` commands, run as printed (fees from the chain's quote), and a
+/// refusal that reads as words: the pallet error by name with its doc line, no backtrace.
+#[test]
+fn the_readme_job_commands_succeed_as_printed_and_a_refusal_reads_as_words() {
+	let (_serial, _dir, node, _executor) = dev_chain_with_ferdie("executor-readme");
+	let job = Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name("examples").join("job");
+	assert!(job.is_file(), "{} is not built: build the workspace", job.display());
+	let run = |args: &[&str]| {
+		let output = std::process::Command::new(&job)
+			.args(args)
+			.args(["--node-url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
+			.arg("--models-dir")
+			.arg(models_dir())
+			.env("RUST_BACKTRACE", "1")
+			.output()
+			.expect("the job example runs");
+		(output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+	};
+	for args in [
+		&["digits-mlp", "--digit", "3"][..],
+		&["digits-mlp", "--digit", "3", "--tier", "zk"],
+		&["all-minilm-l6-v2", "--text", "A man is eating food."],
+	] {
+		let (ok, stdout, stderr) = run(args);
+		assert!(ok && stdout.contains("Completed"), "job {args:?}:\n{stdout}\n{stderr}");
+	}
+	let (ok, _, stderr) = run(&["digits-mlp", "--digit", "3", "--max-fee", "0"]);
+	assert!(!ok);
+	assert_eq!(
+		stderr.trim(),
+		"error: the chain refused the job: Inference.FeeTooLow: No eligible executor asks a fee at most `max_fee`."
+	);
+}
+
 #[test]
 fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_again() {
 	let (_serial, dir, mut node, mut executor) = dev_chain_with_ferdie("executor-fault");

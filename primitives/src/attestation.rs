@@ -15,7 +15,8 @@ use crate::inference::{ResultStatement, SigningKey};
 pub struct EnclaveKeys {
 	/// Signs the tee tier's result statements.
 	pub signing: SigningKey,
-	/// X25519 public key that confidential inputs are sealed to (HPKE, `docs/tee.md`).
+	/// X25519 public key that confidential inputs are sealed to (ephemeral X25519, HKDF-SHA256,
+	/// AES-256-GCM: `docs/tee.md`).
 	pub encryption: [u8; 32],
 }
 

@@ -349,6 +349,12 @@ pub trait ModelProvider<AccountId, AssetKind> {
 	/// exist or is retired.
 	fn terms(model: &ModelId, mode: VerificationMode) -> Option<ModelTerms<AccountId, AssetKind>>;
 
+	/// The assets `model` is priced in: its own first, then the others (at any tier). Empty if
+	/// the model does not exist.
+	fn assets(model: &ModelId) -> Vec<AssetKind> {
+		Self::terms(model, VerificationMode::Signed).map(|terms| alloc::vec![terms.asset]).unwrap_or_default()
+	}
+
 	/// The terms of `model` for `mode` paid in `asset`: `price` is `None` if the model is not
 	/// priced in `asset` at that tier.
 	fn terms_in(
@@ -378,14 +384,52 @@ pub trait ModelKeyRegistry<AccountId> {
 	fn record_zk_key(model: &ModelId, key_hash: H256) -> DispatchResult;
 }
 
-/// Told when a model is retired, so that what hangs off it goes with it.
+/// Told when a model is retired, so that what hangs off it (a zk key, enclave requirements)
+/// goes with it and cannot apply to a model registered later under the same id. Implemented for
+/// tuples: the runtime wires every pallet that keeps per-model state.
 pub trait OnModelRetired {
 	/// `model` was retired.
 	fn model_retired(model: &ModelId);
+
+	/// The most [`Self::model_retired`] costs.
+	fn model_retired_weight() -> Weight;
 }
 
-impl OnModelRetired for () {
-	fn model_retired(_: &ModelId) {}
+/// Told when an executor is removed from the registry (its stake withdrawn), so that what hangs
+/// off it (attested enclave keys) goes with it. Implemented for tuples: the runtime wires every
+/// pallet that keeps per-executor state.
+pub trait OnExecutorRemoved<AccountId> {
+	/// `executor` was removed.
+	fn executor_removed(executor: &AccountId);
+
+	/// The most [`Self::executor_removed`] costs.
+	fn executor_removed_weight() -> Weight;
+}
+
+#[impl_trait_for_tuples::impl_for_tuples(8)]
+impl OnModelRetired for Tuple {
+	fn model_retired(model: &ModelId) {
+		for_tuples!( #( Tuple::model_retired(model); )* );
+	}
+
+	fn model_retired_weight() -> Weight {
+		let mut weight = Weight::zero();
+		for_tuples!( #( weight = weight.saturating_add(Tuple::model_retired_weight()); )* );
+		weight
+	}
+}
+
+#[impl_trait_for_tuples::impl_for_tuples(8)]
+impl<AccountId> OnExecutorRemoved<AccountId> for Tuple {
+	fn executor_removed(executor: &AccountId) {
+		for_tuples!( #( Tuple::executor_removed(executor); )* );
+	}
+
+	fn executor_removed_weight() -> Weight {
+		let mut weight = Weight::zero();
+		for_tuples!( #( weight = weight.saturating_add(Tuple::executor_removed_weight()); )* );
+		weight
+	}
 }
 
 /// How a job ended, for the executor's statistics.
@@ -432,8 +476,8 @@ pub trait ExecutorProvider<AccountId> {
 pub const MAX_INLINE_INPUT: u32 = 16 * 1024;
 /// Longest URI of an input passed by reference.
 pub const MAX_INPUT_URI: u32 = 256;
-/// What sealing adds to an input: the HPKE encapsulated key (32), the salt (32) and the AEAD
-/// tag (16).
+/// What sealing adds to an input: the sender's ephemeral X25519 public key (32), the salt (32)
+/// and the AES-256-GCM tag (16).
 pub const SEALING_OVERHEAD: u32 = 32 + 32 + 16;
 /// Longest sealed input: the longest inline input, sealed.
 pub const MAX_SEALED_INPUT: u32 = MAX_INLINE_INPUT + SEALING_OVERHEAD;
@@ -452,14 +496,15 @@ pub enum JobInput {
 		/// Where the executor fetches the input from.
 		uri: BoundedVec<u8, ConstU32<MAX_INPUT_URI>>,
 	},
-	/// A confidential input (tee tier only): sealed with HPKE to one attested enclave's
-	/// encryption key, so that only that enclave can read it. The job goes to the executor
+	/// A confidential input (tee tier only): sealed to one attested enclave's X25519 encryption
+	/// key (ephemeral X25519, HKDF-SHA256, AES-256-GCM; Verity's own scheme, not RFC 9180 HPKE),
+	/// so that only that enclave can read it. The job goes to the executor
 	/// whose enclave holds `recipient`. See `docs/tee.md`.
 	Sealed {
 		/// The enclave encryption key (X25519) the input is sealed to.
 		recipient: [u8; 32],
-		/// The HPKE encapsulated key (32 bytes), then the AEAD ciphertext of `salt || input`
-		/// (a 32-byte salt, then the input).
+		/// The ephemeral X25519 public key (32 bytes), then the AES-256-GCM ciphertext of
+		/// `salt || input` (a 32-byte salt, then the input) with its 16-byte tag.
 		ciphertext: BoundedVec<u8, ConstU32<MAX_SEALED_INPUT>>,
 		/// BLAKE2-256 of `salt || input`: what result statements bind. The salt keeps a
 		/// guessable input from being found by hashing candidates.
@@ -579,6 +624,35 @@ pub struct Quote<AssetKind> {
 	pub eligible_executors: u32,
 }
 
+/// One way to pay for a job on a model now: a tier, an asset, the price and the fee the job
+/// must offer. What a 402 offers.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct Offer<AssetKind> {
+	/// The tier.
+	pub mode: VerificationMode,
+	/// The asset it is paid in.
+	pub asset: AssetKind,
+	/// The model's price at the tier, in `asset`.
+	pub price: Balance,
+	/// The `max_fee` a job paid this way carries, in `asset`: any eligible executor may be
+	/// drawn, and what the drawn one does not charge is refunded. The payment is
+	/// `price + max_fee`.
+	pub max_fee: Balance,
+	/// How many executors could take the job now; 0 while every one that serves the model at
+	/// the tier is at capacity.
+	pub eligible_executors: u32,
+}
+
+/// Every offer for a model, as of one block.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct Offers<AssetKind, BlockNumber> {
+	/// The block the offers were computed at: a job's deadline counts from it.
+	pub at: BlockNumber,
+	/// One per (tier, asset) the model is priced at whose results the chain can verify: tiers
+	/// in order (signed, tee, zk), the model's own asset first.
+	pub offers: Vec<Offer<AssetKind>>,
+}
+
 /// Counts and volume of jobs of one tier, paid in one asset, in one time bucket.
 #[derive(
 	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
@@ -612,7 +686,8 @@ pub struct TierStatsEntry<AssetKind> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Queries of the inference market.
+	/// Queries of the inference market. Version 2 added `offers`.
+	#[api_version(2)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,
@@ -625,6 +700,11 @@ sp_api::decl_runtime_apis! {
 		/// What a job on `model` at `mode` costs now paid in `asset` (executors' fees converted
 		/// at the model's prices), or `None` if the model is not priced in `asset` at `mode`.
 		fn quote_in(model: ModelId, mode: VerificationMode, asset: AssetKind) -> Option<Quote<AssetKind>>;
+
+		/// Every way to pay for a job on `model` now: one offer per tier and asset it is priced
+		/// at whose results the chain can verify. A gateway answers a 402 with one call.
+		#[api_version(2)]
+		fn offers(model: ModelId) -> Offers<AssetKind, BlockNumber>;
 
 		/// A job, while it is kept on chain.
 		fn job(job: JobId) -> Option<JobSummary<AccountId, AssetKind, BlockNumber>>;
@@ -672,6 +752,42 @@ mod tests {
 		let bytes = statement.signing_payload();
 		assert_eq!(bytes.len(), 153);
 		assert_eq!(sp_core::hexdisplay::HexDisplay::from(&bytes).to_string(), expected);
+	}
+
+	/// The signature test vector of docs/evidence.md: ed25519 (deterministic) with the seed
+	/// `[0x01; 32]` over the worked example's 153 bytes; checked by an independent ed25519
+	/// implementation (Python's `cryptography`) when it was written.
+	#[test]
+	fn result_statement_signature_vector() {
+		use sp_core::Pair;
+		let statement = ResultStatement {
+			genesis_hash: H256::repeat_byte(0x11),
+			job_id: 7,
+			model_id: H256::repeat_byte(0x22),
+			input_hash: H256::repeat_byte(0x33),
+			output_hash: H256::repeat_byte(0x44),
+		};
+		let pair = ed25519::Pair::from_seed(&[0x01; 32]);
+		let hex = |bytes: &[u8]| sp_core::hexdisplay::HexDisplay::from(&bytes).to_string();
+		assert_eq!(hex(&pair.public().0), "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
+		let signature = pair.sign(&statement.signing_payload());
+		assert_eq!(
+			hex(&signature.0),
+			concat!(
+				"8c475561aa438a083ec09198f34d23bf6246315c4df0805795a4218e6674967b",
+				"af6268f7e42f78f732a9eb78e03d18949330e2b8edf8e6a86bdcb02c80556909",
+			)
+		);
+		let evidence = Evidence::Signed(ExecutorSignature::Ed25519(signature));
+		let input = JobInput::Inline(Default::default());
+		let context = VerificationContext {
+			executor: 0u64,
+			executor_key: SigningKey::Ed25519(pair.public()),
+			statement,
+			input: &input,
+			output: &[],
+		};
+		assert_eq!(SignedVerifier::verify(&context, &evidence), Ok(()));
 	}
 
 	#[test]

@@ -9,6 +9,8 @@ extern crate alloc;
 pub mod attestation;
 pub mod dispatch;
 pub mod inference;
+#[cfg(feature = "std")]
+pub mod testing;
 pub mod x402;
 
 use sp_runtime::{

@@ -206,7 +206,6 @@ parameter_types! {
 }
 
 impl pallet_verity_models::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type AssetKind = AssetKind;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -217,14 +216,14 @@ impl pallet_verity_models::Config for Runtime {
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
 	type MaxRoyalty = MaxRoyalty;
-	type OnRetire = ZkVerifier;
+	/// Every pallet that keeps per-model state.
+	type OnRetire = (ZkVerifier, Attestation);
 	type WeightInfo = pallet_verity_models::weights::SubstrateWeight<Runtime>;
 }
 
 /// zk tier: Groth16 verifying keys per model, verified over the BLS12-381 host calls. 16 public
 /// inputs cover 248 bytes of input and output together (the digits model uses 5).
 impl pallet_verity_zk_verifier::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type Models = Models;
 	type MaxPublicInputs = ConstU32<16>;
 	type WeightInfo = pallet_verity_zk_verifier::weights::SubstrateWeight<Runtime>;
@@ -236,8 +235,7 @@ impl pallet_verity_zk_verifier::Config for Runtime {
 /// executors' attested enclave keys. Quotes are verified natively by the `verity_tee::dcap`
 /// host function, which the node registers.
 impl pallet_verity_attestation::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type Executors = Executors;
 	type Models = Models;
 	type Time = Timestamp;
@@ -259,7 +257,6 @@ parameter_types! {
 }
 
 impl pallet_verity_executors::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
@@ -272,6 +269,9 @@ impl pallet_verity_executors::Config for Runtime {
 	type MaxServices = ConstU32<16>;
 	type MaxExecutorsPerService = ConstU32<64>;
 	type MaxCapacity = ConstU32<64>;
+	/// Every pallet that keeps per-executor state.
+	type OnRemove = Attestation;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_verity_executors::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
@@ -292,7 +292,6 @@ parameter_types! {
 /// x402 settlement. Authorizations may be open for at most a day, so used nonces are kept at most
 /// a day before they are pruned.
 impl pallet_verity_x402::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type AssetKind = AssetKind;
 	type Currency = TransferFunds;
 	type Signature = crate::Signature;
@@ -314,7 +313,7 @@ parameter_types! {
 }
 
 impl pallet_verity_inference::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type AssetKind = AssetKind;
 	type Currency = PaymentFunds;
 	type RuntimeHoldReason = RuntimeHoldReason;

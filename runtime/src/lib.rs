@@ -62,13 +62,14 @@ pub mod opaque {
 	}
 }
 
-/// The runtime version. `spec_version` must be bumped with every change of logic.
+/// The runtime version. `spec_version` must be bumped with every change of logic or storage
+/// layout (101: the lifecycle hooks, storage versions, governance origins).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -119,7 +120,10 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Runtime migrations beyond the pallets' own. None yet.
+/// Storage migrations, run at the first block of a new runtime. Every Verity pallet is at storage
+/// version 0 (its first layout); a layout change bumps the pallet's `STORAGE_VERSION` and adds
+/// its migration here (`frame_support::migrations::VersionedMigration`), which
+/// `runtime/tests/storage_layout.rs` enforces.
 type Migrations = ();
 
 /// Executive: dispatches calls to the pallets.

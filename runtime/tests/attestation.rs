@@ -1,6 +1,7 @@
 //! The real runtime's tee trust settings, executed natively on its genesis presets: the dev
 //! preset trusts the TEST ONLY PKI (and says so), registers a test-PKI enclave, and the
-//! production preset trusts Intel's root and refuses test-PKI quotes.
+//! production preset trusts Intel's root and refuses test-PKI quotes. And the lifecycle
+//! fan-out: a retired model and a removed executor take their tee (and zk) state with them.
 
 use codec::Encode;
 use sp_keyring::Sr25519Keyring;
@@ -8,7 +9,11 @@ use verity_primitives::{
 	attestation::{EnclaveKeys, MeasurementKey},
 	inference::SigningKey,
 };
-use verity_runtime::{genesis_config_presets, Attestation, Runtime, System};
+use pallet_verity_attestation::{EnclaveCollateral, Enclaves, ModelEnclaveRequirements, ModelRequirements};
+use verity_runtime::{
+	genesis_config_presets::{self, DIGITS_MLP_ID},
+	Attestation, Executors, Models, Runtime, System, HOURS,
+};
 use verity_tee::test_pki::TestEnclave;
 
 const EXECUTOR_ENCLAVE: TestEnclave =
@@ -70,5 +75,53 @@ fn the_production_preset_trusts_intels_root_and_refuses_test_pki_quotes() {
 			register_test_enclave(),
 			Err(pallet_verity_attestation::Error::<Runtime>::UntrustedCertificateChain.into())
 		);
+	});
+}
+
+/// The owner sets enclave requirements on the digits model (which also has a zk key), retires
+/// it, and registers it again under the same id: neither the requirements nor the key survive,
+/// so they cannot bind a model registered later by someone else.
+#[test]
+fn a_retired_model_takes_its_enclave_requirements_and_zk_key_with_it() {
+	ext("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let requirements = ModelRequirements {
+			measurements: vec![MeasurementKey::SgxEnclave(verity_tee::TEST_EXECUTOR_MR_ENCLAVE)].try_into().unwrap(),
+			quote_per_job: true,
+		};
+		Attestation::do_set_model_requirements(alice.clone(), DIGITS_MLP_ID, Some(requirements)).unwrap();
+		assert!(pallet_verity_zk_verifier::VerifyingKeys::<Runtime>::contains_key(DIGITS_MLP_ID));
+		let model = pallet_verity_models::Models::<Runtime>::get(DIGITS_MLP_ID).unwrap();
+
+		Models::do_retire_model(alice.clone(), DIGITS_MLP_ID).unwrap();
+		assert!(!ModelEnclaveRequirements::<Runtime>::contains_key(DIGITS_MLP_ID));
+		assert!(!pallet_verity_zk_verifier::VerifyingKeys::<Runtime>::contains_key(DIGITS_MLP_ID));
+
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		Models::do_register_model(bob, DIGITS_MLP_ID, model.name, model.format, model.limits, model.asset, model.prices, model.royalty)
+			.unwrap();
+		assert!(!ModelEnclaveRequirements::<Runtime>::contains_key(DIGITS_MLP_ID));
+		Attestation::do_try_state().unwrap();
+		pallet_verity_zk_verifier::Pallet::<Runtime>::do_try_state().unwrap();
+		pallet_verity_models::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+/// Ferdie attests an enclave, deregisters and withdraws its stake: its enclave keys and
+/// collateral go with it, so the account must attest again if it registers again.
+#[test]
+fn a_withdrawn_executor_takes_its_enclave_keys_with_it() {
+	ext("development").execute_with(|| {
+		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+		register_test_enclave().unwrap();
+		assert!(Enclaves::<Runtime>::contains_key(&ferdie));
+
+		Executors::do_deregister(ferdie.clone()).unwrap();
+		System::set_block_number(1 + HOURS);
+		Executors::do_withdraw(ferdie.clone()).unwrap();
+		assert!(!Enclaves::<Runtime>::contains_key(&ferdie));
+		assert!(!EnclaveCollateral::<Runtime>::contains_key(&ferdie));
+		Attestation::do_try_state().unwrap();
+		pallet_verity_executors::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }

@@ -298,6 +298,40 @@ fn development_genesis_registers_the_shipped_models_and_an_executor() {
 	});
 }
 
+/// `offers` answers a 402 in one call: every tier and asset the model is priced at, in order,
+/// each agreeing with `quote_in`; an unknown model has none.
+#[test]
+fn offers_list_every_tier_and_asset_of_a_model_in_one_call() {
+	new_ext().execute_with(|| {
+		use verity_runtime::genesis_config_presets::{DEMO_EXECUTOR_FEE, DIGITS_MLP_ID};
+		let offers = Inference::offers(DIGITS_MLP_ID);
+		assert_eq!(offers.at, System::block_number());
+		let stable = AssetKind::WithId(stable_asset::ID);
+		let tiers: Vec<_> = offers.offers.iter().map(|offer| (offer.mode, offer.asset.clone())).collect();
+		assert_eq!(
+			tiers,
+			vec![
+				(VerificationMode::Signed, AssetKind::Native),
+				(VerificationMode::Signed, stable.clone()),
+				(VerificationMode::Tee, AssetKind::Native),
+				(VerificationMode::Tee, stable.clone()),
+				(VerificationMode::Zk, AssetKind::Native),
+				(VerificationMode::Zk, stable),
+			]
+		);
+		let signed = &offers.offers[0];
+		assert_eq!((signed.price, signed.max_fee, signed.eligible_executors), (10 * MILLI_UNIT, DEMO_EXECUTOR_FEE, 1));
+		for offer in &offers.offers {
+			let quote = Inference::quote_in(DIGITS_MLP_ID, offer.mode, offer.asset.clone()).unwrap();
+			assert_eq!(
+				(offer.price, offer.max_fee, offer.eligible_executors),
+				(quote.price, quote.max_executor_fee, quote.eligible_executors)
+			);
+		}
+		assert!(Inference::offers(H256::repeat_byte(9)).offers.is_empty());
+	});
+}
+
 /// The error a dispatch failed with, by name.
 fn error_name(result: sp_runtime::DispatchResult) -> Option<&'static str> {
 	match result {

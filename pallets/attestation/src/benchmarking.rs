@@ -138,5 +138,5 @@ mod benchmarks {
 		assert!(ModelEnclaveRequirements::<T>::contains_key(model));
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

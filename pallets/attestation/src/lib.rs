@@ -53,8 +53,8 @@ use sp_runtime::traits::Zero;
 use verity_primitives::{
 	attestation::{statement_report_data, AllowedMeasurement, EnclaveKeys, MeasurementKey},
 	inference::{
-		Evidence, ExecutorProvider, JobInput, ModelId, ModelKeyRegistry, TierVerifier, VerificationContext,
-		VerificationError,
+		Evidence, ExecutorProvider, JobInput, ModelId, ModelKeyRegistry, OnExecutorRemoved, OnModelRetired,
+		TierVerifier, VerificationContext, VerificationError,
 	},
 };
 pub use verity_tee::{Measurement, QuoteError, TcbStatus, Verdict};
@@ -159,25 +159,53 @@ pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves governance, the registries and the clock to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{derive_impl, traits::ConstU32};
 
+		/// The chain's quote bound, 64 KiB of collateral, small lists.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxQuoteLen = ConstU32<{ verity_primitives::inference::MAX_QUOTE_LEN }>;
+			type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
+			type MaxRootLen = ConstU32<2048>;
+			type MaxAdvisories = ConstU32<32>;
+			type MaxModelMeasurements = ConstU32<4>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
 		/// Sets the trust root, the policy and the measurement allowlist.
+		#[pallet::no_default]
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The executor registry: only registered executors attest enclaves.
+		#[pallet::no_default]
 		type Executors: ExecutorProvider<Self::AccountId>;
 
 		/// The model registry: only a model's owner sets its requirements.
+		#[pallet::no_default]
 		type Models: ModelKeyRegistry<Self::AccountId>;
 
 		/// The chain's clock (milliseconds).
+		#[pallet::no_default]
 		type Time: Time<Moment = u64>;
 
 		/// Longest quote.
@@ -205,6 +233,7 @@ pub mod pallet {
 
 		/// Registers executors and models for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
@@ -297,8 +326,10 @@ pub mod pallet {
 			tcb_status: TcbStatus,
 			expires_at: u64,
 		},
-		/// A model's enclave requirements were set (`None`: removed).
+		/// A model's enclave requirements were set (`None`: removed, also when the model retires).
 		ModelRequirementsSet { model: ModelId, requirements: Option<ModelRequirements<T::MaxModelMeasurements>> },
+		/// A removed executor's enclave keys and collateral were dropped.
+		EnclaveRemoved { executor: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -355,6 +386,15 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::MaxQuoteLen::get() <= verity_primitives::inference::MAX_QUOTE_LEN,
+				"MaxQuoteLen above MAX_QUOTE_LEN: a per-job quote of that size could not ride in evidence"
+			);
+			assert!(T::MaxRootLen::get() > 0, "MaxRootLen must allow a root certificate");
+			assert!(T::MaxCollateralLen::get() > 0, "MaxCollateralLen must allow collateral");
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -683,5 +723,42 @@ impl<T: Config> TierVerifier<T::AccountId> for Pallet<T> {
 
 	fn verify_weight() -> Weight {
 		T::WeightInfo::verify_job_quote()
+	}
+}
+
+/// A retired model's enclave requirements go with it: a model registered later under the same
+/// id starts with none.
+impl<T: Config> OnModelRetired for Pallet<T> {
+	fn model_retired(model: &ModelId) {
+		if ModelEnclaveRequirements::<T>::take(model).is_some() {
+			Self::deposit_event(Event::ModelRequirementsSet { model: *model, requirements: None });
+		}
+	}
+
+	/// Takes the requirements: one read, one write.
+	fn model_retired_weight() -> Weight {
+		T::DbWeight::get().reads_writes(1, 1).saturating_add(Weight::from_parts(
+			0,
+			ModelRequirements::<T::MaxModelMeasurements>::max_encoded_len() as u64,
+		))
+	}
+}
+
+/// A removed executor's enclave keys and collateral go with it: an account that registers again
+/// attests again.
+impl<T: Config> OnExecutorRemoved<T::AccountId> for Pallet<T> {
+	fn executor_removed(executor: &T::AccountId) {
+		let had_enclave = Enclaves::<T>::take(executor).is_some();
+		EnclaveCollateral::<T>::remove(executor);
+		if had_enclave {
+			Self::deposit_event(Event::EnclaveRemoved { executor: executor.clone() });
+		}
+	}
+
+	/// Takes the enclave (one read, one write) and removes its collateral (one write).
+	fn executor_removed_weight() -> Weight {
+		T::DbWeight::get()
+			.reads_writes(1, 2)
+			.saturating_add(Weight::from_parts(0, Enclave::max_encoded_len() as u64))
 	}
 }

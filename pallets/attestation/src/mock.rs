@@ -1,7 +1,7 @@
 //! A minimal runtime for the attestation pallet's unit tests: the clock, and stand-ins for the
 //! executor and model registries (executors 1 to 3 are registered; model `MODEL` is owned by 1).
 
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::derive_impl;
 use sp_runtime::BuildStorage;
 use verity_primitives::{
 	attestation::AllowedMeasurement,
@@ -9,6 +9,7 @@ use verity_primitives::{
 	Balance, Hash,
 };
 
+use verity_primitives::testing::CheckedExternalities;
 use crate as pallet_attestation;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -71,22 +72,15 @@ impl ModelKeyRegistry<u64> for Models {
 	}
 }
 
-parameter_types! {
-	pub const MaxQuoteLen: u32 = verity_primitives::inference::MAX_QUOTE_LEN;
-}
+/// The quote bound of the mock (the chain's).
+pub type MaxQuoteLen = <Test as pallet_attestation::Config>::MaxQuoteLen;
 
+#[derive_impl(pallet_attestation::config_preludes::TestDefaultConfig)]
 impl pallet_attestation::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	type Executors = Executors;
 	type Models = Models;
 	type Time = Timestamp;
-	type MaxQuoteLen = MaxQuoteLen;
-	type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
-	type MaxRootLen = ConstU32<2048>;
-	type MaxAdvisories = ConstU32<32>;
-	type MaxModelMeasurements = ConstU32<4>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
 }
@@ -118,12 +112,22 @@ pub const ENCLAVE: verity_tee::test_pki::TestEnclave =
 	verity_tee::test_pki::TestEnclave { mr_enclave: [7; 32], mr_signer: [9; 32], isv_prod_id: 3, isv_svn: 2 };
 
 /// A chain that trusts the TEST ONLY root, allows `ENCLAVE`, at `NOW`.
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
 	ext(pallet_attestation::GenesisRoot::TestOnlyVerityTestPki)
 }
 
+/// [`new_test_ext`] without the invariant check, for the benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
+	new_test_ext().into_inner()
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	Attestation::do_try_state().unwrap();
+}
+
 /// A chain with `root`, allowing `ENCLAVE`, at `NOW`.
-pub fn ext(root: pallet_attestation::GenesisRoot) -> sp_io::TestExternalities {
+pub fn ext(root: pallet_attestation::GenesisRoot) -> CheckedExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_attestation::GenesisConfig::<Test> {
 		trusted_root: root,
@@ -139,5 +143,5 @@ pub fn ext(root: pallet_attestation::GenesisRoot) -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(NOW * 1_000);
 	});
-	ext
+	CheckedExternalities::new(ext, check_invariants)
 }

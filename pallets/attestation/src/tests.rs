@@ -3,7 +3,7 @@
 //! revocation, expiry, and tee-tier verification.
 
 use codec::{Decode, Encode};
-use frame_support::{assert_noop, assert_ok, traits::Hooks, BoundedVec};
+use frame_support::{assert_noop, assert_ok, traits::{Get, Hooks}, BoundedVec};
 use sp_core::{ed25519, Pair, H256};
 use sp_runtime::DispatchError;
 use verity_primitives::{
@@ -159,7 +159,7 @@ fn registration_refusals_are_precise_and_change_nothing() {
 		pallet_timestamp::Now::<Test>::put(2_600_000_000 * 1_000);
 		assert_noop!(register(EXECUTOR, quote.clone(), keys()), Error::<Test>::CollateralExpired);
 		// An oversized quote does not even decode as a call argument.
-		assert!(BoundedVec::<u8, MaxQuoteLen>::try_from(vec![0; MaxQuoteLen::get() as usize + 1]).is_err());
+		assert!(BoundedVec::<u8, MaxQuoteLen>::try_from(vec![0; <MaxQuoteLen as Get<u32>>::get() as usize + 1]).is_err());
 		assert!(Enclaves::<Test>::iter().next().is_none());
 		check_state();
 	});
@@ -409,5 +409,26 @@ fn genesis_names_the_test_root_so_no_one_mistakes_it() {
 		Attestation::on_initialize(1);
 		assert_eq!(crate::TrustedRoot::<Test>::get().unwrap().into_inner(), verity_tee::TEST_ROOT_CA_DER.to_vec());
 		let _ = Collateral::decode(&mut &test_collateral()[..]).unwrap();
+	});
+}
+
+#[test]
+fn a_retired_model_and_a_removed_executor_take_their_tee_state_with_them() {
+	use verity_primitives::inference::{OnExecutorRemoved, OnModelRetired};
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));
+		let requirements = ModelRequirements { measurements: Default::default(), quote_per_job: true };
+		assert_ok!(Attestation::do_set_model_requirements(1, MODEL, Some(requirements)));
+
+		<Attestation as OnModelRetired>::model_retired(&MODEL);
+		assert!(!crate::ModelEnclaveRequirements::<Test>::contains_key(MODEL));
+		System::assert_last_event(Event::ModelRequirementsSet { model: MODEL, requirements: None }.into());
+
+		<Attestation as OnExecutorRemoved<u64>>::executor_removed(&EXECUTOR);
+		assert!(!Enclaves::<Test>::contains_key(EXECUTOR));
+		assert!(!crate::EnclaveCollateral::<Test>::contains_key(EXECUTOR));
+		System::assert_last_event(Event::EnclaveRemoved { executor: EXECUTOR }.into());
+		assert!(!serves(EXECUTOR, &JobInput::Inline(Default::default())));
+		check_state();
 	});
 }

@@ -103,5 +103,5 @@ mod benchmarks {
 		assert!(AllowPrivateEndpoints::<T>::get());
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

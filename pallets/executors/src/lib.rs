@@ -54,7 +54,8 @@ use scale_info::TypeInfo;
 use sp_runtime::{traits::Saturating, BoundedVec, Perbill};
 use verity_primitives::{
 	inference::{
-		ExecutorProvider, JobOutcome, ModelId, ModelProvider, SigningKey, VerificationMode,
+		ExecutorProvider, JobOutcome, ModelId, ModelProvider, OnExecutorRemoved, SigningKey,
+		VerificationMode,
 	},
 	Balance,
 };
@@ -187,16 +188,55 @@ pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves the currency, the model registry and governance to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{
+			derive_impl, parameter_types,
+			traits::{ConstU128, ConstU32, ConstU64},
+		};
 
+		parameter_types! {
+			pub const TestExpirySlash: Perbill = Perbill::from_percent(10);
+		}
+
+		/// A stake of at least 100, 10 blocks of unbonding, 20 of heartbeat timeout, small limits.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			#[inject_runtime_type]
+			type RuntimeHoldReason = ();
+			type AssetKind = ();
+			type MinStake = ConstU128<100>;
+			type ExpirySlash = TestExpirySlash;
+			type UnbondingPeriod = ConstU64<10>;
+			type HeartbeatTimeout = ConstU64<20>;
+			type MaxEndpointLen = ConstU32<64>;
+			type MaxServices = ConstU32<4>;
+			type MaxExecutorsPerService = ConstU32<3>;
+			type MaxCapacity = ConstU32<8>;
+			type OnRemove = ();
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
 		/// The native currency, in which stake is held.
+		#[pallet::no_default]
 		type Currency: fungible::MutateHold<
 				Self::AccountId,
 				Balance = Balance,
@@ -204,9 +244,15 @@ pub mod pallet {
 			> + fungible::Mutate<Self::AccountId>;
 
 		/// The overarching hold reason.
+		#[pallet::no_default_bounds]
 		type RuntimeHoldReason: From<HoldReason>;
 
+		/// Sets the endpoint policy (root on the Verity runtimes).
+		#[pallet::no_default]
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// The model registry, to check that served models and tiers exist.
+		#[pallet::no_default]
 		type Models: ModelProvider<Self::AccountId, Self::AssetKind>;
 
 		/// The kind of asset models are paid in.
@@ -222,10 +268,12 @@ pub mod pallet {
 
 		/// Blocks between deregistration and withdrawal of the stake.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Blocks after its last heartbeat during which an executor stays eligible.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
 
 		/// Longest endpoint URL.
@@ -244,11 +292,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCapacity: Get<u32>;
 
+		/// Told when an executor is removed (its stake withdrawn): every pallet that keeps
+		/// per-executor state (the attestation pallet's enclave keys) drops it.
+		#[pallet::no_default_bounds]
+		type OnRemove: OnExecutorRemoved<Self::AccountId>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
 		/// Sets up models for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: benchmarking::BenchmarkHelper;
 	}
 
@@ -353,6 +407,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MinStake::get() > 0, "MinStake must be positive: stake answers for results");
+			assert!(T::MaxCapacity::get() > 0, "MaxCapacity must allow one job");
+			assert!(T::MaxServices::get() > 0, "MaxServices must allow one service");
+			assert!(T::MaxExecutorsPerService::get() > 0, "MaxExecutorsPerService must allow one executor");
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -390,18 +451,18 @@ pub mod pallet {
 
 		/// Releases the stake and removes the executor, once unbonded with no open job.
 		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::withdraw().saturating_add(T::OnRemove::executor_removed_weight()))]
 		pub fn withdraw(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_withdraw(who)
 		}
 
-		/// Sets whether new endpoints may point at private hosts. Root only; registered
+		/// Sets whether new endpoints may point at private hosts. Governance only; registered
 		/// endpoints are not re-checked.
 		#[pallet::call_index(4)]
 		pub fn set_endpoint_policy(origin: OriginFor<T>, allow_private: bool) -> DispatchResult {
-			ensure_root(origin)?;
-			AllowPrivateEndpoints::<T>::put(allow_private);
-			Self::deposit_event(Event::EndpointPolicySet { allow_private });
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_set_endpoint_policy(allow_private);
 			Ok(())
 		}
 	}
@@ -495,6 +556,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Sets whether new endpoints may point at private hosts.
+	pub fn do_set_endpoint_policy(allow_private: bool) {
+		AllowPrivateEndpoints::<T>::put(allow_private);
+		Self::deposit_event(Event::EndpointPolicySet { allow_private });
+	}
+
 	/// Releases the stake of `who` and forgets it.
 	pub fn do_withdraw(who: T::AccountId) -> DispatchResult {
 		let info = Executors::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
@@ -509,6 +576,7 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?;
 		Executors::<T>::remove(&who);
+		T::OnRemove::executor_removed(&who);
 		Self::deposit_event(Event::StakeWithdrawn { executor: who, stake: released });
 		Ok(())
 	}

@@ -1,9 +1,12 @@
 //! A minimal runtime for the executors pallet's unit tests.
 
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::derive_impl;
 use sp_core::{sr25519, H256};
 use sp_runtime::{BuildStorage, Perbill};
-use verity_primitives::inference::{ModelId, ModelProvider, ModelTerms, SigningKey, VerificationMode};
+use verity_primitives::{
+	inference::{ModelId, ModelProvider, ModelTerms, SigningKey, VerificationMode},
+	testing::CheckedExternalities,
+};
 
 use crate::{self as pallet_executors, HardwareClass, Registration, RegistrationOf, Service};
 
@@ -64,31 +67,14 @@ impl ModelProvider<u64, ()> for MockModels {
 	}
 }
 
-parameter_types! {
-	pub const MinStake: u128 = 100;
-	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
-}
-
+#[derive_impl(pallet_executors::config_preludes::TestDefaultConfig)]
 impl pallet_executors::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockModels;
-	type AssetKind = ();
-	type MinStake = MinStake;
-	type ExpirySlash = ExpirySlash;
-	type UnbondingPeriod = ConstU64<10>;
-	type HeartbeatTimeout = ConstU64<20>;
-	type MaxEndpointLen = ConstU32<64>;
-	type MaxServices = ConstU32<4>;
-	type MaxExecutorsPerService = ConstU32<3>;
-	type MaxCapacity = ConstU32<8>;
-	type WeightInfo = ();
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockModels;
 }
-
-use frame_support::traits::ConstU64;
 
 /// Benchmarks ask for up to `MaxServices` models: the mock knows models `0x01..`, each offering
 /// every tier.
@@ -117,7 +103,17 @@ pub fn registration(services: &[(ModelId, VerificationMode, u128)], stake: u128)
 }
 
 /// Accounts 1 to 5 hold 1000 each; account 6 holds 50.
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
+	CheckedExternalities::new(unchecked_ext(), check_invariants)
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	Executors::do_try_state().unwrap();
+}
+
+/// The mock's genesis without the invariant check, for the benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(1, 1000), (2, 1000), (3, 1000), (4, 1000), (5, 1000), (6, 50)],

@@ -223,5 +223,5 @@ mod benchmarks {
 		assert_eq!(Dispatchers::<T>::get().len() as u32, d);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

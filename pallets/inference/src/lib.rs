@@ -13,10 +13,12 @@
 //!                      Cancelled          Completed        Failed
 //!          (deadline passes while Assigned or Running) ──► Expired
 //! ```
-//! Every transition is in [`Pallet`]'s `do_*` functions and emits an event.
+//! Every transition is in [`Pallet`]'s `do_*` functions (`lifecycle.rs`; expiry in
+//! `maintenance.rs`) and emits an event.
 //!
 //! `submit_paid` is `submit_job` paid with an x402 payment authorization (checked and used up by
-//! [`Config::Payments`]), so that an agent with no native token can buy through a relayer.
+//! [`Config::Payments`]), so that an agent with no native token can buy through a relayer. How
+//! an authorization is bound to its job is in `payment.rs`.
 //!
 //! ## Money
 //! At submission, `price + max_fee` is put on hold from the payer, in the job's asset (the
@@ -29,15 +31,18 @@
 //! and the unspent `max_fee − executor_fee` is released back to the payer. A failure or a
 //! cancellation releases the whole escrow; an expiry releases it and also slashes the executor's
 //! stake to the payer. A payout that cannot be made (a recipient that could not exist with so
-//! little) is refunded to the payer instead, so no result is ever blocked by dust.
+//! little) is refunded to the payer instead, so no result is ever blocked by dust. The escrow
+//! rules are in `escrow.rs`.
 //!
-//! Invariant (checked by [`Pallet::do_try_state`]): for every payer and asset, the balance held
-//! for escrow equals the sum of the escrow of that payer's open jobs in that asset.
+//! Invariant (checked by [`Pallet::do_try_state`], in `invariants.rs`): for every payer and
+//! asset, the balance held for escrow equals the sum of the escrow of that payer's open jobs in
+//! that asset.
 //!
 //! ## Assignment
 //! On chain and deterministic: among the executors eligible for (model, tier) whose fee is at
 //! most `max_fee`, one is drawn with probability proportional to its stake, seeded by the
-//! chain's randomness and the job id. Every validator computes the same executor.
+//! chain's randomness and the job id. Every validator computes the same executor. The draw is
+//! in `assignment.rs`; which executors a tier accepts, and each tier's verifier, in `tiers.rs`.
 //!
 //! ## Bounded work
 //! - the executors considered for a job are at most `MaxExecutorsPerService`;
@@ -46,6 +51,23 @@
 //! - closed jobs are pruned after [`Config::RetentionPeriod`] in FIFO order, at most
 //!   [`Config::MaxPrunesPerBlock`] per block;
 //! - tier statistics keep [`Config::StatsRetention`] buckets.
+//!
+//! Expiry and pruning are in `maintenance.rs`.
+//!
+//! ## Where things are
+//! - `lib.rs`: the job type, the config, storage, genesis, events, errors, hooks and calls (each
+//!   call checks its origin and hands over to a `do_*` function);
+//! - `lifecycle.rs`: submission and every transition of a job;
+//! - `escrow.rs`: holding, releasing and paying out the escrow;
+//! - `payment.rs`: the x402 binding of `submit_paid` (also run, dry, by the `check_paid_job`
+//!   runtime API);
+//! - `tiers.rs`: the verification tiers, each with its verifier;
+//! - `assignment.rs`: the choice of a job's executor;
+//! - `maintenance.rs`: expiry, pruning, tier statistics and the dispatcher set;
+//! - `queries.rs`: what the runtime API reads;
+//! - `invariants.rs`: the checks of [`Pallet::do_try_state`];
+//! - `dispatch.rs`: the off-chain worker that sends jobs to their executors;
+//! - `benchmarking.rs`, `weights.rs`: the weights.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -54,15 +76,25 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 pub mod dispatch;
+mod escrow;
+#[cfg(any(feature = "try-runtime", feature = "std", test))]
+mod invariants;
+mod lifecycle;
+mod maintenance;
 #[cfg(test)]
 mod mock;
+mod payment;
+mod queries;
 #[cfg(test)]
 mod tests;
+mod tiers;
 pub mod weights;
 
+// Shared by the pallet module (`use super::*`) and the impl modules (`use crate::*`).
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{
@@ -82,7 +114,7 @@ use sp_runtime::{
 use verity_primitives::{
 	inference::{
 		ExecutorProvider, JobId, JobInput, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
-		ModelProvider, ModelTerms, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
+		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence,
 	},
 	dispatch::DispatchKey,
@@ -163,33 +195,73 @@ impl<T: Config> Job<T> {
 	}
 }
 
-/// The payouts of a completed job.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
-struct Payouts {
-	executor: Balance,
-	royalty: Balance,
-	protocol: Balance,
-	refund: Balance,
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves the funds, registries, payments, clock, randomness and accounts to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{
+			derive_impl, parameter_types,
+			traits::{ConstU32, ConstU64},
+		};
+		use verity_primitives::inference::{SignedVerifier, Unavailable};
+
+		parameter_types! {
+			pub const TestProtocolFee: Perbill = Perbill::from_percent(5);
+		}
+
+		/// The signed tier only, a 5% protocol fee, small limits, daily statistics.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			#[inject_runtime_type]
+			type RuntimeHoldReason = ();
+			type SignedVerifier = SignedVerifier;
+			type TeeVerifier = Unavailable;
+			type ZkVerifier = Unavailable;
+			type ProtocolFee = TestProtocolFee;
+			type MaxOutputLen = ConstU32<256>;
+			type MaxReasonLen = ConstU32<32>;
+			type MaxBatch = ConstU32<8>;
+			type MaxJobDuration = ConstU64<100>;
+			type MaxDeadlinesPerBlock = ConstU32<4>;
+			type RetentionPeriod = ConstU64<20>;
+			type MaxPrunesPerBlock = ConstU32<3>;
+			type StatsBucket = ConstU64<86_400_000>;
+			type StatsRetention = ConstU32<3>;
+			type MaxDispatchers = ConstU32<4>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+		/// Replaces the dispatcher set (root on the Verity runtimes: it follows the validators).
+		#[pallet::no_default]
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The kind of asset jobs are paid in: the native token or an asset id.
+		#[pallet::no_default]
 		type AssetKind: Parameter + MaxEncodedLen + Ord;
 
 		/// Where escrow is held: every payment asset, with holds.
+		#[pallet::no_default]
 		type Currency: fungibles::MutateHold<
 			Self::AccountId,
 			AssetId = Self::AssetKind,
@@ -198,39 +270,50 @@ pub mod pallet {
 		>;
 
 		/// The overarching hold reason.
+		#[pallet::no_default_bounds]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The model registry.
+		#[pallet::no_default]
 		type Models: ModelProvider<Self::AccountId, Self::AssetKind>;
 
 		/// The executor registry.
+		#[pallet::no_default]
 		type Executors: ExecutorProvider<Self::AccountId>;
 
 		/// Verifies signed-tier evidence.
+		#[pallet::no_default_bounds]
 		type SignedVerifier: TierVerifier<Self::AccountId>;
 
 		/// Verifies tee-tier evidence.
+		#[pallet::no_default_bounds]
 		type TeeVerifier: TierVerifier<Self::AccountId>;
 
 		/// Verifies zk-tier evidence.
+		#[pallet::no_default_bounds]
 		type ZkVerifier: TierVerifier<Self::AccountId>;
 
 		/// Checks and uses up payment authorizations signed off chain (x402), for `submit_paid`.
+		#[pallet::no_default]
 		type Payments: PaymentAuthorizer<Self::AccountId, Self::AssetKind>;
 
 		/// The escrow binding: the recipient (`payTo`) of every job payment. Funds are never
 		/// sent to it; they are held on the payer as the job's escrow.
 		#[pallet::constant]
+		#[pallet::no_default]
 		type EscrowBinding: Get<Self::AccountId>;
 
 		/// Seeds the assignment of executors.
+		#[pallet::no_default]
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// The clock of the tier statistics (milliseconds since the epoch).
+		#[pallet::no_default]
 		type Time: Time<Moment = u64>;
 
 		/// Receives the protocol fee.
 		#[pallet::constant]
+		#[pallet::no_default]
 		type Treasury: Get<Self::AccountId>;
 
 		/// Share of every completed job's charge that goes to the treasury.
@@ -251,6 +334,7 @@ pub mod pallet {
 
 		/// Furthest deadline, in blocks from submission.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MaxJobDuration: Get<BlockNumberFor<Self>>;
 
 		/// Most jobs that may expire in one block.
@@ -259,6 +343,7 @@ pub mod pallet {
 
 		/// Blocks a closed job is kept before it is pruned.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Most closed jobs pruned in one block.
@@ -282,6 +367,7 @@ pub mod pallet {
 
 		/// Sets up models and executors for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
 	}
 
@@ -376,7 +462,7 @@ pub mod pallet {
 	}
 
 	#[pallet::event]
-	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	#[pallet::generate_deposit(pub(crate) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A job was submitted, its escrow held, and an executor assigned.
 		JobSubmitted {
@@ -499,20 +585,6 @@ pub mod pallet {
 		}
 	}
 
-	impl<T> Error<T> {
-		/// The x402 reason of a refused job payment, where the error is about the payment.
-		pub fn payment_error(&self) -> Option<PaymentError> {
-			match self {
-				Error::PaymentNotForJob => Some(PaymentError::InvalidPayload),
-				Error::PaymentRecipientMismatch => Some(PaymentError::RecipientMismatch),
-				Error::PaymentAssetMismatch => Some(PaymentError::AssetMismatch),
-				Error::PaymentValueMismatch => Some(PaymentError::ValueMismatch),
-				Error::InsufficientBalance => Some(PaymentError::InsufficientFunds),
-				_ => None,
-			}
-		}
-	}
-
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -570,11 +642,7 @@ pub mod pallet {
 			specs: BoundedVec<JobSpecOf<T>, T::MaxBatch>,
 		) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
-			ensure!(!specs.is_empty(), Error::<T>::EmptyBatch);
-			for spec in specs {
-				Self::do_submit_job(payer.clone(), spec)?;
-			}
-			Ok(())
+			Self::do_submit_jobs(payer, specs)
 		}
 
 		/// The assigned executor acknowledges the job; it can no longer be cancelled.
@@ -642,596 +710,16 @@ pub mod pallet {
 			Self::do_submit_paid(spec, salt, authorization, signature).map(|_| ())
 		}
 
-		/// Replaces the dispatcher set (root: it follows the validator set).
+		/// Replaces the dispatcher set (governance: it follows the validator set).
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::set_dispatchers(dispatchers.len() as u32))]
 		pub fn set_dispatchers(
 			origin: OriginFor<T>,
 			dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_set_dispatchers(dispatchers);
 			Ok(())
 		}
-	}
-}
-
-/// Calls `$function` on the verifier of tier `$mode` (inside `impl<T: Config> Pallet<T>`).
-macro_rules! on_tier {
-	($mode:expr, $function:ident($($argument:expr),*)) => {
-		match $mode {
-			VerificationMode::Signed => T::SignedVerifier::$function($($argument),*),
-			VerificationMode::Tee => T::TeeVerifier::$function($($argument),*),
-			VerificationMode::Zk => T::ZkVerifier::$function($($argument),*),
-		}
-	};
-}
-
-impl<T: Config> Pallet<T> {
-	/// Validates `spec`, holds its escrow from `payer` in the model's own asset, assigns an
-	/// executor and records the job.
-	pub fn do_submit_job(payer: T::AccountId, spec: JobSpecOf<T>) -> Result<JobId, DispatchError> {
-		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
-		Self::submit_on_terms(payer, spec, terms)
-	}
-
-	/// [`Self::do_submit_job`] with the model's terms in the asset the job is paid in.
-	fn submit_on_terms(
-		payer: T::AccountId,
-		spec: JobSpecOf<T>,
-		terms: ModelTerms<T::AccountId, T::AssetKind>,
-	) -> Result<JobId, DispatchError> {
-		let JobSpec { model, mode, input, max_fee, deadline } = spec;
-		let now = frame_system::Pallet::<T>::block_number();
-
-		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
-		ensure!(Self::tier_available(mode), Error::<T>::TierUnavailable);
-		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
-		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
-		ensure!(deadline > now, Error::<T>::DeadlineInPast);
-		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
-
-		let job_id = NextJobId::<T>::get();
-		let (executor, executor_fee) = Self::assign(job_id, &model, mode, &input, max_fee, &terms)?;
-
-		Deadlines::<T>::try_mutate(Self::expiry_block(deadline), |jobs| jobs.try_push(job_id))
-			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
-		let escrow = price.saturating_add(max_fee);
-		T::Currency::hold(terms.asset.clone(), &HoldReason::JobEscrow.into(), &payer, escrow)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-
-		T::Executors::job_assigned(&executor);
-		ExecutorJobs::<T>::insert(&executor, job_id, ());
-		NextJobId::<T>::put(job_id.saturating_add(1));
-		Self::count(mode, &terms.asset, |c| c.submitted.saturating_inc());
-		Jobs::<T>::insert(
-			job_id,
-			Job {
-				payer: payer.clone(),
-				model,
-				mode,
-				input_hash: input.hash(),
-				input,
-				max_output_len: terms.max_output_len.min(T::MaxOutputLen::get()),
-				asset: terms.asset,
-				price,
-				max_fee,
-				executor_fee,
-				owner: terms.owner,
-				royalty: terms.royalty,
-				executor: executor.clone(),
-				deadline,
-				status: JobStatus::Assigned,
-				output_hash: None,
-				updated_at: now,
-			},
-		);
-		Self::deposit_event(Event::JobSubmitted {
-			job: job_id,
-			payer,
-			model,
-			mode,
-			executor,
-			escrow,
-			deadline,
-		});
-		Ok(job_id)
-	}
-
-	/// Replaces the dispatcher set.
-	pub fn do_set_dispatchers(dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>) {
-		let count = dispatchers.len() as u32;
-		Dispatchers::<T>::put(dispatchers);
-		Self::deposit_event(Event::DispatchersSet { count });
-	}
-
-	/// Checks that `authorization` pays exactly for `spec`, uses it up, and submits the job
-	/// for its payer. Atomic within the calling extrinsic: a job that cannot be submitted leaves
-	/// the authorization unused.
-	pub fn do_submit_paid(
-		spec: JobSpecOf<T>,
-		salt: [u8; 32],
-		authorization: PaymentAuthorizationOf<T>,
-		signature: PaymentSignatureOf<T>,
-	) -> Result<JobId, DispatchError> {
-		ensure!(authorization.nonce == job_nonce(&spec, &salt), Error::<T>::PaymentNotForJob);
-		ensure!(authorization.to == T::EscrowBinding::get(), Error::<T>::PaymentRecipientMismatch);
-		let terms = T::Models::terms_in(&spec.model, spec.mode, &authorization.asset)
-			.ok_or(Error::<T>::UnknownModel)?;
-		let price = match (terms.price, terms.model_asset_price) {
-			(Some(price), _) => price,
-			(None, Some(_)) => return Err(Error::<T>::PaymentAssetMismatch.into()),
-			(None, None) => return Err(Error::<T>::TierNotOffered.into()),
-		};
-		ensure!(
-			authorization.value == price.saturating_add(spec.max_fee),
-			Error::<T>::PaymentValueMismatch
-		);
-		T::Payments::consume(&authorization, &signature)?;
-		Self::submit_on_terms(authorization.from.clone(), spec, terms)
-	}
-
-	/// The eligible executors of `model` at `mode` for `input` (the tier's verifier may narrow
-	/// them: the tee tier to attested enclaves), with their stakes and their fees in the asset
-	/// of `terms`.
-	fn eligible_in(
-		model: &ModelId,
-		mode: VerificationMode,
-		input: &JobInput,
-		terms: &ModelTerms<T::AccountId, T::AssetKind>,
-	) -> Vec<(T::AccountId, Balance, Balance)> {
-		T::Executors::eligible(model, mode)
-			.into_iter()
-			.filter(|(executor, _, _)| Self::can_serve(mode, executor, model, input))
-			.filter_map(|(executor, stake, fee)| Some((executor, stake, terms.fee_in_asset(fee)?)))
-			.collect()
-	}
-
-	/// Draws the executor of job `job_id`: stake-weighted among the eligible executors whose
-	/// fee (in the job's asset) is at most `max_fee`, seeded by the chain's randomness and the
-	/// job id.
-	fn assign(
-		job_id: JobId,
-		model: &ModelId,
-		mode: VerificationMode,
-		input: &JobInput,
-		max_fee: Balance,
-		terms: &ModelTerms<T::AccountId, T::AssetKind>,
-	) -> Result<(T::AccountId, Balance), DispatchError> {
-		let eligible = Self::eligible_in(model, mode, input, terms);
-		ensure!(!eligible.is_empty(), Error::<T>::NoEligibleExecutor);
-		let affordable: Vec<_> = eligible.into_iter().filter(|(_, _, fee)| *fee <= max_fee).collect();
-		ensure!(!affordable.is_empty(), Error::<T>::FeeTooLow);
-
-		let total_stake = affordable
-			.iter()
-			.fold(Balance::zero(), |sum, (_, stake, _)| sum.saturating_add(*stake));
-		let (seed, _) = T::Randomness::random(&(b"verity/assign", job_id).encode());
-		let seed = u128::decode(&mut seed.as_ref()).unwrap_or_default();
-		let mut ticket = if total_stake.is_zero() { 0 } else { seed % total_stake };
-		for (executor, stake, fee) in affordable.iter() {
-			if ticket < *stake {
-				return Ok((executor.clone(), *fee));
-			}
-			ticket -= stake;
-		}
-		// Only reached when every stake is zero.
-		let (executor, _, fee) = affordable[0].clone();
-		Ok((executor, fee))
-	}
-
-	fn tier_available(mode: VerificationMode) -> bool {
-		on_tier!(mode, is_available())
-	}
-
-	fn can_verify(mode: VerificationMode, model: &ModelId, input: &JobInput) -> Result<(), VerificationError> {
-		on_tier!(mode, can_verify(model, input))
-	}
-
-	fn can_serve(mode: VerificationMode, executor: &T::AccountId, model: &ModelId, input: &JobInput) -> bool {
-		on_tier!(mode, can_serve(executor, model, input))
-	}
-
-	/// What the tier's eligibility check of every candidate executor costs beyond the
-	/// `submit_job` benchmark (which measures the signed tier, whose check is free).
-	pub fn serve_weight(mode: VerificationMode) -> Weight {
-		on_tier!(mode, can_serve_weight()).saturating_mul(T::Executors::max_eligible().into())
-	}
-
-	/// What verifying evidence of tier `mode` costs beyond the `submit_result` benchmark.
-	pub fn verify_weight(mode: VerificationMode) -> Weight {
-		on_tier!(mode, verify_weight())
-	}
-
-	fn verify(
-		mode: VerificationMode,
-		context: &VerificationContext<T::AccountId>,
-		evidence: &Evidence,
-	) -> Result<(), VerificationError> {
-		if evidence.mode() != mode {
-			return Err(VerificationError::WrongEvidence);
-		}
-		on_tier!(mode, verify(context, evidence))
-	}
-
-	/// The block at whose start a job with `deadline` expires.
-	fn expiry_block(deadline: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		deadline.saturating_add(1u32.into())
-	}
-
-	/// Loads an open job assigned to `executor`.
-	fn open_job_of(executor: &T::AccountId, job_id: JobId) -> Result<Job<T>, DispatchError> {
-		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(&job.executor == executor, Error::<T>::NotAssignedExecutor);
-		match job.status {
-			JobStatus::Assigned | JobStatus::Running => Ok(job),
-			JobStatus::Completed => Err(Error::<T>::ResultAlreadySubmitted.into()),
-			_ => Err(Error::<T>::JobNotOpen.into()),
-		}
-	}
-
-	/// Marks job `job_id` started by `executor`.
-	pub fn do_start_job(executor: T::AccountId, job_id: JobId) -> DispatchResult {
-		let mut job = Self::open_job_of(&executor, job_id)?;
-		ensure!(job.status == JobStatus::Assigned, Error::<T>::AlreadyStarted);
-		job.status = JobStatus::Running;
-		job.updated_at = frame_system::Pallet::<T>::block_number();
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::JobStarted { job: job_id, executor });
-		Ok(())
-	}
-
-	/// Verifies and accepts the result of job `job_id`, then pays out its escrow.
-	pub fn do_submit_result(
-		executor: T::AccountId,
-		job_id: JobId,
-		output: BoundedVec<u8, T::MaxOutputLen>,
-		evidence: Evidence,
-	) -> DispatchResult {
-		let mut job = Self::open_job_of(&executor, job_id)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now <= job.deadline, Error::<T>::LateResult);
-		ensure!(output.len() as u32 <= job.max_output_len, Error::<T>::OutputTooLarge);
-
-		let executor_key =
-			T::Executors::signing_key(&executor).ok_or(Error::<T>::UnknownExecutorKey)?;
-		let output_hash = Hash::from(sp_io::hashing::blake2_256(&output));
-		let context = VerificationContext {
-			executor: executor.clone(),
-			executor_key,
-			statement: ResultStatement {
-				genesis_hash: Self::genesis_hash(),
-				job_id,
-				model_id: job.model,
-				input_hash: job.input_hash,
-				output_hash,
-			},
-			input: &job.input,
-			output: &output,
-		};
-		Self::verify(job.mode, &context, &evidence).map_err(Error::<T>::from)?;
-
-		let payouts = Self::pay_out(&job);
-		job.output_hash = Some(output_hash);
-		let fees = payouts.executor.saturating_add(payouts.royalty).saturating_add(payouts.protocol);
-		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
-		Outputs::<T>::insert(job_id, output);
-		Evidences::<T>::insert(job_id, evidence);
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::JobCompleted {
-			job: job_id,
-			executor,
-			output_hash,
-			executor_paid: payouts.executor,
-			royalty: payouts.royalty,
-			protocol_fee: payouts.protocol,
-			refund: payouts.refund,
-		});
-		Ok(())
-	}
-
-	/// Closes job `job_id` as failed at its executor's word and refunds the payer.
-	pub fn do_report_failure(
-		executor: T::AccountId,
-		job_id: JobId,
-		reason: BoundedVec<u8, T::MaxReasonLen>,
-	) -> DispatchResult {
-		let mut job = Self::open_job_of(&executor, job_id)?;
-		let refund = Self::refund(&job);
-		Self::close(job_id, &mut job, JobOutcome::Failed, 0);
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::JobFailed { job: job_id, reason, refund });
-		Ok(())
-	}
-
-	/// Cancels job `job_id` for its payer, if not started, and refunds it.
-	pub fn do_cancel(payer: T::AccountId, job_id: JobId) -> DispatchResult {
-		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(job.payer == payer, Error::<T>::NotPayer);
-		match job.status {
-			JobStatus::Assigned => {},
-			JobStatus::Running => return Err(Error::<T>::AlreadyStarted.into()),
-			_ => return Err(Error::<T>::JobNotOpen.into()),
-		}
-		let refund = Self::refund(&job);
-		Self::close(job_id, &mut job, JobOutcome::Cancelled, 0);
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::JobCancelled { job: job_id, refund });
-		Ok(())
-	}
-
-	/// Expires the open jobs whose deadline was the previous block. Returns how many it looked
-	/// at, for the weight.
-	pub(crate) fn expire_jobs(now: BlockNumberFor<T>) -> u32 {
-		let due = Deadlines::<T>::take(now);
-		for job_id in due.iter() {
-			let Some(mut job) = Jobs::<T>::get(job_id) else { continue };
-			if !job.status.is_open() {
-				continue;
-			}
-			let refund = Self::refund(&job);
-			let slashed = T::Executors::slash(&job.executor, &job.payer);
-			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
-			let executor = job.executor.clone();
-			Jobs::<T>::insert(job_id, job);
-			Self::deposit_event(Event::JobExpired { job: *job_id, executor, refund, slashed });
-		}
-		due.len() as u32
-	}
-
-	/// Removes up to `MaxPrunesPerBlock` closed jobs whose retention period is over.
-	pub(crate) fn prune_jobs(now: BlockNumberFor<T>) -> u32 {
-		let (mut head, tail) = PruneQueueBounds::<T>::get();
-		let mut pruned = 0;
-		while head < tail && pruned < T::MaxPrunesPerBlock::get() {
-			let Some((job_id, closed_at)) = PruneQueue::<T>::get(head) else { break };
-			if closed_at.saturating_add(T::RetentionPeriod::get()) > now {
-				break;
-			}
-			PruneQueue::<T>::remove(head);
-			Jobs::<T>::remove(job_id);
-			Outputs::<T>::remove(job_id);
-			Evidences::<T>::remove(job_id);
-			Self::deposit_event(Event::JobPruned { job: job_id });
-			head += 1;
-			pruned += 1;
-		}
-		if pruned > 0 {
-			PruneQueueBounds::<T>::put((head, tail));
-		}
-		pruned
-	}
-
-	/// Removes tier statistics older than `StatsRetention` buckets before `current`, a bounded
-	/// number of entries per block. Returns how many it removed.
-	pub(crate) fn prune_stats(current: u32) -> u32 {
-		let oldest = OldestStatsBucket::<T>::get();
-		if current.saturating_sub(oldest) < T::StatsRetention::get() {
-			return 0;
-		}
-		let limit = T::MaxPrunesPerBlock::get();
-		let result = TierStats::<T>::clear_prefix((oldest,), limit, None);
-		if result.maybe_cursor.is_none() {
-			OldestStatsBucket::<T>::put(oldest.saturating_add(1));
-		}
-		result.unique
-	}
-
-	/// The one transition out of the open states: sets the final status, frees the executor's
-	/// slot, drops the job from the executor's index, queues it for pruning and counts it in the
-	/// tier statistics (with `fees_paid` for a completed job). The escrow is settled by the caller.
-	fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
-		let now = frame_system::Pallet::<T>::block_number();
-		job.status = match outcome {
-			JobOutcome::Completed => JobStatus::Completed,
-			JobOutcome::Failed => JobStatus::Failed,
-			JobOutcome::Expired => JobStatus::Expired,
-			JobOutcome::Cancelled => JobStatus::Cancelled,
-		};
-		job.updated_at = now;
-		Self::count(job.mode, &job.asset, |c| {
-			match outcome {
-				JobOutcome::Completed => c.completed.saturating_inc(),
-				JobOutcome::Failed => c.failed.saturating_inc(),
-				JobOutcome::Expired => c.expired.saturating_inc(),
-				JobOutcome::Cancelled => c.cancelled.saturating_inc(),
-			}
-			c.fees_paid.saturating_accrue(fees_paid);
-		});
-		T::Executors::job_ended(&job.executor, outcome);
-		ExecutorJobs::<T>::remove(&job.executor, job_id);
-		PruneQueueBounds::<T>::mutate(|(_, tail)| {
-			PruneQueue::<T>::insert(*tail, (job_id, now));
-			*tail = tail.saturating_add(1);
-		});
-	}
-
-	/// Releases the whole escrow of `job` to its payer. Returns the amount.
-	fn refund(job: &Job<T>) -> Balance {
-		T::Currency::release(
-			job.asset.clone(),
-			&HoldReason::JobEscrow.into(),
-			&job.payer,
-			job.escrow(),
-			Precision::BestEffort,
-		)
-		.unwrap_or_default()
-	}
-
-	/// Pays the escrow of a completed job: owner, treasury, executor; the rest goes back to the
-	/// payer. A payout that cannot be made is refunded instead.
-	fn pay_out(job: &Job<T>) -> Payouts {
-		let charged = job.price.saturating_add(job.executor_fee);
-		let royalty = job.royalty * job.price;
-		let protocol = T::ProtocolFee::get() * charged;
-		let executor_share = charged.saturating_sub(royalty).saturating_sub(protocol);
-
-		let pay = |to: &T::AccountId, amount: Balance| -> Balance {
-			if amount.is_zero() {
-				return 0;
-			}
-			T::Currency::transfer_on_hold(
-				job.asset.clone(),
-				&HoldReason::JobEscrow.into(),
-				&job.payer,
-				to,
-				amount,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.unwrap_or_default()
-		};
-		let royalty = pay(&job.owner, royalty);
-		let protocol = pay(&T::Treasury::get(), protocol);
-		let executor = pay(&job.executor, executor_share);
-		let left = job.escrow().saturating_sub(royalty).saturating_sub(protocol).saturating_sub(executor);
-		let refund = T::Currency::release(
-			job.asset.clone(),
-			&HoldReason::JobEscrow.into(),
-			&job.payer,
-			left,
-			Precision::BestEffort,
-		)
-		.unwrap_or_default();
-		Payouts { executor, royalty, protocol, refund }
-	}
-
-	/// The chain's genesis hash, which result statements bind.
-	pub fn genesis_hash() -> Hash {
-		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		Hash::from_slice(hash.as_ref())
-	}
-
-	/// The tier-statistics bucket of the current time.
-	pub fn current_bucket() -> u32 {
-		(T::Time::now() / T::StatsBucket::get()).try_into().unwrap_or(u32::MAX)
-	}
-
-	fn count(mode: VerificationMode, asset: &T::AssetKind, update: impl FnOnce(&mut TierCounters)) {
-		TierStats::<T>::mutate((Self::current_bucket(), mode, asset), update);
-	}
-
-	/// [`verity_primitives::inference::InferenceApi::quote`].
-	pub fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<T::AssetKind>> {
-		Self::quote_on_terms(model, mode, T::Models::terms(&model, mode)?)
-	}
-
-	/// [`verity_primitives::inference::InferenceApi::quote_in`].
-	pub fn quote_in(model: ModelId, mode: VerificationMode, asset: T::AssetKind) -> Option<Quote<T::AssetKind>> {
-		Self::quote_on_terms(model, mode, T::Models::terms_in(&model, mode, &asset)?)
-	}
-
-	fn quote_on_terms(
-		model: ModelId,
-		mode: VerificationMode,
-		terms: ModelTerms<T::AccountId, T::AssetKind>,
-	) -> Option<Quote<T::AssetKind>> {
-		let price = terms.price?;
-		// Quotes are for inline inputs; a tier that could not verify the model's results is not
-		// quoted (for example, a zk model without a verifying key).
-		let inline = JobInput::Inline(Default::default());
-		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
-			return None;
-		}
-		let fees: Vec<Balance> =
-			Self::eligible_in(&model, mode, &inline, &terms).into_iter().map(|(_, _, fee)| fee).collect();
-		Some(Quote {
-			asset: terms.asset,
-			price,
-			min_executor_fee: fees.iter().min().copied().unwrap_or_default(),
-			max_executor_fee: fees.iter().max().copied().unwrap_or_default(),
-			eligible_executors: fees.len() as u32,
-		})
-	}
-
-	/// [`verity_primitives::inference::InferenceApi::job`].
-	pub fn job_summary(
-		job_id: JobId,
-	) -> Option<JobSummary<T::AccountId, T::AssetKind, BlockNumberFor<T>>> {
-		Jobs::<T>::get(job_id).map(|job| JobSummary {
-			escrow: job.escrow(),
-			payer: job.payer,
-			executor: job.executor,
-			model: job.model,
-			mode: job.mode,
-			status: job.status,
-			asset: job.asset,
-			price: job.price,
-			executor_fee: job.executor_fee,
-			input_hash: job.input_hash,
-			input: job.input,
-			output_hash: job.output_hash,
-			deadline: job.deadline,
-		})
-	}
-
-	/// [`verity_primitives::inference::InferenceApi::open_jobs`].
-	pub fn open_jobs(executor: T::AccountId) -> Vec<JobId> {
-		ExecutorJobs::<T>::iter_key_prefix(executor).collect()
-	}
-
-	/// [`verity_primitives::inference::InferenceApi::tier_stats`]: at most `StatsRetention`
-	/// buckets.
-	pub fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<T::AssetKind>>) {
-		let from = from.max(to.saturating_sub(T::StatsRetention::get()));
-		let mut entries = Vec::new();
-		for bucket in from..=to {
-			for ((mode, asset), counters) in TierStats::<T>::iter_prefix((bucket,)) {
-				entries.push(TierStatsEntry { bucket, mode, asset, counters });
-			}
-		}
-		(T::StatsBucket::get(), entries)
-	}
-
-	/// Invariants:
-	/// - for each (payer, asset), the balance held for escrow equals the sum of the escrow of
-	///   the payer's open jobs in that asset;
-	/// - each open job is in its executor's index and in the deadline list of its expiry block,
-	///   and every index entry is an open job of that executor;
-	/// - no job id is at or above [`NextJobId`];
-	/// - every closed job is in the prune queue.
-	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::{BTreeMap, BTreeSet};
-		use frame_support::traits::fungibles::InspectHold;
-		let next = NextJobId::<T>::get();
-		let mut escrow = BTreeMap::<(T::AccountId, T::AssetKind), Balance>::new();
-		for (id, job) in Jobs::<T>::iter() {
-			ensure!(id < next, "a job id at or above NextJobId");
-			if job.status.is_open() {
-				*escrow.entry((job.payer.clone(), job.asset.clone())).or_default() += job.escrow();
-				ensure!(
-					ExecutorJobs::<T>::contains_key(&job.executor, id),
-					"an open job is missing from its executor's index"
-				);
-				ensure!(
-					Deadlines::<T>::get(Self::expiry_block(job.deadline)).contains(&id),
-					"an open job is missing from its deadline list"
-				);
-			}
-		}
-		for ((payer, asset), expected) in escrow {
-			let held = T::Currency::balance_on_hold(asset, &HoldReason::JobEscrow.into(), &payer);
-			ensure!(held == expected, "escrow held differs from the escrow of open jobs");
-		}
-		for id in Evidences::<T>::iter_keys() {
-			ensure!(Outputs::<T>::contains_key(id), "evidence without the output it is for");
-		}
-		for (executor, id, ()) in ExecutorJobs::<T>::iter() {
-			let job = Jobs::<T>::get(id).ok_or("an executor index entry without a job")?;
-			ensure!(job.executor == executor && job.status.is_open(), "a stale executor index entry");
-		}
-		let (head, tail) = PruneQueueBounds::<T>::get();
-		let queued: BTreeSet<JobId> = (head..tail)
-			.filter_map(|position| PruneQueue::<T>::get(position).map(|(id, _)| id))
-			.collect();
-		for (id, job) in Jobs::<T>::iter() {
-			ensure!(
-				job.status.is_open() || queued.contains(&id),
-				"a closed job is not queued for pruning"
-			);
-		}
-		Ok(())
 	}
 }

@@ -12,7 +12,10 @@ use frame_system::{EnsureRoot, EnsureSigned};
 use sp_core::{sr25519, Pair, H256};
 use codec::Encode;
 use sp_runtime::{traits::IdentityLookup, BuildStorage, DispatchError, Perbill};
-use verity_primitives::inference::{SignedVerifier, SigningKey, Unavailable, VerificationMode};
+use verity_primitives::{
+	inference::{SigningKey, VerificationMode},
+	testing::CheckedExternalities,
+};
 
 use crate as pallet_inference;
 
@@ -66,45 +69,29 @@ impl pallet_assets_holder::Config for Test {
 /// Native balances and assets, with holds, as one `fungibles` implementation.
 pub type Funds = UnionOf<Balances, AssetsHolder, NativeFromLeft, AssetKind, AccountId>;
 
+#[derive_impl(pallet_verity_models::config_preludes::TestDefaultConfig)]
 impl pallet_verity_models::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type AssetKind = AssetKind;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type ModelDeposit = ConstU128<10>;
-	type MaxNameLen = ConstU32<32>;
-	type MaxOtherAssets = ConstU32<4>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<256>;
-	type MaxRoyalty = MaxRoyalty;
-	type OnRetire = ();
-	type WeightInfo = ();
 }
 
 parameter_types! {
-	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
-	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
-	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
 	pub const TreasuryAccount: AccountId = TREASURY;
 	pub static Now: u64 = 0;
 	pub static ZkAvailable: bool = false;
 }
 
+#[derive_impl(pallet_verity_executors::config_preludes::TestDefaultConfig)]
 impl pallet_verity_executors::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type AssetKind = AssetKind;
-	type MinStake = ConstU128<100>;
-	type ExpirySlash = ExpirySlash;
-	type UnbondingPeriod = ConstU64<10>;
 	type HeartbeatTimeout = ConstU64<1_000>;
-	type MaxEndpointLen = ConstU32<64>;
-	type MaxServices = ConstU32<4>;
 	type MaxExecutorsPerService = ConstU32<4>;
-	type MaxCapacity = ConstU32<8>;
-	type WeightInfo = ();
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }
@@ -182,33 +169,19 @@ impl verity_primitives::x402::PaymentAuthorizer<AccountId, AssetKind> for TestPa
 	}
 }
 
+#[derive_impl(pallet_inference::config_preludes::TestDefaultConfig)]
 impl pallet_inference::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type AssetKind = AssetKind;
 	type Currency = Funds;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Executors = Executors;
-	type SignedVerifier = SignedVerifier;
-	type TeeVerifier = Unavailable;
 	type ZkVerifier = TestZkVerifier;
-	type MaxDispatchers = ConstU32<4>;
 	type Payments = TestPayments;
 	type EscrowBinding = EscrowBinding;
 	type Randomness = TestRandomness;
 	type Time = TestTime;
 	type Treasury = TreasuryAccount;
-	type ProtocolFee = ProtocolFee;
-	type MaxOutputLen = ConstU32<256>;
-	type MaxReasonLen = ConstU32<32>;
-	type MaxBatch = ConstU32<8>;
-	type MaxJobDuration = ConstU64<100>;
-	type MaxDeadlinesPerBlock = ConstU32<4>;
-	type RetentionPeriod = ConstU64<20>;
-	type MaxPrunesPerBlock = ConstU32<3>;
-	type StatsBucket = ConstU64<86_400_000>;
-	type StatsRetention = ConstU32<3>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }
@@ -238,7 +211,20 @@ pub fn executor_pair(who: AccountId) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//executor{who}"), None).unwrap()
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
+	CheckedExternalities::new(unchecked_ext(), check_invariants)
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	Inference::do_try_state().unwrap();
+	Executors::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+/// The mock's genesis (two models, two executors) without the invariant check, for the
+/// benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![

@@ -759,7 +759,7 @@ mod dispatch {
 
 	/// The test externalities with an off-chain worker whose HTTP requests must be the expected
 	/// ones, and this node's dispatch key (`//Alice`) in the keystore.
-	fn offchain_ext() -> (sp_io::TestExternalities, State) {
+	fn offchain_ext() -> (verity_primitives::testing::CheckedExternalities, State) {
 		let mut ext = new_test_ext();
 		let (offchain, _) = TestOffchainExt::new();
 		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));

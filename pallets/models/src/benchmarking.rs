@@ -106,5 +106,5 @@ mod benchmarks {
 		assert_eq!(Models::<T>::get(MODEL).unwrap().other_prices.len() as u32, others);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

@@ -111,19 +111,56 @@ pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves only the currency to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{
+			derive_impl, parameter_types,
+			traits::{ConstU128, ConstU32},
+		};
 
+		parameter_types! {
+			pub const TestMaxRoyalty: Perbill = Perbill::from_percent(50);
+		}
+
+		/// Small limits, a deposit of 100, royalties up to 50%, paid in `u32` assets.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			#[inject_runtime_type]
+			type RuntimeHoldReason = ();
+			type AssetKind = u32;
+			type ModelDeposit = ConstU128<100>;
+			type MaxNameLen = ConstU32<32>;
+			type MaxOtherAssets = ConstU32<4>;
+			type MaxInputLen = ConstU32<1024>;
+			type MaxOutputLen = ConstU32<512>;
+			type MaxRoyalty = TestMaxRoyalty;
+			type OnRetire = ();
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
 		/// The kind of asset a model is paid in (native token or an asset id).
 		type AssetKind: Parameter + MaxEncodedLen + MaybeSerializeDeserialize;
 
 		/// The native currency, from which registration deposits are held.
+		#[pallet::no_default]
 		type Currency: fungible::MutateHold<
 				Self::AccountId,
 				Balance = Balance,
@@ -131,6 +168,7 @@ pub mod pallet {
 			> + fungible::Mutate<Self::AccountId>;
 
 		/// The overarching hold reason.
+		#[pallet::no_default_bounds]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Deposit held for each registered model.
@@ -157,7 +195,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRoyalty: Get<Perbill>;
 
-		/// Told when a model is retired (the zk verifier drops the model's key).
+		/// Told when a model is retired: every pallet that keeps per-model state (the zk
+		/// verifier's key, the attestation pallet's enclave requirements) drops it.
 		type OnRetire: OnModelRetired;
 
 		/// Weights of this pallet's calls.
@@ -281,6 +320,15 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxNameLen::get() > 0, "MaxNameLen must allow a name");
+			assert!(T::MaxOutputLen::get() > 0, "MaxOutputLen must allow an output");
+			assert!(
+				T::MaxInputLen::get() <= verity_primitives::inference::MAX_INLINE_INPUT,
+				"MaxInputLen above MAX_INLINE_INPUT: no job could carry such an input"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -321,6 +369,7 @@ pub mod pallet {
 
 		/// Removes a model and releases its deposit. Owner only.
 		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::retire_model().saturating_add(T::OnRetire::model_retired_weight()))]
 		pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_retire_model(who, model)
@@ -523,6 +572,12 @@ impl<T: Config> ModelProvider<T::AccountId, T::AssetKind> for Pallet<T> {
 		asset: &T::AssetKind,
 	) -> Option<ModelTerms<T::AccountId, T::AssetKind>> {
 		Models::<T>::get(model).map(|info| Self::terms_of(info, mode, asset.clone()))
+	}
+
+	fn assets(model: &ModelId) -> alloc::vec::Vec<T::AssetKind> {
+		Models::<T>::get(model)
+			.map(|info| core::iter::once(info.asset).chain(info.other_prices.into_iter().map(|(asset, _)| asset)).collect())
+			.unwrap_or_default()
 	}
 }
 

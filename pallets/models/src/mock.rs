@@ -1,8 +1,9 @@
 //! A minimal runtime for the models pallet's unit tests.
 
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use sp_runtime::{BuildStorage, Perbill};
+use frame_support::derive_impl;
+use sp_runtime::BuildStorage;
 
+use verity_primitives::testing::CheckedExternalities;
 use crate as pallet_models;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -28,28 +29,24 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-	pub const ModelDeposit: u128 = 100;
-	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
-}
-
+#[derive_impl(pallet_models::config_preludes::TestDefaultConfig)]
 impl pallet_models::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type AssetKind = u32;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type ModelDeposit = ModelDeposit;
-	type MaxNameLen = ConstU32<32>;
-	type MaxOtherAssets = ConstU32<4>;
-	type MaxInputLen = ConstU32<1024>;
-	type MaxOutputLen = ConstU32<512>;
-	type MaxRoyalty = MaxRoyalty;
-	type OnRetire = ();
-	type WeightInfo = ();
 }
 
 /// Account 1 and 2 start with 1000 each; account 3 with less than a deposit.
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
+	CheckedExternalities::new(unchecked_ext(), check_invariants)
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	Models::do_try_state().unwrap();
+}
+
+/// The mock's genesis without the invariant check, for the benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(1, 1000), (2, 1000), (3, 50)],

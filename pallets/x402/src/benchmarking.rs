@@ -102,5 +102,5 @@ mod benchmarks {
 		assert_eq!(ExpiringNonces::<T>::iter_prefix(minute).count(), 0);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

@@ -83,36 +83,66 @@ pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves the assets, funds, signature, clock and escrow binding to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{
+			derive_impl,
+			traits::{ConstU32, ConstU64},
+		};
 
+		/// Windows of up to an hour; 3 nonce prunes per block.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxValidity = ConstU64<3_600>;
+			type MaxPrunesPerBlock = ConstU32<3>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
 		/// The kind of asset payments are made in: the native token or an asset id.
+		#[pallet::no_default]
 		type AssetKind: Parameter + DecodeWithMemTracking + MaxEncodedLen + Ord;
 
 		/// The funds payments move: every payment asset.
+		#[pallet::no_default]
 		type Currency: fungibles::Mutate<Self::AccountId, AssetId = Self::AssetKind, Balance = Balance>;
 
 		/// A payer's signature: verifies against the payer's account.
+		#[pallet::no_default]
 		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
 			+ Parameter
 			+ DecodeWithMemTracking
 			+ MaxEncodedLen;
 
 		/// The chain's clock (milliseconds since the unix epoch).
+		#[pallet::no_default]
 		type Time: Time<Moment = u64>;
 
 		/// The escrow binding of job payments: authorizations to it are spent only by the
 		/// inference pallet, into a job's escrow, and never transferred.
 		#[pallet::constant]
+		#[pallet::no_default]
 		type JobEscrow: Get<Self::AccountId>;
 
 		/// The assets payments may be made in, as listed by `X402Api::supported`.
+		#[pallet::no_default]
 		type SupportedAssets: Get<Vec<Self::AssetKind>>;
 
 		/// Longest window from now to `valid_before`, in seconds: bounds how long a nonce is kept.
@@ -128,6 +158,7 @@ pub mod pallet {
 
 		/// Sets the clock and funds accounts for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
 	}
 

@@ -6,7 +6,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
 		fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
-		AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, Hooks,
+		AsEnsureOriginWithArg, ConstU128, ConstU64, Hooks,
 	},
 };
 use frame_system::{EnsureRoot, EnsureSigned};
@@ -17,6 +17,7 @@ use sp_runtime::{
 };
 use verity_primitives::x402::{PaymentAuthorization, PaymentScheme};
 
+use verity_primitives::testing::CheckedExternalities;
 use crate as pallet_x402;
 
 pub type AccountId = AccountId32;
@@ -72,17 +73,14 @@ parameter_types! {
 	pub SupportedAssets: Vec<AssetKind> = vec![NativeOrWithId::Native, NativeOrWithId::WithId(USD)];
 }
 
+#[derive_impl(pallet_x402::config_preludes::TestDefaultConfig)]
 impl pallet_x402::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type AssetKind = AssetKind;
 	type Currency = Funds;
 	type Signature = MultiSignature;
 	type Time = Timestamp;
 	type JobEscrow = Escrow;
 	type SupportedAssets = SupportedAssets;
-	type MaxValidity = ConstU64<3_600>;
-	type MaxPrunesPerBlock = ConstU32<3>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }
@@ -151,7 +149,17 @@ pub fn set_time(seconds: u64) {
 	pallet_timestamp::Now::<Test>::put(seconds * 1_000);
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
+	CheckedExternalities::new(unchecked_ext(), check_invariants)
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	X402::do_try_state().unwrap();
+}
+
+/// The mock's genesis without the invariant check, for the benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(alice(), 1_000_000), (bob(), 1_000), (charlie(), 1_000)],
@@ -180,10 +188,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 
 /// Runs `test`, then checks the pallet's invariants.
 pub fn run(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		test();
-		X402::do_try_state().unwrap();
-	});
+	new_test_ext().execute_with(test);
 }
 
 #[cfg(feature = "runtime-benchmarks")]

@@ -86,5 +86,5 @@ mod benchmarks {
 		assert_eq!(result, Err(VerifyError::ProofRejected));
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

@@ -103,16 +103,37 @@ pub mod pallet {
 	use super::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
+	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
+	/// leaves only the model registry to set.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{derive_impl, traits::ConstU32};
 
+		/// Keys of up to 8 public inputs.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxPublicInputs = ConstU32<8>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
 		/// The model registry: who may register a model's key, and where it is recorded.
+		#[pallet::no_default]
 		type Models: ModelKeyRegistry<Self::AccountId>;
 
 		/// Most public inputs a key may have; bounds key sizes and the verification weight.
@@ -124,6 +145,7 @@ pub mod pallet {
 
 		/// Registers models for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
@@ -181,6 +203,10 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxPublicInputs::get() > 0, "MaxPublicInputs must allow an input");
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -300,5 +326,12 @@ impl<T: Config> OnModelRetired for Pallet<T> {
 			KeyModels::<T>::remove(stored.hash);
 			Self::deposit_event(Event::KeyRemoved { model: *model, key_hash: stored.hash });
 		}
+	}
+
+	/// Takes the key (one read, one write) and removes its reverse entry (one write).
+	fn model_retired_weight() -> Weight {
+		T::DbWeight::get()
+			.reads_writes(1, 2)
+			.saturating_add(Weight::from_parts(0, StoredKey::<T>::max_encoded_len() as u64))
 	}
 }

@@ -1,9 +1,10 @@
 //! A minimal runtime for the zk verifier's unit tests: the models pallet (the real one) and
 //! this pallet, with retirements wired to it as in the Verity runtime.
 
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::derive_impl;
 use sp_runtime::{BuildStorage, Perbill};
 
+use verity_primitives::testing::CheckedExternalities;
 use crate as pallet_zk_verifier;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -30,31 +31,15 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-	pub const ModelDeposit: u128 = 100;
-	pub const MaxRoyalty: Perbill = Perbill::from_percent(50);
-}
-
+#[derive_impl(pallet_verity_models::config_preludes::TestDefaultConfig)]
 impl pallet_verity_models::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type AssetKind = u32;
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type ModelDeposit = ModelDeposit;
-	type MaxNameLen = ConstU32<32>;
-	type MaxOtherAssets = ConstU32<4>;
-	type MaxInputLen = ConstU32<1024>;
-	type MaxOutputLen = ConstU32<512>;
-	type MaxRoyalty = MaxRoyalty;
 	type OnRetire = ZkVerifier;
-	type WeightInfo = ();
 }
 
+#[derive_impl(pallet_zk_verifier::config_preludes::TestDefaultConfig)]
 impl pallet_zk_verifier::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Models = Models;
-	type MaxPublicInputs = ConstU32<8>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = RegisterModel;
 }
@@ -83,7 +68,18 @@ impl crate::BenchmarkHelper<u64> for RegisterModel {
 }
 
 /// Accounts 1 and 2 start with 1000 each.
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_test_ext() -> CheckedExternalities {
+	CheckedExternalities::new(unchecked_ext(), check_invariants)
+}
+
+/// Every pallet's invariants, checked after each test.
+fn check_invariants() {
+	ZkVerifier::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+/// The mock's genesis without the invariant check, for the benchmarks' test suite.
+pub fn unchecked_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> { balances: vec![(1, 1000), (2, 1000)], ..Default::default() }
 		.assimilate_storage(&mut storage)

@@ -1,0 +1,55 @@
+//! The pallet's invariants, checked by `try-runtime` (and by the tests).
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Invariants:
+	/// - for each (payer, asset), the balance held for escrow equals the sum of the escrow of
+	///   the payer's open jobs in that asset;
+	/// - each open job is in its executor's index and in the deadline list of its expiry block,
+	///   and every index entry is an open job of that executor;
+	/// - no job id is at or above [`NextJobId`];
+	/// - every closed job is in the prune queue.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::{BTreeMap, BTreeSet};
+		use frame_support::traits::fungibles::InspectHold;
+		let next = NextJobId::<T>::get();
+		let mut escrow = BTreeMap::<(T::AccountId, T::AssetKind), Balance>::new();
+		for (id, job) in Jobs::<T>::iter() {
+			ensure!(id < next, "a job id at or above NextJobId");
+			if job.status.is_open() {
+				*escrow.entry((job.payer.clone(), job.asset.clone())).or_default() += job.escrow();
+				ensure!(
+					ExecutorJobs::<T>::contains_key(&job.executor, id),
+					"an open job is missing from its executor's index"
+				);
+				ensure!(
+					Deadlines::<T>::get(Self::expiry_block(job.deadline)).contains(&id),
+					"an open job is missing from its deadline list"
+				);
+			}
+		}
+		for ((payer, asset), expected) in escrow {
+			let held = T::Currency::balance_on_hold(asset, &HoldReason::JobEscrow.into(), &payer);
+			ensure!(held == expected, "escrow held differs from the escrow of open jobs");
+		}
+		for id in Evidences::<T>::iter_keys() {
+			ensure!(Outputs::<T>::contains_key(id), "evidence without the output it is for");
+		}
+		for (executor, id, ()) in ExecutorJobs::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("an executor index entry without a job")?;
+			ensure!(job.executor == executor && job.status.is_open(), "a stale executor index entry");
+		}
+		let (head, tail) = PruneQueueBounds::<T>::get();
+		let queued: BTreeSet<JobId> = (head..tail)
+			.filter_map(|position| PruneQueue::<T>::get(position).map(|(id, _)| id))
+			.collect();
+		for (id, job) in Jobs::<T>::iter() {
+			ensure!(
+				job.status.is_open() || queued.contains(&id),
+				"a closed job is not queued for pruning"
+			);
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,229 @@
+//! The life of a job: submission, then every transition (start, result, failure, cancellation)
+//! and the one way out of the open states, [`Pallet::close`]. Expiry is in `maintenance.rs`.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Validates `spec`, holds its escrow from `payer` in the model's own asset, assigns an
+	/// executor and records the job.
+	pub fn do_submit_job(payer: T::AccountId, spec: JobSpecOf<T>) -> Result<JobId, DispatchError> {
+		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
+		Self::submit_on_terms(payer, spec, terms)
+	}
+
+	/// Submits the jobs of a batch for `payer`, in order. All or none only inside a transactional
+	/// layer, such as the `submit_jobs` call.
+	pub(crate) fn do_submit_jobs(
+		payer: T::AccountId,
+		specs: BoundedVec<JobSpecOf<T>, T::MaxBatch>,
+	) -> DispatchResult {
+		ensure!(!specs.is_empty(), Error::<T>::EmptyBatch);
+		for spec in specs {
+			Self::do_submit_job(payer.clone(), spec)?;
+		}
+		Ok(())
+	}
+
+	/// [`Self::do_submit_job`] with the model's terms in the asset the job is paid in.
+	pub(crate) fn submit_on_terms(
+		payer: T::AccountId,
+		spec: JobSpecOf<T>,
+		terms: ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Result<JobId, DispatchError> {
+		let JobSpec { model, mode, input, max_fee, deadline } = spec;
+		let now = frame_system::Pallet::<T>::block_number();
+
+		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
+		ensure!(Self::tier_available(mode), Error::<T>::TierUnavailable);
+		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
+		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
+		ensure!(deadline > now, Error::<T>::DeadlineInPast);
+		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
+
+		let job_id = NextJobId::<T>::get();
+		let (executor, executor_fee) = Self::assign(job_id, &model, mode, &input, max_fee, &terms)?;
+
+		Deadlines::<T>::try_mutate(Self::expiry_block(deadline), |jobs| jobs.try_push(job_id))
+			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
+		let escrow = price.saturating_add(max_fee);
+		Self::hold_escrow(&payer, &terms.asset, escrow)?;
+
+		T::Executors::job_assigned(&executor);
+		ExecutorJobs::<T>::insert(&executor, job_id, ());
+		NextJobId::<T>::put(job_id.saturating_add(1));
+		Self::count(mode, &terms.asset, |c| c.submitted.saturating_inc());
+		Jobs::<T>::insert(
+			job_id,
+			Job {
+				payer: payer.clone(),
+				model,
+				mode,
+				input_hash: input.hash(),
+				input,
+				max_output_len: terms.max_output_len.min(T::MaxOutputLen::get()),
+				asset: terms.asset,
+				price,
+				max_fee,
+				executor_fee,
+				owner: terms.owner,
+				royalty: terms.royalty,
+				executor: executor.clone(),
+				deadline,
+				status: JobStatus::Assigned,
+				output_hash: None,
+				updated_at: now,
+			},
+		);
+		Self::deposit_event(Event::JobSubmitted {
+			job: job_id,
+			payer,
+			model,
+			mode,
+			executor,
+			escrow,
+			deadline,
+		});
+		Ok(job_id)
+	}
+
+	/// The block at whose start a job with `deadline` expires.
+	pub(crate) fn expiry_block(deadline: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		deadline.saturating_add(1u32.into())
+	}
+
+	/// Loads an open job assigned to `executor`.
+	fn open_job_of(executor: &T::AccountId, job_id: JobId) -> Result<Job<T>, DispatchError> {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(&job.executor == executor, Error::<T>::NotAssignedExecutor);
+		match job.status {
+			JobStatus::Assigned | JobStatus::Running => Ok(job),
+			JobStatus::Completed => Err(Error::<T>::ResultAlreadySubmitted.into()),
+			_ => Err(Error::<T>::JobNotOpen.into()),
+		}
+	}
+
+	/// Marks job `job_id` started by `executor`.
+	pub fn do_start_job(executor: T::AccountId, job_id: JobId) -> DispatchResult {
+		let mut job = Self::open_job_of(&executor, job_id)?;
+		ensure!(job.status == JobStatus::Assigned, Error::<T>::AlreadyStarted);
+		job.status = JobStatus::Running;
+		job.updated_at = frame_system::Pallet::<T>::block_number();
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobStarted { job: job_id, executor });
+		Ok(())
+	}
+
+	/// Verifies and accepts the result of job `job_id`, then pays out its escrow.
+	pub fn do_submit_result(
+		executor: T::AccountId,
+		job_id: JobId,
+		output: BoundedVec<u8, T::MaxOutputLen>,
+		evidence: Evidence,
+	) -> DispatchResult {
+		let mut job = Self::open_job_of(&executor, job_id)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= job.deadline, Error::<T>::LateResult);
+		ensure!(output.len() as u32 <= job.max_output_len, Error::<T>::OutputTooLarge);
+
+		let executor_key =
+			T::Executors::signing_key(&executor).ok_or(Error::<T>::UnknownExecutorKey)?;
+		let output_hash = Hash::from(sp_io::hashing::blake2_256(&output));
+		let context = VerificationContext {
+			executor: executor.clone(),
+			executor_key,
+			statement: ResultStatement {
+				genesis_hash: Self::genesis_hash(),
+				job_id,
+				model_id: job.model,
+				input_hash: job.input_hash,
+				output_hash,
+			},
+			input: &job.input,
+			output: &output,
+		};
+		Self::verify(job.mode, &context, &evidence).map_err(Error::<T>::from)?;
+
+		let payouts = Self::pay_out(&job);
+		job.output_hash = Some(output_hash);
+		let fees = payouts.executor.saturating_add(payouts.royalty).saturating_add(payouts.protocol);
+		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
+		Outputs::<T>::insert(job_id, output);
+		Evidences::<T>::insert(job_id, evidence);
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobCompleted {
+			job: job_id,
+			executor,
+			output_hash,
+			executor_paid: payouts.executor,
+			royalty: payouts.royalty,
+			protocol_fee: payouts.protocol,
+			refund: payouts.refund,
+		});
+		Ok(())
+	}
+
+	/// The chain's genesis hash, which result statements bind.
+	pub fn genesis_hash() -> Hash {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		Hash::from_slice(hash.as_ref())
+	}
+
+	/// Closes job `job_id` as failed at its executor's word and refunds the payer.
+	pub fn do_report_failure(
+		executor: T::AccountId,
+		job_id: JobId,
+		reason: BoundedVec<u8, T::MaxReasonLen>,
+	) -> DispatchResult {
+		let mut job = Self::open_job_of(&executor, job_id)?;
+		let refund = Self::refund(&job);
+		Self::close(job_id, &mut job, JobOutcome::Failed, 0);
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobFailed { job: job_id, reason, refund });
+		Ok(())
+	}
+
+	/// Cancels job `job_id` for its payer, if not started, and refunds it.
+	pub fn do_cancel(payer: T::AccountId, job_id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.payer == payer, Error::<T>::NotPayer);
+		match job.status {
+			JobStatus::Assigned => {},
+			JobStatus::Running => return Err(Error::<T>::AlreadyStarted.into()),
+			_ => return Err(Error::<T>::JobNotOpen.into()),
+		}
+		let refund = Self::refund(&job);
+		Self::close(job_id, &mut job, JobOutcome::Cancelled, 0);
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobCancelled { job: job_id, refund });
+		Ok(())
+	}
+
+	/// The one transition out of the open states: sets the final status, frees the executor's
+	/// slot, drops the job from the executor's index, queues it for pruning and counts it in the
+	/// tier statistics (with `fees_paid` for a completed job). The escrow is settled by the caller.
+	pub(crate) fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
+		let now = frame_system::Pallet::<T>::block_number();
+		job.status = match outcome {
+			JobOutcome::Completed => JobStatus::Completed,
+			JobOutcome::Failed => JobStatus::Failed,
+			JobOutcome::Expired => JobStatus::Expired,
+			JobOutcome::Cancelled => JobStatus::Cancelled,
+		};
+		job.updated_at = now;
+		Self::count(job.mode, &job.asset, |c| {
+			match outcome {
+				JobOutcome::Completed => c.completed.saturating_inc(),
+				JobOutcome::Failed => c.failed.saturating_inc(),
+				JobOutcome::Expired => c.expired.saturating_inc(),
+				JobOutcome::Cancelled => c.cancelled.saturating_inc(),
+			}
+			c.fees_paid.saturating_accrue(fees_paid);
+		});
+		T::Executors::job_ended(&job.executor, outcome);
+		ExecutorJobs::<T>::remove(&job.executor, job_id);
+		PruneQueueBounds::<T>::mutate(|(_, tail)| {
+			PruneQueue::<T>::insert(*tail, (job_id, now));
+			*tail = tail.saturating_add(1);
+		});
+	}
+}

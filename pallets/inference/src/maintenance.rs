@@ -1,0 +1,79 @@
+//! Upkeep: expiring jobs past their deadline, pruning closed jobs and old tier statistics (all
+//! from `on_initialize`), counting the tier statistics, and replacing the dispatcher set.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Expires the open jobs whose deadline was the previous block. Returns how many it looked
+	/// at, for the weight.
+	pub(crate) fn expire_jobs(now: BlockNumberFor<T>) -> u32 {
+		let due = Deadlines::<T>::take(now);
+		for job_id in due.iter() {
+			let Some(mut job) = Jobs::<T>::get(job_id) else { continue };
+			if !job.status.is_open() {
+				continue;
+			}
+			let refund = Self::refund(&job);
+			let slashed = T::Executors::slash(&job.executor, &job.payer);
+			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
+			let executor = job.executor.clone();
+			Jobs::<T>::insert(job_id, job);
+			Self::deposit_event(Event::JobExpired { job: *job_id, executor, refund, slashed });
+		}
+		due.len() as u32
+	}
+
+	/// Removes up to `MaxPrunesPerBlock` closed jobs whose retention period is over.
+	pub(crate) fn prune_jobs(now: BlockNumberFor<T>) -> u32 {
+		let (mut head, tail) = PruneQueueBounds::<T>::get();
+		let mut pruned = 0;
+		while head < tail && pruned < T::MaxPrunesPerBlock::get() {
+			let Some((job_id, closed_at)) = PruneQueue::<T>::get(head) else { break };
+			if closed_at.saturating_add(T::RetentionPeriod::get()) > now {
+				break;
+			}
+			PruneQueue::<T>::remove(head);
+			Jobs::<T>::remove(job_id);
+			Outputs::<T>::remove(job_id);
+			Evidences::<T>::remove(job_id);
+			Self::deposit_event(Event::JobPruned { job: job_id });
+			head += 1;
+			pruned += 1;
+		}
+		if pruned > 0 {
+			PruneQueueBounds::<T>::put((head, tail));
+		}
+		pruned
+	}
+
+	/// Removes tier statistics older than `StatsRetention` buckets before `current`, a bounded
+	/// number of entries per block. Returns how many it removed.
+	pub(crate) fn prune_stats(current: u32) -> u32 {
+		let oldest = OldestStatsBucket::<T>::get();
+		if current.saturating_sub(oldest) < T::StatsRetention::get() {
+			return 0;
+		}
+		let limit = T::MaxPrunesPerBlock::get();
+		let result = TierStats::<T>::clear_prefix((oldest,), limit, None);
+		if result.maybe_cursor.is_none() {
+			OldestStatsBucket::<T>::put(oldest.saturating_add(1));
+		}
+		result.unique
+	}
+
+	/// The tier-statistics bucket of the current time.
+	pub fn current_bucket() -> u32 {
+		(T::Time::now() / T::StatsBucket::get()).try_into().unwrap_or(u32::MAX)
+	}
+
+	pub(crate) fn count(mode: VerificationMode, asset: &T::AssetKind, update: impl FnOnce(&mut TierCounters)) {
+		TierStats::<T>::mutate((Self::current_bucket(), mode, asset), update);
+	}
+
+	/// Replaces the dispatcher set.
+	pub fn do_set_dispatchers(dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>) {
+		let count = dispatchers.len() as u32;
+		Dispatchers::<T>::put(dispatchers);
+		Self::deposit_event(Event::DispatchersSet { count });
+	}
+}

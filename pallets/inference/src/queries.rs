@@ -1,0 +1,102 @@
+//! What the runtime API reads: quotes, job summaries, executors' open jobs and tier statistics.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// [`verity_primitives::inference::InferenceApi::quote`].
+	pub fn quote(model: ModelId, mode: VerificationMode) -> Option<Quote<T::AssetKind>> {
+		Self::quote_on_terms(model, mode, T::Models::terms(&model, mode)?)
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::quote_in`].
+	pub fn quote_in(model: ModelId, mode: VerificationMode, asset: T::AssetKind) -> Option<Quote<T::AssetKind>> {
+		Self::quote_on_terms(model, mode, T::Models::terms_in(&model, mode, &asset)?)
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::offers`].
+	pub fn offers(model: ModelId) -> Offers<T::AssetKind, BlockNumberFor<T>> {
+		let assets = T::Models::assets(&model);
+		let offers = VerificationMode::ALL
+			.into_iter()
+			.flat_map(|mode| {
+				assets.iter().filter_map(move |asset| {
+					Self::quote_in(model, mode, asset.clone()).map(|quote| Self::offer_of(mode, quote))
+				})
+			})
+			.collect();
+		Offers { at: frame_system::Pallet::<T>::block_number(), offers }
+	}
+
+	/// The offer a quote makes: the one place that decides which fee a paid job carries.
+	fn offer_of(mode: VerificationMode, quote: Quote<T::AssetKind>) -> Offer<T::AssetKind> {
+		Offer {
+			mode,
+			asset: quote.asset,
+			price: quote.price,
+			max_fee: quote.max_executor_fee,
+			eligible_executors: quote.eligible_executors,
+		}
+	}
+
+	fn quote_on_terms(
+		model: ModelId,
+		mode: VerificationMode,
+		terms: ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Option<Quote<T::AssetKind>> {
+		let price = terms.price?;
+		// Quotes are for inline inputs; a tier that could not verify the model's results is not
+		// quoted (for example, a zk model without a verifying key).
+		let inline = JobInput::Inline(Default::default());
+		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
+			return None;
+		}
+		let fees: Vec<Balance> =
+			Self::eligible_in(&model, mode, &inline, &terms).into_iter().map(|(_, _, fee)| fee).collect();
+		Some(Quote {
+			asset: terms.asset,
+			price,
+			min_executor_fee: fees.iter().min().copied().unwrap_or_default(),
+			max_executor_fee: fees.iter().max().copied().unwrap_or_default(),
+			eligible_executors: fees.len() as u32,
+		})
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::job`].
+	pub fn job_summary(
+		job_id: JobId,
+	) -> Option<JobSummary<T::AccountId, T::AssetKind, BlockNumberFor<T>>> {
+		Jobs::<T>::get(job_id).map(|job| JobSummary {
+			escrow: job.escrow(),
+			payer: job.payer,
+			executor: job.executor,
+			model: job.model,
+			mode: job.mode,
+			status: job.status,
+			asset: job.asset,
+			price: job.price,
+			executor_fee: job.executor_fee,
+			input_hash: job.input_hash,
+			input: job.input,
+			output_hash: job.output_hash,
+			deadline: job.deadline,
+		})
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::open_jobs`].
+	pub fn open_jobs(executor: T::AccountId) -> Vec<JobId> {
+		ExecutorJobs::<T>::iter_key_prefix(executor).collect()
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::tier_stats`]: at most `StatsRetention`
+	/// buckets.
+	pub fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<T::AssetKind>>) {
+		let from = from.max(to.saturating_sub(T::StatsRetention::get()));
+		let mut entries = Vec::new();
+		for bucket in from..=to {
+			for ((mode, asset), counters) in TierStats::<T>::iter_prefix((bucket,)) {
+				entries.push(TierStatsEntry { bucket, mode, asset, counters });
+			}
+		}
+		(T::StatsBucket::get(), entries)
+	}
+}
