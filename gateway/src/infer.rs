@@ -222,9 +222,9 @@ fn parse_request(gateway: &Gateway, model: &str, query_tier: Option<&str>, body:
 	Ok(InferRequest { model, mode, input })
 }
 
-/// 402 with a fresh offer for `request`, from one runtime call (`InferenceApi::offers`). When
-/// every executor that serves the model at the tier is busy, 503 at once with `Retry-After`:
-/// the connection is not held while executors free up.
+/// 402 with a fresh offer for `request`, at once, from one runtime call
+/// (`InferenceApi::offers`): also while every executor that serves the model at the tier is
+/// busy (the paid retry then waits for one to free up).
 async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Response {
 	let InferRequest { model, mode, input } = request;
 	let offers = match gateway.chain.offers(model).await {
@@ -242,12 +242,12 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 	if quotes.is_empty() {
 		return error(StatusCode::NOT_FOUND, format!("model {model:?} is not offered at the {} tier", tier_name(mode)));
 	}
-	let quotes: Vec<_> = quotes.into_iter().filter(|offer| offer.eligible_executors > 0).collect();
+	let quotes: Vec<_> = quotes.into_iter().filter(|offer| offer.serving_executors > 0).collect();
 	if quotes.is_empty() {
-		return retry_later(&format!(
-			"no executor can take model {model:?} at the {} tier now: all that serve it are busy; retry shortly",
-			tier_name(mode)
-		));
+		return error(
+			StatusCode::SERVICE_UNAVAILABLE,
+			format!("no executor serves model {model:?} at the {} tier now", tier_name(mode)),
+		);
 	}
 	let genesis = gateway.chain.genesis_hash();
 	let input = JobInput::Inline(input.try_into().expect("length checked"));

@@ -452,6 +452,13 @@ pub trait ExecutorProvider<AccountId> {
 	/// number.
 	fn eligible(model: &ModelId, mode: VerificationMode) -> Vec<(AccountId, Balance, Balance)>;
 
+	/// Executors that serve `(model, mode)` (registered for it, active, heartbeat fresh), busy
+	/// or not, each with the fee it asks: who may take a job once one frees up. What an offer
+	/// quotes while every one is at capacity. At most [`Self::max_eligible`].
+	fn serving(model: &ModelId, mode: VerificationMode) -> Vec<(AccountId, Balance)> {
+		Self::eligible(model, mode).into_iter().map(|(executor, _, fee)| (executor, fee)).collect()
+	}
+
 	/// The most executors [`Self::eligible`] returns: bounds what filtering them costs.
 	fn max_eligible() -> u32;
 
@@ -634,12 +641,14 @@ pub struct Offer<AssetKind> {
 	pub asset: AssetKind,
 	/// The model's price at the tier, in `asset`.
 	pub price: Balance,
-	/// The `max_fee` a job paid this way carries, in `asset`: any eligible executor may be
-	/// drawn, and what the drawn one does not charge is refunded. The payment is
-	/// `price + max_fee`.
+	/// The `max_fee` a job paid this way carries, in `asset`: the highest fee among the
+	/// executors that serve the model at the tier, busy or not, since any of them may be drawn;
+	/// what the drawn one does not charge is refunded. The payment is `price + max_fee`.
 	pub max_fee: Balance,
-	/// How many executors could take the job now; 0 while every one that serves the model at
-	/// the tier is at capacity.
+	/// How many executors serve the model at the tier (0: none, the offer cannot be served).
+	pub serving_executors: u32,
+	/// How many of them could take the job now; 0 while every one is at capacity (a paid job
+	/// then waits for one to free up).
 	pub eligible_executors: u32,
 }
 

@@ -320,12 +320,17 @@ fn offers_list_every_tier_and_asset_of_a_model_in_one_call() {
 			]
 		);
 		let signed = &offers.offers[0];
-		assert_eq!((signed.price, signed.max_fee, signed.eligible_executors), (10 * MILLI_UNIT, DEMO_EXECUTOR_FEE, 1));
+		assert_eq!(
+			(signed.price, signed.max_fee, signed.serving_executors, signed.eligible_executors),
+			(10 * MILLI_UNIT, DEMO_EXECUTOR_FEE, 1, 1)
+		);
+		// With no executor busy, each offer is its tier's quote (the tee tier has no attested
+		// enclave in genesis: nobody serves it yet).
 		for offer in &offers.offers {
 			let quote = Inference::quote_in(DIGITS_MLP_ID, offer.mode, offer.asset.clone()).unwrap();
 			assert_eq!(
-				(offer.price, offer.max_fee, offer.eligible_executors),
-				(quote.price, quote.max_executor_fee, quote.eligible_executors)
+				(offer.price, offer.max_fee, offer.serving_executors, offer.eligible_executors),
+				(quote.price, quote.max_executor_fee, quote.eligible_executors, quote.eligible_executors)
 			);
 		}
 		assert!(Inference::offers(H256::repeat_byte(9)).offers.is_empty());

@@ -583,9 +583,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `info` may take a new job now.
 	fn is_eligible(info: &ExecutorInfo<T>, now: BlockNumberFor<T>) -> bool {
+		Self::is_serving(info, now) && info.active_jobs < info.capacity
+	}
+
+	/// Whether `info` serves its services now, busy or not: active, staked, heartbeat fresh.
+	fn is_serving(info: &ExecutorInfo<T>, now: BlockNumberFor<T>) -> bool {
 		info.status == ExecutorStatus::Active &&
 			info.stake >= T::MinStake::get() &&
-			info.active_jobs < info.capacity &&
 			now.saturating_sub(info.last_heartbeat) <= T::HeartbeatTimeout::get()
 	}
 
@@ -641,6 +645,14 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 				let info = Executors::<T>::get(&who)?;
 				Self::is_eligible(&info, now).then_some((who, info.stake, fee))
 			})
+			.collect()
+	}
+
+	fn serving(model: &ModelId, mode: VerificationMode) -> Vec<(T::AccountId, Balance)> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ServiceIndex::<T>::get((*model, mode))
+			.into_iter()
+			.filter(|(who, _)| Executors::<T>::get(who).is_some_and(|info| Self::is_serving(&info, now)))
 			.collect()
 	}
 

@@ -18,24 +18,35 @@ impl<T: Config> Pallet<T> {
 		let assets = T::Models::assets(&model);
 		let offers = VerificationMode::ALL
 			.into_iter()
-			.flat_map(|mode| {
-				assets.iter().filter_map(move |asset| {
-					Self::quote_in(model, mode, asset.clone()).map(|quote| Self::offer_of(mode, quote))
-				})
-			})
+			.flat_map(|mode| assets.iter().filter_map(move |asset| Self::offer(model, mode, asset)))
 			.collect();
 		Offers { at: frame_system::Pallet::<T>::block_number(), offers }
 	}
 
-	/// The offer a quote makes: the one place that decides which fee a paid job carries.
-	fn offer_of(mode: VerificationMode, quote: Quote<T::AssetKind>) -> Offer<T::AssetKind> {
-		Offer {
-			mode,
-			asset: quote.asset,
-			price: quote.price,
-			max_fee: quote.max_executor_fee,
-			eligible_executors: quote.eligible_executors,
+	/// The offer for a job on `model` at `mode` paid in `asset`, if the model is priced so and
+	/// the tier can verify its results. The one place that decides which fee a paid job carries:
+	/// the highest among the executors that serve it, busy or not (any may be drawn once free).
+	fn offer(model: ModelId, mode: VerificationMode, asset: &T::AssetKind) -> Option<Offer<T::AssetKind>> {
+		let terms = T::Models::terms_in(&model, mode, asset)?;
+		let price = terms.price?;
+		let inline = JobInput::Inline(Default::default());
+		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
+			return None;
 		}
+		let fees: Vec<Balance> = T::Executors::serving(&model, mode)
+			.into_iter()
+			.filter(|(executor, _)| Self::can_serve(mode, executor, &model, &inline))
+			.filter_map(|(_, fee)| terms.fee_in_asset(fee))
+			.collect();
+		let eligible_executors = Self::eligible_in(&model, mode, &inline, &terms).len() as u32;
+		Some(Offer {
+			mode,
+			asset: terms.asset,
+			price,
+			max_fee: fees.iter().max().copied().unwrap_or_default(),
+			serving_executors: fees.len() as u32,
+			eligible_executors,
+		})
 	}
 
 	fn quote_on_terms(

@@ -913,3 +913,25 @@ mod dispatch {
 		});
 	}
 }
+
+/// While every executor is at capacity an offer still names the fee a paid job must carry (the
+/// highest among the executors that serve the model), with none eligible now: a gateway can
+/// answer a 402 at once and let the paid retry wait for a free executor.
+#[test]
+fn offers_stand_while_every_executor_is_busy() {
+	new_test_ext().execute_with(|| {
+		let signed_native = |offers: &verity_primitives::inference::Offers<AssetKind, u64>| {
+			offers.offers.iter().find(|o| o.mode == Signed && o.asset == NativeOrWithId::Native).cloned().unwrap()
+		};
+		let idle = signed_native(&Inference::offers(NATIVE_MODEL));
+		assert_eq!((idle.price, idle.max_fee, idle.serving_executors, idle.eligible_executors), (100, 20, 2, 2));
+		// Both executors have capacity 4: eight jobs fill them.
+		for deadline in [10, 10, 10, 10, 11, 11, 11, 11] {
+			submit(PAYER, spec(NATIVE_MODEL, Signed, 20, deadline)).unwrap();
+		}
+		let busy = signed_native(&Inference::offers(NATIVE_MODEL));
+		assert_eq!((busy.price, busy.max_fee, busy.serving_executors, busy.eligible_executors), (100, 20, 2, 0));
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 20, 12)), Error::<Test>::NoEligibleExecutor);
+		assert!(Inference::offers(H256::repeat_byte(0x77)).offers.is_empty());
+	});
+}
