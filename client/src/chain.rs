@@ -271,17 +271,6 @@ impl Chain {
 		self.runtime_call("InferenceApi_quote", &(model, mode).encode()).await
 	}
 
-	/// What a job of `model` at `mode` costs now paid in `asset` (`InferenceApi::quote_in`);
-	/// `None` if the model is not priced in `asset` at `mode`.
-	pub async fn quote_in(&self, model: ModelId, mode: VerificationMode, asset: &AssetKind) -> anyhow::Result<Option<Quote<AssetKind>>> {
-		self.runtime_call("InferenceApi_quote_in", &(model, mode, asset).encode()).await
-	}
-
-	/// A registered model (`Models::Models`), at the best block.
-	pub async fn model(&self, model: ModelId) -> anyhow::Result<Option<ModelRecord>> {
-		self.storage(&[map_key("Models", "Models"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat()).await
-	}
-
 	/// Whether `inference.submit_paid(spec, salt, payment)` would succeed now
 	/// (`InferenceApi::check_paid_job`): the outer error is the connection's, the inner the
 	/// runtime's refusal.
@@ -322,30 +311,30 @@ impl Chain {
 
 	/// `Pallet.Error` for a module error (from the runtime's metadata), else the error's debug form.
 	pub async fn error_name(&self, error: &DispatchError) -> String {
-		if let (DispatchError::Module(module), Ok(at)) = (error, self.client.at_current_block().await) {
-			let metadata = at.metadata_ref();
-			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
-				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
-					return format!("{}.{}", pallet.name(), variant.name);
-				}
-			}
+		match self.module_error(error).await {
+			Some((name, _)) => name,
+			None => format!("{error:?}"),
 		}
-		format!("{error:?}")
 	}
 
 	/// `Pallet.Error: its doc line` for a module error (from the runtime's metadata), else the
 	/// error's debug form: what a person reads when the chain refuses a transaction.
 	pub async fn explain_error(&self, error: &DispatchError) -> String {
-		if let (DispatchError::Module(module), Ok(at)) = (error, self.client.at_current_block().await) {
-			let metadata = at.metadata_ref();
-			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
-				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
-					let doc = variant.docs.first().map(|line| line.trim()).unwrap_or_default();
-					return format!("{}.{}: {doc}", pallet.name(), variant.name);
-				}
-			}
+		match self.module_error(error).await {
+			Some((name, doc)) => format!("{name}: {doc}"),
+			None => format!("{error:?}"),
 		}
-		format!("{error:?}")
+	}
+
+	/// A module error's `Pallet.Error` and the first line of its docs, from the current metadata.
+	async fn module_error(&self, error: &DispatchError) -> Option<(String, String)> {
+		let DispatchError::Module(module) = error else { return None };
+		let at = self.client.at_current_block().await.ok()?;
+		let metadata = at.metadata_ref();
+		let pallet = metadata.pallet_by_error_index(module.index)?;
+		let variant = pallet.error_variant_by_index(module.error[0])?;
+		let doc = variant.docs.first().map(|line| line.trim().to_owned()).unwrap_or_default();
+		Some((format!("{}.{}", pallet.name(), variant.name), doc))
 	}
 
 	/// The best block's number.

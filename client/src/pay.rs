@@ -108,8 +108,8 @@ pub struct Paid {
 
 /// POSTs `body` to `url`; on 402, pays the first `exact` offer (in `asset`, if given) as
 /// `payer` and retries once. `genesis` is the chain's genesis hash where the offer does not
-/// carry it (`extra.genesisHash`). A 503 with `Retry-After` (every executor busy, or a chain
-/// with no block yet) is asked again after the time it names, until `timeout` has passed.
+/// carry it (`extra.genesisHash`). A 503 with `Retry-After` (the gateway's chain has no block
+/// yet) is asked again after the time it names, until `timeout` has passed.
 pub async fn pay(
 	http: &HttpClient,
 	url: &str,

@@ -238,12 +238,12 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 	}
 	let best = offers.at;
 	// The model's own asset first, then every other asset it is priced in at this tier.
-	let quotes: Vec<_> = offers.offers.into_iter().filter(|offer| offer.mode == mode).collect();
-	if quotes.is_empty() {
+	let at_tier: Vec<_> = offers.offers.into_iter().filter(|offer| offer.mode == mode).collect();
+	if at_tier.is_empty() {
 		return error(StatusCode::NOT_FOUND, format!("model {model:?} is not offered at the {} tier", tier_name(mode)));
 	}
-	let quotes: Vec<_> = quotes.into_iter().filter(|offer| offer.serving_executors > 0).collect();
-	if quotes.is_empty() {
+	let served: Vec<_> = at_tier.into_iter().filter(|offer| offer.serving_executors > 0).collect();
+	if served.is_empty() {
 		return error(
 			StatusCode::SERVICE_UNAVAILABLE,
 			format!("no executor serves model {model:?} at the {} tier now", tier_name(mode)),
@@ -251,14 +251,14 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 	}
 	let genesis = gateway.chain.genesis_hash();
 	let input = JobInput::Inline(input.try_into().expect("length checked"));
-	let mut accepts = Vec::with_capacity(quotes.len());
+	let mut accepts = Vec::with_capacity(served.len());
 	let mut offers = gateway.offers.lock().expect("not poisoned");
-	for quote in quotes {
+	for offer in served {
 		let spec = JobSpec {
 			model,
 			mode,
 			input: input.clone(),
-			max_fee: quote.max_fee,
+			max_fee: offer.max_fee,
 			deadline: best + gateway.settings.deadline_blocks,
 		};
 		// A salt per offer: offers in two assets may have equal amounts, and so equal specs.
@@ -267,8 +267,8 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		let requirements = PaymentRequirements {
 			scheme: "exact".into(),
 			network: network_id(&genesis),
-			amount: (quote.price + spec.max_fee).to_string(),
-			asset: format_asset(&quote.asset),
+			amount: (offer.price + spec.max_fee).to_string(),
+			asset: format_asset(&offer.asset),
 			pay_to: format_account(&verity_x402::job_escrow_binding()),
 			max_timeout_seconds: gateway.settings.offer_ttl.as_secs(),
 			extra: Some(json!({

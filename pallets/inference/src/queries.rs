@@ -28,11 +28,7 @@ impl<T: Config> Pallet<T> {
 	/// the highest among the executors that serve it, busy or not (any may be drawn once free).
 	fn offer(model: ModelId, mode: VerificationMode, asset: &T::AssetKind) -> Option<Offer<T::AssetKind>> {
 		let terms = T::Models::terms_in(&model, mode, asset)?;
-		let price = terms.price?;
-		let inline = JobInput::Inline(Default::default());
-		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
-			return None;
-		}
+		let (price, inline) = Self::verifiable_price(model, mode, &terms)?;
 		let fees: Vec<Balance> = T::Executors::serving(&model, mode)
 			.into_iter()
 			.filter(|(executor, _)| Self::can_serve(mode, executor, &model, &inline))
@@ -54,13 +50,7 @@ impl<T: Config> Pallet<T> {
 		mode: VerificationMode,
 		terms: ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Option<Quote<T::AssetKind>> {
-		let price = terms.price?;
-		// Quotes are for inline inputs; a tier that could not verify the model's results is not
-		// quoted (for example, a zk model without a verifying key).
-		let inline = JobInput::Inline(Default::default());
-		if !Self::tier_available(mode) || Self::can_verify(mode, &model, &inline).is_err() {
-			return None;
-		}
+		let (price, inline) = Self::verifiable_price(model, mode, &terms)?;
 		let fees: Vec<Balance> =
 			Self::eligible_in(&model, mode, &inline, &terms).into_iter().map(|(_, _, fee)| fee).collect();
 		Some(Quote {
@@ -70,6 +60,19 @@ impl<T: Config> Pallet<T> {
 			max_executor_fee: fees.iter().max().copied().unwrap_or_default(),
 			eligible_executors: fees.len() as u32,
 		})
+	}
+
+	/// The price of `terms`, and the (empty, inline) input quotes and offers are for, if the
+	/// tier is priced and could verify the model's results: a tier that could not (a zk model
+	/// without a verifying key, say) is neither quoted nor offered.
+	fn verifiable_price(
+		model: ModelId,
+		mode: VerificationMode,
+		terms: &ModelTerms<T::AccountId, T::AssetKind>,
+	) -> Option<(Balance, JobInput)> {
+		let price = terms.price?;
+		let inline = JobInput::Inline(Default::default());
+		(Self::tier_available(mode) && Self::can_verify(mode, &model, &inline).is_ok()).then_some((price, inline))
 	}
 
 	/// [`verity_primitives::inference::InferenceApi::job`].
