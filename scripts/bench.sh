@@ -8,7 +8,9 @@
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
 #     on a dev node with instant sealing plus the executor (loadgen), per model;
 #   - paid requests per second and p50/p95 latency of the whole x402 flow through the gateway
-#     (gateway/examples/gateway_loadgen), signed and zk tiers.
+#     (gateway/examples/gateway_loadgen), signed and zk tiers, and the node's JSON-RPC calls per
+#     paid request during that run (the node's `substrate_rpc_calls_started` counter: the
+#     gateway's, the executor's and the payers' calls together).
 #
 #   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5 PAID=200
 set -euo pipefail
@@ -23,6 +25,7 @@ SECONDS_PER_MODEL="${SECONDS_PER_MODEL:-5}"
 PAID="${PAID:-200}"
 DEVICE="${DEVICE:-cpu}"
 RPC_PORT="${VERITY_BENCH_RPC_PORT:-19944}"
+PROMETHEUS_PORT="${VERITY_BENCH_PROMETHEUS_PORT:-19615}"
 BASE="$(mktemp -d)"
 cleanup() {
 	[ -n "${GATEWAY_PID:-}" ] && kill -INT "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" || true
@@ -61,7 +64,7 @@ echo "$zk_verify"
 
 log "starting a dev node (instant seal) and the executor"
 "$VERITY_BIN/verity-node" --dev --sealing instant --base-path "$BASE/node" --rpc-port "$RPC_PORT" \
-	--no-prometheus --no-telemetry 2>"$BASE/node.log" &
+	--prometheus-port "$PROMETHEUS_PORT" --no-telemetry 2>"$BASE/node.log" &
 NODE_PID=$!
 for _ in $(seq 1 120); do
 	curl -sf -H 'Content-Type: application/json' \
@@ -94,10 +97,39 @@ for _ in $(seq 1 120); do
 	curl -sf http://127.0.0.1:18402/health >/dev/null 2>&1 && break
 	sleep 0.5
 done
+# The node's JSON-RPC calls so far, per method (`method count` lines).
+rpc_calls() {
+	curl -sf "http://127.0.0.1:$PROMETHEUS_PORT/metrics" | python3 -c '
+import re, sys, collections
+calls = collections.Counter()
+for line in sys.stdin:
+	m = re.match(r"substrate_rpc_calls_started\{.*method=\"([^\"]+)\".*\} ([0-9.e+]+)", line)
+	if m:
+		calls[m.group(1)] += float(m.group(2))
+for method, count in sorted(calls.items()):
+	print(method, int(count))
+'
+}
+# The calls per paid request between two `rpc_calls` snapshots: in total and per method.
+rpc_per_request() {
+	python3 - "$1" "$2" "$PAID" <<'PY'
+import sys
+before = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+after = dict(line.split() for line in open(sys.argv[2]) if line.strip())
+requests = int(sys.argv[3])
+delta = {m: int(after[m]) - int(before.get(m, 0)) for m in after}
+delta = {m: d for m, d in delta.items() if d > 0}
+parts = " ".join(f"{m}={d / requests:.2f}" for m, d in sorted(delta.items(), key=lambda kv: -kv[1]))
+print(f"rpc_calls_per_paid_request={sum(delta.values()) / requests:.2f} ({parts})")
+PY
+}
 paid=""
 for tier in signed zk; do
+	rpc_calls >"$BASE/rpc-before"
 	line="$("$VERITY_BIN/examples/gateway_loadgen" --url http://127.0.0.1:18402/v1/models/digits-mlp/infer \
 		--tier "$tier" --requests "$PAID" --concurrency 8 | tail -n 1)"
+	rpc_calls >"$BASE/rpc-after"
+	line="$line"$'\n'"  $(rpc_per_request "$BASE/rpc-before" "$BASE/rpc-after")"
 	echo "$line"
 	paid="$paid$line"$'\n'
 done
@@ -140,7 +172,9 @@ report="$(mktemp)"
 	echo
 	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/gateway_loadgen\`):"
 	echo "8 requests in flight from 4 payers, each the whole flow (request, 402 offer, signed payment,"
-	echo "retry, verified answer); latency is from the first request to the verified answer:"
+	echo "retry, verified answer); latency is from the first request to the verified answer; the node's"
+	echo "JSON-RPC calls per paid request count every client of the node during the run (gateway,"
+	echo "executor, payers), from its \`substrate_rpc_calls_started\` metric:"
 	echo
 	echo '```text'
 	printf '%s' "$paid"

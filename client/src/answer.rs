@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use sp_core::H256;
-use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, JobStatus, VerificationMode};
+use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, VerificationMode};
 use verity_x402::{format_account, format_asset};
 
 use crate::chain::{Chain, Job};
@@ -44,32 +44,6 @@ pub fn evidence_json(evidence: &Evidence) -> Value {
 }
 
 impl Chain {
-	/// Follows the best block until `job` is closed; `on_change` sees the job each time its
-	/// status changes. Returns the job and the first block it was seen closed at.
-	pub async fn wait_closed(
-		&self,
-		job: JobId,
-		poll: std::time::Duration,
-		mut on_change: impl FnMut(&Job),
-	) -> anyhow::Result<(Job, H256)> {
-		let (mut seen_block, mut seen_status) = (H256::zero(), None);
-		loop {
-			let block = self.best_hash().await?;
-			if block != seen_block {
-				seen_block = block;
-				let summary = self.job_at(job, block).await?.ok_or_else(|| anyhow::anyhow!("job {job} is not on chain"))?;
-				if seen_status != Some(summary.status) {
-					seen_status = Some(summary.status);
-					on_change(&summary);
-				}
-				if !matches!(summary.status, JobStatus::Assigned | JobStatus::Running) {
-					return Ok((summary, block));
-				}
-			}
-			tokio::time::sleep(poll).await;
-		}
-	}
-
 	/// The keys on chain that `answer`'s evidence is checked against: the executor's registered
 	/// signing key (signed tier), the model's verifying key (zk tier).
 	pub async fn evidence_keys(&self, answer: &Value) -> anyhow::Result<crate::verify::Keys> {
@@ -79,7 +53,7 @@ impl Chain {
 				let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
 					.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
 				let registration = self
-					.registration(&executor)
+					.executor(&executor)
 					.await?
 					.ok_or_else(|| anyhow::anyhow!("the executor is no longer registered on chain, so its key is unknown"))?;
 				keys.signing_key = Some(registration.signing_key);
@@ -106,8 +80,10 @@ impl Chain {
 	/// A closed job as JSON, read at `block`: for a completed job its output, hashes, evidence
 	/// and the genesis hash, which is everything [`crate::verify::verify`] needs.
 	pub async fn answer_at(&self, job_id: JobId, job: &Job, block: H256) -> anyhow::Result<Value> {
-		let output = self.output_at(job_id, block).await?;
-		let evidence = self.evidence_at(job_id, block).await?;
+		let (output, evidence) = match self.result_at(job_id, block).await? {
+			Some(result) => (Some(result.output), Some(result.evidence)),
+			None => (None, None),
+		};
 		Ok(json!({
 			"jobId": job_id.to_string(),
 			"status": format!("{:?}", job.status),

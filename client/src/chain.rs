@@ -1,19 +1,17 @@
 //! A Verity chain over the node's JSON-RPC with `subxt`: what the executor, the gateway and the
 //! `verity` CLI read and submit.
 //!
-//! Reads go through `state_call` (the `InferenceApi` runtime API) and `state_getStorage`, decoded
-//! with the shared `verity-primitives` types. Transactions are built dynamically from the
-//! runtime's metadata, so a runtime upgrade that keeps the calls' shapes needs no new executor.
+//! Every read is a runtime API call (`state_call`), decoded with the `verity-primitives` types
+//! the runtime answers with: no storage key is computed here and no pallet struct mirrored, so
+//! a storage-layout change is the runtime's business alone. A call is encoded one way: its
+//! arguments with the `verity-primitives` types, its pallet and call index from the chain's
+//! current metadata. What a transaction did comes from `EventsApi::extrinsic_outcome`, typed
+//! by the runtime that ran it: no event or error is matched by name.
 
 use codec::{Decode, Encode};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
-use sp_crypto_hashing::{blake2_128, twox_128, twox_64};
 use subxt::{
-	dynamic::Value,
-	ext::{
-		scale_encode::{self, EncodeAsFields, FieldIter, TypeResolver},
-		scale_value::Composite,
-	},
+	ext::scale_encode::{self, EncodeAsFields, FieldIter, TypeResolver},
 	rpcs::{LegacyRpcMethods, RpcClient},
 	tx::{Signer, TransactionStatus},
 	utils::{AccountId32, MultiSignature},
@@ -22,12 +20,15 @@ use subxt::{
 };
 use sp_runtime::DispatchError;
 use verity_primitives::{
+	attestation::{AttestedEnclave, EnclaveRequirements},
 	dispatch::DispatchKey,
+	events::{CallError, CallOutcome, ChainEvent, ExtrinsicOutcome, Refusal},
 	inference::{
-		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobSummary, ModelId, Offers, Quote, SigningKey,
+		Evidence, ExecutorSignature, JobId, JobResult, JobSpec, JobSummary, ModelId, Offers, Quote, SigningKey,
 		TierPrices, TierStatsEntry, VerificationMode,
 	},
-	x402::PaidJobRefusal,
+	registry::{ExecutorView, HardwareClass, ModelView, Registration, Service},
+	x402::{PaidJobRefusal, SchemeKind},
 	AccountId, Balance, BlockNumber,
 };
 use verity_x402::{ChainAuthorization, ChainPayload};
@@ -46,86 +47,14 @@ pub use verity_x402::AssetKind;
 /// A job as the `InferenceApi` reports it.
 pub type Job = JobSummary<AccountId, AssetKind, BlockNumber>;
 
-/// An executor's attested enclave: the attestation pallet's `Enclave`, field by field.
-#[derive(Clone, PartialEq, Eq, Decode, Debug)]
-pub struct AttestedEnclave {
-	/// The keys its quote bound.
-	pub keys: verity_primitives::attestation::EnclaveKeys,
-	/// The allowlist entry its measurement matched.
-	pub measurement: verity_primitives::attestation::MeasurementKey,
-	/// That entry's generation.
-	pub generation: u32,
-	/// The trust root's generation.
-	pub root_generation: u32,
-	/// The quote's TCB status.
-	pub tcb_status: verity_tee::TcbStatus,
-	/// When it was attested (unix seconds).
-	pub attested_at: u64,
-	/// When the attestation ends (unix seconds).
-	pub expires_at: u64,
-}
+/// A registered model, as the chain reports it.
+pub type Model = ModelView<AccountId, AssetKind>;
 
-/// A model's requirements on its tee-tier enclaves (`Attestation::ModelEnclaveRequirements`).
-#[derive(Clone, PartialEq, Eq, Decode, Debug, Default)]
-pub struct ModelEnclaveRequirements {
-	/// Measurements that may serve it; empty: any allowed one.
-	pub measurements: Vec<verity_primitives::attestation::MeasurementKey>,
-	/// Whether each result carries a fresh quote binding its statement.
-	pub quote_per_job: bool,
-}
+/// A registered executor, as the chain reports it.
+pub type Executor = ExecutorView<AccountId, BlockNumber>;
 
-/// An executor's on-chain record: the executors pallet's `ExecutorInfo`, field by field in its
-/// storage order (`status` as `unbonding_until`, which encodes the same).
-#[derive(Clone, PartialEq, Eq, Decode, Debug)]
-pub struct Registration {
-	/// Stake bonded.
-	pub stake: Balance,
-	/// Where validators dispatch jobs to.
-	pub endpoint: Vec<u8>,
-	/// The key that signs results.
-	pub signing_key: SigningKey,
-	/// `(model, tier, fee)` served.
-	pub services: Vec<(ModelId, VerificationMode, Balance)>,
-	/// CPU or GPU.
-	pub hardware: u8,
-	/// Concurrent jobs it accepts.
-	pub capacity: u32,
-	/// Jobs assigned now.
-	pub active_jobs: u32,
-	/// Block of the last heartbeat.
-	pub last_heartbeat: BlockNumber,
-	/// `None` while active; once deregistered, the block from which the stake may be withdrawn.
-	pub unbonding_until: Option<BlockNumber>,
-	/// Jobs completed, failed and expired.
-	pub stats: (u32, u32, u32),
-}
-
-/// A model's on-chain record (`Models::Models`), in its storage order.
-#[derive(Clone, PartialEq, Eq, Decode, Debug)]
-pub struct ModelRecord {
-	/// The owner: receives royalties.
-	pub owner: AccountId,
-	/// Human-readable name.
-	pub name: Vec<u8>,
-	/// Format of the weights file.
-	pub format: Vec<u8>,
-	/// Largest input, in bytes.
-	pub max_input_len: u32,
-	/// Largest output, in bytes.
-	pub max_output_len: u32,
-	/// The asset jobs are paid in.
-	pub asset: AssetKind,
-	/// Price per tier.
-	pub prices: TierPrices,
-	/// The owner's share of each job's price.
-	pub royalty: sp_runtime::Perbill,
-	/// Hash of the zk verifying key, once registered.
-	pub zk_verifying_key: Option<H256>,
-	/// Deposit held from the owner.
-	pub deposit: Balance,
-	/// Prices in other assets than `asset`.
-	pub other_prices: Vec<(AssetKind, TierPrices)>,
-}
+/// An event a service acts on.
+pub type Event = ChainEvent<AccountId>;
 
 /// An account key (sr25519): signs transactions, and for an executor, signed-tier results.
 #[derive(Clone)]
@@ -158,27 +87,29 @@ impl Signer<ChainConfig> for AccountKey {
 	}
 }
 
-/// Why a transaction did not make it into a block.
+/// Why a call did not take effect.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
-	/// The node refused it or dropped it; it may be sent again.
+	/// The node refused the transaction or dropped it; it may be sent again.
 	#[error("transaction not included: {0}")]
 	NotIncluded(String),
 	/// The connection or the encoding failed.
 	#[error("{0}")]
 	Client(String),
+	/// The transaction was sent, and may be (or is) in a block, but what it did is not known
+	/// (no inclusion in time, a lost watch, an unreadable outcome). It is never signed again,
+	/// which could apply its calls twice: the caller looks at the chain.
+	#[error("outcome unknown: {0}")]
+	Unknown(String),
+	/// The transaction was included, and the chain refused the call (its writes undone).
+	#[error("refused on chain: {:?}", .0.error)]
+	Refused(CallError),
 }
 
-/// An event of an included transaction.
-#[derive(Clone, Debug)]
-pub struct TxEvent {
-	/// Pallet name.
-	pub pallet: String,
-	/// Event name.
-	pub name: String,
-	/// SCALE-encoded fields.
-	pub fields: Vec<u8>,
-}
+/// How long a sent transaction may take to reach a best block.
+const INCLUSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// How many times an included transaction's outcome is read again before it is unknown.
+const OUTCOME_READS: u32 = 3;
 
 /// A connection to a Verity node.
 #[derive(Clone)]
@@ -191,16 +122,6 @@ pub struct Chain {
 
 fn client_error(e: impl std::fmt::Display) -> SubmitError {
 	SubmitError::Client(e.to_string())
-}
-
-fn map_key(pallet: &str, item: &str) -> Vec<u8> {
-	[twox_128(pallet.as_bytes()), twox_128(item.as_bytes())].concat()
-}
-
-/// The key of `Inference::<item>` (a `Twox64Concat` map by job id) for `job`.
-fn job_key(item: &str, job: JobId) -> Vec<u8> {
-	let id = job.encode();
-	[map_key("Inference", item), twox_64(&id).to_vec(), id].concat()
 }
 
 impl Chain {
@@ -243,17 +164,6 @@ impl Chain {
 		Ok(R::decode(&mut &bytes[..])?)
 	}
 
-	async fn storage<R: Decode>(&self, key: &[u8]) -> anyhow::Result<Option<R>> {
-		self.storage_at(key, None).await
-	}
-
-	async fn storage_at<R: Decode>(&self, key: &[u8], at: Option<H256>) -> anyhow::Result<Option<R>> {
-		match self.rpc.state_get_storage(key, at.map(|h| subxt::utils::H256(h.0))).await? {
-			Some(bytes) => Ok(Some(R::decode(&mut &bytes[..])?)),
-			None => Ok(None),
-		}
-	}
-
 	/// The best block's hash.
 	pub async fn best_hash(&self) -> anyhow::Result<H256> {
 		let hash = self.rpc.chain_get_block_hash(None).await?.ok_or_else(|| anyhow::anyhow!("no best block"))?;
@@ -289,21 +199,17 @@ impl Chain {
 		self.runtime_call_at("InferenceApi_job", &job.encode(), Some(at)).await
 	}
 
-	/// A completed job's output at block `at`.
-	pub async fn output_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<Vec<u8>>> {
-		self.storage_at(&job_key("Outputs", job), Some(at)).await
+	/// A completed job's output and evidence at block `at` (`InferenceApi::result`).
+	pub async fn result_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<JobResult>> {
+		self.runtime_call_at("InferenceApi_result", &job.encode(), Some(at)).await
 	}
 
-	/// A completed job's evidence at block `at` (`Inference::Evidences`).
-	pub async fn evidence_at(&self, job: JobId, at: H256) -> anyhow::Result<Option<Evidence>> {
-		self.storage_at(&job_key("Evidences", job), Some(at)).await
-	}
-
-	/// The verifying key registered for `model`'s zk tier (`ZkVerifier::VerifyingKeys`).
+	/// The verifying key registered for `model`'s zk tier (`ZkVerifierApi::verifying_key`).
 	pub async fn zk_key(&self, model: ModelId) -> anyhow::Result<Option<PreparedKey<Bls12_381>>> {
-		let key = [map_key("ZkVerifier", "VerifyingKeys"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat();
-		// `StoredKey`: the key's hash, its public-input count, the prepared key.
-		let Some((_, _, prepared)) = self.storage::<(H256, u32, Vec<u8>)>(&key).await? else { return Ok(None) };
+		let Some(prepared) = self.runtime_call::<Option<Vec<u8>>>("ZkVerifierApi_verifying_key", &model.encode()).await?
+		else {
+			return Ok(None);
+		};
 		let prepared = PreparedKey::decode_trusted(&prepared)
 			.map_err(|e| anyhow::anyhow!("the chain's verifying key of {model:?} does not decode: {e:?}"))?;
 		Ok(Some(prepared))
@@ -353,87 +259,55 @@ impl Chain {
 		self.runtime_call("InferenceApi_job", &job.encode()).await
 	}
 
-	/// A completed job's output (`Inference::Outputs`), at the best block.
-	pub async fn output(&self, job: JobId) -> anyhow::Result<Option<Vec<u8>>> {
-		self.storage(&job_key("Outputs", job)).await
+	/// A completed job's output and evidence, at the best block.
+	pub async fn result(&self, job: JobId) -> anyhow::Result<Option<JobResult>> {
+		self.runtime_call("InferenceApi_result", &job.encode()).await
 	}
 
-	/// The validators' dispatch keys (`Inference::Dispatchers`), at the best block.
+	/// The validators' dispatch keys (`InferenceApi::dispatchers`), at the best block.
 	pub async fn dispatchers(&self) -> anyhow::Result<Vec<DispatchKey>> {
-		Ok(self.storage(&map_key("Inference", "Dispatchers")).await?.unwrap_or_default())
+		self.runtime_call("InferenceApi_dispatchers", &[]).await
 	}
 
-	/// `executor`'s registration (`Executors::Executors`), at the best block.
-	pub async fn registration(&self, executor: &AccountId) -> anyhow::Result<Option<Registration>> {
-		let account = executor.encode();
-		let key = [map_key("Executors", "Executors"), blake2_128(&account).to_vec(), account]
-			.concat();
-		self.storage(&key).await
+	/// `executor`'s registration (`ExecutorsApi::executor`), at the best block.
+	pub async fn executor(&self, executor: &AccountId) -> anyhow::Result<Option<Executor>> {
+		self.runtime_call("ExecutorsApi_executor", &executor.encode()).await
 	}
 
-	/// The tee tier's trust root (`Attestation::TrustedRoot`, DER), at the best block.
+	/// The registered executors (`ExecutorsApi::executors`), at the best block.
+	pub async fn executors(&self) -> anyhow::Result<Vec<Executor>> {
+		self.runtime_call("ExecutorsApi_executors", &[]).await
+	}
+
+	/// A registered model (`ModelsApi::model`), at the best block.
+	pub async fn model(&self, model: ModelId) -> anyhow::Result<Option<Model>> {
+		self.runtime_call("ModelsApi_model", &model.encode()).await
+	}
+
+	/// The registered models (`ModelsApi::models`), at the best block.
+	pub async fn models(&self) -> anyhow::Result<Vec<Model>> {
+		self.runtime_call("ModelsApi_models", &[]).await
+	}
+
+	/// The tee tier's trust root (DER; `AttestationApi::trusted_root`), at the best block.
 	pub async fn trusted_root(&self) -> anyhow::Result<Option<Vec<u8>>> {
-		self.storage(&map_key("Attestation", "TrustedRoot")).await
+		self.runtime_call("AttestationApi_trusted_root", &[]).await
 	}
 
-	/// `executor`'s attested enclave (`Attestation::Enclaves`), at the best block.
+	/// `executor`'s attested enclave (`AttestationApi::enclave`), at the best block.
 	pub async fn enclave(&self, executor: &AccountId) -> anyhow::Result<Option<AttestedEnclave>> {
-		let account = executor.encode();
-		self.storage(&[map_key("Attestation", "Enclaves"), blake2_128(&account).to_vec(), account].concat()).await
+		self.runtime_call("AttestationApi_enclave", &executor.encode()).await
 	}
 
-	/// `model`'s enclave requirements, at the best block (none set: the default).
-	pub async fn model_enclave_requirements(&self, model: ModelId) -> anyhow::Result<ModelEnclaveRequirements> {
-		let key = [map_key("Attestation", "ModelEnclaveRequirements"), blake2_128(&model.0).to_vec(), model.0.to_vec()].concat();
-		Ok(self.storage(&key).await?.unwrap_or_default())
+	/// `model`'s enclave requirements (`AttestationApi::enclave_requirements`), at the best block.
+	pub async fn enclave_requirements(&self, model: ModelId) -> anyhow::Result<EnclaveRequirements> {
+		self.runtime_call("AttestationApi_enclave_requirements", &model.encode()).await
 	}
 
-	/// Every entry of the `Blake2_128Concat` map `pallet::item` at the best block, with its key.
-	async fn map_entries<K: Decode, V: Decode>(&self, pallet: &str, item: &str) -> anyhow::Result<Vec<(K, V)>> {
-		const PAGE: u32 = 256;
-		let prefix = map_key(pallet, item);
-		let at = Some(subxt::utils::H256(self.best_hash().await?.0));
-		let mut entries = Vec::new();
-		let mut start: Option<Vec<u8>> = None;
-		loop {
-			let keys = self.rpc.state_get_keys_paged(&prefix, PAGE, start.as_deref(), at).await?;
-			let Some(last) = keys.last() else { break };
-			start = Some(last.clone());
-			for change_set in self.rpc.state_query_storage_at(keys.iter().map(Vec::as_slice), at).await? {
-				for (key, value) in change_set.changes {
-					let Some(value) = value else { continue };
-					// The key: the prefix, the BLAKE2-128 of the encoded key, the encoded key.
-					let mut encoded_key = key.0.get(prefix.len() + 16..).unwrap_or_default();
-					entries.push((K::decode(&mut encoded_key)?, V::decode(&mut &value.0[..])?));
-				}
-			}
-			if keys.len() < PAGE as usize {
-				break;
-			}
-		}
-		Ok(entries)
-	}
-
-	/// The registered models, at the best block.
-	pub async fn models(&self) -> anyhow::Result<Vec<(ModelId, ModelRecord)>> {
-		self.map_entries("Models", "Models").await
-	}
-
-	/// The registered executors, at the best block.
-	pub async fn executors(&self) -> anyhow::Result<Vec<(AccountId, Registration)>> {
-		self.map_entries("Executors", "Executors").await
-	}
-
-	/// The inference pallet's events in block `number` of the best chain, with the job each is
-	/// about: `(event name, job id)`.
-	pub async fn job_events(&self, number: BlockNumber) -> anyhow::Result<Vec<(String, JobId)>> {
-		let events = self.client.at_block(number).await?.events().fetch().await?;
-		Ok(events
-			.iter()
-			.filter_map(Result::ok)
-			.filter(|e| e.pallet_name() == "Inference")
-			.filter_map(|e| Some((e.event_name().to_owned(), JobId::decode(&mut e.field_bytes()).ok()?)))
-			.collect())
+	/// The events of block `at` that services act on, each with its extrinsic's index
+	/// (`EventsApi::events`).
+	pub async fn events_at(&self, at: H256) -> anyhow::Result<Vec<(Option<u32>, Event)>> {
+		self.runtime_call_at("EventsApi_events", &[], Some(at)).await
 	}
 
 	/// A constant of the runtime's metadata.
@@ -452,13 +326,10 @@ impl Chain {
 		Ok(H256(hash.0))
 	}
 
-	/// The retained tier statistics (`InferenceApi::tier_stats`) and the bucket length in
-	/// milliseconds. Buckets are counted from the chain's time (`Timestamp::Now`).
+	/// The retained tier statistics up to now (`InferenceApi::recent_tier_stats`) and the
+	/// bucket length in milliseconds.
 	pub async fn tier_stats(&self) -> anyhow::Result<(u64, Vec<TierStatsEntry<AssetKind>>)> {
-		let bucket_ms: u64 = self.constant("Inference", "StatsBucket").await?;
-		let now_ms: u64 = self.storage(&map_key("Timestamp", "Now")).await?.unwrap_or_default();
-		let current = u32::try_from(now_ms / bucket_ms.max(1)).unwrap_or(u32::MAX);
-		self.runtime_call("InferenceApi_tier_stats", &(0u32, current).encode()).await
+		self.runtime_call("InferenceApi_recent_tier_stats", &[]).await
 	}
 
 	/// Signs `calls` (one call, or a `Utility::force_batch` of several) with `key` and waits
@@ -476,7 +347,7 @@ impl Chain {
 				for call in calls {
 					batch.extend(tx.call_data(&call.payload()).map_err(client_error)?);
 				}
-				subxt::dynamic::tx("Utility", "force_batch", CallArgs::Encoded(batch))
+				subxt::dynamic::tx("Utility", "force_batch", CallArgs(batch))
 			},
 		};
 		let nonce = self
@@ -489,32 +360,93 @@ impl Chain {
 			.sign_and_submit_then_watch(&payload, key, params)
 			.await
 			.map_err(|e| SubmitError::NotIncluded(e.to_string()))?;
-		while let Some(status) = progress.next().await {
-			match status.map_err(|e| SubmitError::NotIncluded(e.to_string()))? {
-				TransactionStatus::InBestBlock(in_block) | TransactionStatus::InFinalizedBlock(in_block) => {
-					let events = in_block.fetch_events().await.map_err(client_error)?;
-					let events = events
-						.iter()
-						.filter_map(Result::ok)
-						.map(|e| TxEvent {
-							pallet: e.pallet_name().to_owned(),
-							name: e.event_name().to_owned(),
-							fields: e.field_bytes().to_vec(),
-						})
-						.collect();
-					return Ok(Included {
-						block: H256(in_block.block_hash().0),
-						transaction: H256(in_block.extrinsic_hash().0),
-						events,
-					});
-				},
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } |
-				TransactionStatus::Error { message } => return Err(SubmitError::NotIncluded(message)),
-				_ => {},
+		// Once sent, a transaction may still be included however its watch ends: only the node
+		// saying it is out of the pool lets it be signed again.
+		let watch = async {
+			while let Some(status) = progress.next().await {
+				match status.map_err(|e| SubmitError::Unknown(format!("lost the transaction's status: {e}")))? {
+					TransactionStatus::InBestBlock(in_block) | TransactionStatus::InFinalizedBlock(in_block) =>
+						return Ok((H256(in_block.block_hash().0), H256(in_block.extrinsic_hash().0))),
+					TransactionStatus::Invalid { message } |
+					TransactionStatus::Dropped { message } |
+					TransactionStatus::Error { message } => return Err(SubmitError::NotIncluded(message)),
+					_ => {},
+				}
 			}
+			Err(SubmitError::Unknown("the node closed the transaction's subscription".into()))
+		};
+		let (block, transaction) = tokio::time::timeout(INCLUSION_TIMEOUT, watch)
+			.await
+			.map_err(|_| SubmitError::Unknown(format!("not in a block after {INCLUSION_TIMEOUT:?}")))??;
+		let mut attempts = 0;
+		loop {
+			match self.extrinsic_outcome(block, transaction).await {
+				Ok(outcome) => return Ok(Included { block, transaction, outcome }),
+				Err(error) if attempts >= OUTCOME_READS => {
+					return Err(SubmitError::Unknown(format!("in block {block:?}, but its outcome cannot be read: {error}")))
+				},
+				Err(_) => attempts += 1,
+			}
+			tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 		}
-		Err(SubmitError::NotIncluded("the node closed the transaction's subscription".into()))
+	}
+
+	/// Signs and submits one call with `key`, and waits until it is in a best block: its events,
+	/// or [`SubmitError::Refused`] with the chain's reason. For calls a service submits again
+	/// and again, use a [`crate::submitter::Submitter`].
+	pub async fn submit_one(&self, call: Call, key: &AccountKey) -> Result<Submitted, SubmitError> {
+		let included = self.submit(vec![call], key).await?;
+		let outcome = included.outcomes(1).pop().expect("one outcome per call");
+		outcome.map(|events| included.submitted(events)).map_err(SubmitError::Refused)
+	}
+
+	/// What `transaction` did in `block`: its index there from the block's body, then
+	/// `EventsApi::extrinsic_outcome` at that block.
+	async fn extrinsic_outcome(&self, block: H256, transaction: H256) -> anyhow::Result<ExtrinsicOutcome<AccountId>> {
+		let body = self
+			.rpc
+			.chain_get_block(Some(subxt::utils::H256(block.0)))
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("block {block:?} is gone"))?;
+		let index = body
+			.block
+			.extrinsics
+			.iter()
+			.position(|extrinsic| sp_crypto_hashing::blake2_256(&extrinsic.0) == transaction.0)
+			.ok_or_else(|| anyhow::anyhow!("transaction {transaction:?} is not in block {block:?}"))?;
+		let outcome: Option<ExtrinsicOutcome<AccountId>> =
+			self.runtime_call_at("EventsApi_extrinsic_outcome", &(index as u32).encode(), Some(block)).await?;
+		outcome.ok_or_else(|| anyhow::anyhow!("no outcome for extrinsic {index} of block {block:?}"))
+	}
+
+	/// Waits until `block` (of the best chain) is finalized, for at most `timeout`.
+	pub async fn wait_finalized(&self, block: H256, timeout: std::time::Duration) -> anyhow::Result<()> {
+		let header = self
+			.rpc
+			.chain_get_header(Some(subxt::utils::H256(block.0)))
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("block {block:?} is gone"))?;
+		let number = header.number as BlockNumber;
+		let mut finalized = self.rpc.chain_subscribe_finalized_heads().await?;
+		let wait = async {
+			loop {
+				let finalized_hash = self.rpc.chain_get_finalized_head().await?;
+				let finalized_number = self
+					.rpc
+					.chain_get_header(Some(finalized_hash))
+					.await?
+					.map_or(0, |header| header.number as BlockNumber);
+				if finalized_number >= number {
+					anyhow::ensure!(self.block_hash(number).await? == block, "block {block:?} was not finalized: another was");
+					return Ok(());
+				}
+				finalized.next().await.ok_or_else(|| anyhow::anyhow!("the finality subscription ended"))??;
+			}
+		};
+		let waited: anyhow::Result<()> = tokio::time::timeout(timeout, wait)
+			.await
+			.map_err(|_| anyhow::anyhow!("block {block:?} was not finalized within {timeout:?}"))?;
+		waited
 	}
 }
 
@@ -525,63 +457,72 @@ pub struct Included {
 	pub block: H256,
 	/// The transaction's hash.
 	pub transaction: H256,
-	/// Its events, in order.
-	pub events: Vec<TxEvent>,
+	/// What it did, as the runtime that ran it says.
+	pub outcome: ExtrinsicOutcome<AccountId>,
 }
 
-/// What became of each of the `calls` calls of a transaction, from its `events`: the events
-/// each emitted, or its error. For a batch (`force_batch`), each item's events end with its
-/// `ItemCompleted`/`ItemFailed`; a single call's outcome is the extrinsic's.
-pub fn batch_outcomes(events: &[TxEvent], calls: usize) -> Vec<Result<Vec<TxEvent>, DispatchError>> {
-	let failed = |e: &TxEvent| DispatchError::decode(&mut &e.fields[..]).unwrap_or(DispatchError::Other("undecodable"));
-	if let Some(extrinsic_failed) = events.iter().find(|e| e.pallet == "System" && e.name == "ExtrinsicFailed") {
-		return (0..calls).map(|_| Err(failed(extrinsic_failed))).collect();
-	}
-	if calls == 1 {
-		return vec![Ok(events.to_vec())];
-	}
-	let mut outcomes = Vec::with_capacity(calls);
-	let mut item = Vec::new();
-	for event in events {
-		match (event.pallet.as_str(), event.name.as_str()) {
-			("Utility", "ItemCompleted") => outcomes.push(Ok(std::mem::take(&mut item))),
-			("Utility", "ItemFailed") => {
-				item.clear();
-				outcomes.push(Err(failed(event)));
+impl Included {
+	/// What became of each of the transaction's `calls` calls (one, or the items of its
+	/// `force_batch`): its events, or why it failed. A transaction that failed as a whole
+	/// failed every call.
+	pub fn outcomes(&self, calls: usize) -> Vec<CallOutcome<AccountId>> {
+		match &self.outcome {
+			ExtrinsicOutcome::Failed(error) => vec![Err(error.clone()); calls],
+			ExtrinsicOutcome::Dispatched(items) => {
+				let mut items = items.clone();
+				items.resize_with(calls, || {
+					Err(CallError { error: DispatchError::Other("no outcome for this call"), refusal: Refusal::Other })
+				});
+				items
 			},
-			_ => item.push(event.clone()),
 		}
 	}
-	outcomes.resize_with(calls, || Err(DispatchError::Other("no outcome in the batch's events")));
-	outcomes
+
+	/// A call of this transaction that took effect, with its events.
+	pub fn submitted(&self, events: Vec<Event>) -> Submitted {
+		Submitted { block: self.block, transaction: self.transaction, events }
+	}
 }
 
-/// A call's arguments: values the metadata encodes, or bytes already SCALE-encoded with the
-/// runtime's own types (`verity-primitives`).
+/// A call that took effect on chain.
 #[derive(Clone, Debug)]
-enum CallArgs {
-	Values(Composite<()>),
-	Encoded(Vec<u8>),
+pub struct Submitted {
+	/// The block it is in.
+	pub block: H256,
+	/// The transaction that carried it.
+	pub transaction: H256,
+	/// Its events.
+	pub events: Vec<Event>,
 }
+
+impl Submitted {
+	/// The job the call submitted, if it submitted one.
+	pub fn job(&self) -> Option<JobId> {
+		self.events.iter().find_map(|event| match event {
+			ChainEvent::JobSubmitted { job, .. } => Some(*job),
+			_ => None,
+		})
+	}
+}
+
+/// A call's arguments, SCALE-encoded with the runtime's own types (`verity-primitives`); the
+/// metadata gives the call its pallet and call index.
+#[derive(Clone, Debug)]
+struct CallArgs(Vec<u8>);
 
 impl EncodeAsFields for CallArgs {
 	fn encode_as_fields_to<R: TypeResolver>(
 		&self,
-		fields: &mut dyn FieldIter<'_, R::TypeId>,
-		types: &R,
+		_fields: &mut dyn FieldIter<'_, R::TypeId>,
+		_types: &R,
 		out: &mut Vec<u8>,
 	) -> Result<(), scale_encode::Error> {
-		match self {
-			CallArgs::Values(values) => values.encode_as_fields_to(fields, types, out),
-			CallArgs::Encoded(bytes) => {
-				out.extend_from_slice(bytes);
-				Ok(())
-			},
-		}
+		out.extend_from_slice(&self.0);
+		Ok(())
 	}
 }
 
-/// One runtime call, built from its pallet, name and arguments.
+/// One runtime call: its pallet and name, and its arguments.
 #[derive(Clone, Debug)]
 pub struct Call {
 	/// Pallet name.
@@ -592,8 +533,8 @@ pub struct Call {
 }
 
 impl Call {
-	fn values(pallet: &'static str, name: &'static str, args: Vec<Value>) -> Self {
-		Self { pallet, name, args: CallArgs::Values(Composite::unnamed(args)) }
+	fn new(pallet: &'static str, name: &'static str, args: impl Encode) -> Self {
+		Self { pallet, name, args: CallArgs(args.encode()) }
 	}
 
 	fn payload(self) -> subxt::transactions::DynamicPayload<CallArgs> {
@@ -607,8 +548,18 @@ impl Call {
 		authorization: &ChainAuthorization,
 		signature: &sp_runtime::MultiSignature,
 	) -> Self {
-		let args = (spec, salt, authorization, signature).encode();
-		Self { pallet: "Inference", name: "submit_paid", args: CallArgs::Encoded(args) }
+		Self::new("Inference", "submit_paid", (spec, salt, authorization, signature))
+	}
+
+	/// `X402::settle(authorization, signature)` for an `exact` payment, or
+	/// `X402::settle_upto(authorization, signature, amount)` for an `upto` one.
+	pub fn settle(payment: &ChainPayload, scheme: SchemeKind, amount: Balance) -> Self {
+		let ChainPayload { authorization, signature } = payment;
+		match scheme {
+			SchemeKind::Exact => Self::new("X402", "settle", (authorization, signature)),
+			SchemeKind::Upto =>
+				Self::new("X402", "settle_upto", (authorization, signature, codec::Compact(amount))),
+		}
 	}
 
 	/// `Models::register_model(model, name, format, limits, asset, prices, royalty)`.
@@ -621,14 +572,13 @@ impl Call {
 		prices: &TierPrices,
 		royalty: sp_runtime::Perbill,
 	) -> Self {
-		let args = (model, name.as_bytes(), format.as_bytes(), max_input_len, max_output_len, asset, prices, royalty).encode();
-		Self { pallet: "Models", name: "register_model", args: CallArgs::Encoded(args) }
+		let args = (model, name.as_bytes(), format.as_bytes(), max_input_len, max_output_len, asset, prices, royalty);
+		Self::new("Models", "register_model", args)
 	}
 
 	/// `Models::set_asset_prices(model, asset, prices)`.
 	pub fn set_asset_prices(model: ModelId, asset: &AssetKind, prices: Option<&TierPrices>) -> Self {
-		let args = (model, asset, prices).encode();
-		Self { pallet: "Models", name: "set_asset_prices", args: CallArgs::Encoded(args) }
+		Self::new("Models", "set_asset_prices", (model, asset, prices))
 	}
 
 	/// `Attestation::register_enclave(quote, collateral, keys)`.
@@ -637,56 +587,31 @@ impl Call {
 		collateral: &verity_tee::Collateral,
 		keys: &verity_primitives::attestation::EnclaveKeys,
 	) -> Self {
-		let args = (quote, collateral.encode(), keys).encode();
-		Self { pallet: "Attestation", name: "register_enclave", args: CallArgs::Encoded(args) }
+		Self::new("Attestation", "register_enclave", (quote, collateral.encode(), keys))
 	}
 
 	/// `Inference::submit_result(job, output, evidence)`.
 	pub fn submit_result(job: JobId, output: &[u8], evidence: &Evidence) -> Self {
-		Self::values("Inference", "submit_result", vec![Value::u128(job.into()), Value::from_bytes(output), evidence_value(evidence)])
+		Self::new("Inference", "submit_result", (job, output, evidence))
 	}
 
-	/// `Inference::report_failure(job, reason)`.
+	/// `Inference::report_failure(job, reason)`, the reason cut to what the chain keeps.
 	pub fn report_failure(job: JobId, reason: &str) -> Self {
 		let reason = &reason.as_bytes()[..reason.len().min(MAX_REASON_LEN)];
-		Self::values("Inference", "report_failure", vec![Value::u128(job.into()), Value::from_bytes(reason)])
+		Self::new("Inference", "report_failure", (job, reason))
 	}
 
 	/// `Inference::submit_jobs(specs)`.
 	pub fn submit_jobs(specs: &[JobSpec<BlockNumber>]) -> Self {
-		let specs = specs.iter().map(|spec| {
-			let input = match &spec.input {
-				JobInput::Inline(bytes) => Value::unnamed_variant("Inline", [Value::from_bytes(bytes.as_slice())]),
-				JobInput::Reference { hash, uri } => Value::named_variant(
-					"Reference",
-					[("hash", Value::from_bytes(hash.0)), ("uri", Value::from_bytes(uri.as_slice()))],
-				),
-				JobInput::Sealed { recipient, ciphertext, commitment } => Value::named_variant(
-					"Sealed",
-					[
-						("recipient", Value::from_bytes(recipient)),
-						("ciphertext", Value::from_bytes(ciphertext.as_slice())),
-						("commitment", Value::from_bytes(commitment.0)),
-					],
-				),
-			};
-			Value::named_composite([
-				("model", Value::from_bytes(spec.model.0)),
-				("mode", mode_value(spec.mode)),
-				("input", input),
-				("max_fee", Value::u128(spec.max_fee)),
-				("deadline", Value::u128(spec.deadline.into())),
-			])
-		});
-		Self::values("Inference", "submit_jobs", vec![Value::unnamed_composite(specs)])
+		Self::new("Inference", "submit_jobs", specs)
 	}
 
 	/// `Executors::heartbeat()`.
 	pub fn heartbeat() -> Self {
-		Self::values("Executors", "heartbeat", vec![])
+		Self::new("Executors", "heartbeat", ())
 	}
 
-	/// `Executors::register_executor(registration)`.
+	/// `Executors::register_executor(registration)`, the results signed by `key`.
 	pub fn register(
 		endpoint: &str,
 		key: &AccountKey,
@@ -695,60 +620,17 @@ impl Call {
 		capacity: u32,
 		stake: Balance,
 	) -> Self {
-		let services = services.iter().map(|(model, mode, fee)| {
-			Value::named_composite([
-				("model", Value::from_bytes(model.0)),
-				("mode", mode_value(*mode)),
-				("fee", Value::u128(*fee)),
-			])
-		});
-		let registration = Value::named_composite([
-			("endpoint", Value::from_bytes(endpoint.as_bytes())),
-			("signing_key", Value::unnamed_variant("Sr25519", [Value::from_bytes(key.0.public().0)])),
-			("services", Value::unnamed_composite(services)),
-			("hardware", Value::unnamed_variant(if gpu { "Gpu" } else { "Cpu" }, [])),
-			("capacity", Value::u128(capacity.into())),
-			("stake", Value::u128(stake)),
-		]);
-		Self::values("Executors", "register_executor", vec![registration])
+		let registration = Registration {
+			endpoint: endpoint.as_bytes().to_vec(),
+			signing_key: SigningKey::Sr25519(key.0.public()),
+			services: services.iter().map(|&(model, mode, fee)| Service { model, mode, fee }).collect::<Vec<_>>(),
+			hardware: if gpu { HardwareClass::Gpu } else { HardwareClass::Cpu },
+			capacity,
+			stake,
+		};
+		Self::new("Executors", "register_executor", registration)
 	}
 }
 
 /// Longest failure reason the runtime keeps (`MaxReasonLen`).
 pub const MAX_REASON_LEN: usize = 256;
-
-fn mode_value(mode: VerificationMode) -> Value {
-	let name = match mode {
-		VerificationMode::Signed => "Signed",
-		VerificationMode::Tee => "Tee",
-		VerificationMode::Zk => "Zk",
-	};
-	Value::unnamed_variant(name, [])
-}
-
-fn signature_value(signature: &ExecutorSignature) -> Value {
-	match signature {
-		ExecutorSignature::Sr25519(s) => Value::unnamed_variant("Sr25519", [Value::from_bytes(s.0)]),
-		ExecutorSignature::Ed25519(s) => Value::unnamed_variant("Ed25519", [Value::from_bytes(s.0)]),
-	}
-}
-
-fn evidence_value(evidence: &Evidence) -> Value {
-	match evidence {
-		Evidence::Signed(signature) => Value::unnamed_variant("Signed", [signature_value(signature)]),
-		Evidence::Tee { signature, quote } => Value::named_variant(
-			"Tee",
-			[
-				("signature", signature_value(signature)),
-				(
-					"quote",
-					match quote {
-						Some(q) => Value::unnamed_variant("Some", [Value::from_bytes(q.as_slice())]),
-						None => Value::unnamed_variant("None", []),
-					},
-				),
-			],
-		),
-		Evidence::Zk { proof } => Value::named_variant("Zk", [("proof", Value::from_bytes(proof.as_slice()))]),
-	}
-}

@@ -4,6 +4,8 @@
 
 pub mod answer;
 pub mod chain;
+pub mod follow;
 pub mod pay;
 pub mod sealed;
+pub mod submitter;
 pub mod verify;

@@ -22,11 +22,13 @@ use serde_json::json;
 use sp_core::{sr25519, Pair};
 use verity_client::{
 	answer::{parse_tier, tier_name},
-	chain::{AccountKey, Call, Chain, Job},
+	chain::{AccountKey, Call, Chain, Job, SubmitError, Submitted},
+	follow::Follower,
 	pay::{http_client, pay, PayError},
 };
 use verity_primitives::{
 	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, TierPrices, VerificationMode, MAX_INLINE_INPUT},
+	registry::HardwareClass,
 	Balance,
 };
 use verity_x402::{format_account, format_asset, parse_asset, parse_hex32};
@@ -265,43 +267,22 @@ async fn model_id(chain: &Chain, model: &str) -> anyhow::Result<ModelId> {
 		return Ok(ModelId::from(id));
 	}
 	let models = chain.models().await?;
-	let mut named = models.iter().filter(|(_, record)| record.name == model.as_bytes());
+	let mut named = models.iter().filter(|record| record.name == model.as_bytes());
 	match (named.next(), named.next()) {
-		(Some((id, _)), None) => Ok(*id),
+		(Some(record), None) => Ok(record.id),
 		(Some(_), Some(_)) => anyhow::bail!("several models are named {model:?}: give the 0x id (see `verity models list`)"),
 		(None, _) => anyhow::bail!("no model named {model:?} on chain (see `verity models list`)"),
 	}
 }
 
-/// Signs and submits `call`, then names a dispatch error by its pallet error and a fix.
-async fn submit(chain: &Chain, call: Call, signer: &sr25519::Pair) -> anyhow::Result<verity_client::chain::Included> {
-	let included = chain.submit(vec![call], &AccountKey(signer.clone())).await.map_err(|e| match e {
-		verity_client::chain::SubmitError::NotIncluded(why) if why.contains("Inability to pay") || why.contains("Payment") =>
-			anyhow::anyhow!("the transaction was refused: {why}; the signer cannot pay the transaction fee, fund it first"),
-		e => anyhow::anyhow!("{e}"),
-	})?;
-	if let Some(Err(error)) = verity_client::chain::batch_outcomes(&included.events, 1).pop() {
-		let name = chain.error_name(&error).await;
-		anyhow::bail!("the chain refused it: {name}{}", fix_for(&name));
-	}
-	Ok(included)
-}
-
-/// What to do about a pallet error a user can cause.
-fn fix_for(error: &str) -> &'static str {
-	match error {
-		"Inference.InsufficientBalance" | "Balances.InsufficientBalance" | "Assets.BalanceLow" =>
-			" (the payer cannot cover the price and fee: fund the account)",
-		"Inference.NoEligibleExecutor" =>
-			" (every executor serving the model at this tier is busy or none serves it: retry later, or see `verity executors list`)",
-		"Inference.TierUnavailable" | "Inference.TierNotOffered" =>
-			" (the model is not offered at this tier: see `verity models list`)",
-		"Models.ModelExists" => " (the model is already registered)",
-		"Models.TierNotPricedInModelAsset" => " (price the tier in the model's own asset first: `verity models list` shows it)",
-		"Models.NotOwner" => " (only the model's owner may change it)",
-		"Executors.AlreadyRegistered" => " (the account is already an executor)",
-		"Executors.StakeTooLow" => " (bond more with --stake)",
-		_ => "",
+/// Signs and submits `call`; a refusal reads as the chain's error by name, with its doc line.
+async fn submit(chain: &Chain, call: Call, signer: &sr25519::Pair) -> anyhow::Result<Submitted> {
+	match chain.submit_one(call, &AccountKey(signer.clone())).await {
+		Ok(submitted) => Ok(submitted),
+		Err(SubmitError::NotIncluded(why)) if why.contains("Inability to pay") || why.contains("Payment") =>
+			anyhow::bail!("the transaction was refused: {why}; the signer cannot pay the transaction fee, fund it first"),
+		Err(SubmitError::Refused(refusal)) => anyhow::bail!("the chain refused it: {}", chain.explain_error(&refusal.error).await),
+		Err(e) => Err(e.into()),
 	}
 }
 
@@ -367,9 +348,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			if cli.json {
 				let models: Vec<_> = models
 					.iter()
-					.map(|(id, m)| {
+					.map(|m| {
 						json!({
-							"id": format!("{id:?}"),
+							"id": format!("{:?}", m.id),
 							"name": String::from_utf8_lossy(&m.name),
 							"format": String::from_utf8_lossy(&m.format),
 							"owner": format_account(&m.owner),
@@ -389,14 +370,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			if models.is_empty() {
 				println!("no models registered; register one with `verity models register`");
 			}
-			for (id, m) in &models {
+			for m in &models {
 				let mut prices = format!("in {}: {}", format_asset(&m.asset), prices_text(&m.prices));
 				for (asset, other) in &m.other_prices {
 					prices += &format!("; in {}: {}", format_asset(asset), prices_text(other));
 				}
 				println!(
-					"{} {id:?} ({}), prices {prices}, input ≤{} B, output ≤{} B{}",
+					"{} {:?} ({}), prices {prices}, input ≤{} B, output ≤{} B{}",
 					String::from_utf8_lossy(&m.name),
+					m.id,
 					String::from_utf8_lossy(&m.format),
 					m.max_input_len,
 					m.max_output_len,
@@ -460,27 +442,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				.models()
 				.await?
 				.into_iter()
-				.map(|(id, m)| (id, String::from_utf8_lossy(&m.name).into_owned()))
+				.map(|m| (m.id, String::from_utf8_lossy(&m.name).into_owned()))
 				.collect();
 			let model_name = |id: &ModelId| names.get(id).cloned().unwrap_or_else(|| format!("{id:?}"));
 			let executors = chain.executors().await?;
 			if cli.json {
 				let executors: Vec<_> = executors
 					.iter()
-					.map(|(account, r)| {
+					.map(|r| {
 						json!({
-							"account": format_account(account),
+							"account": format_account(&r.account),
 							"endpoint": String::from_utf8_lossy(&r.endpoint),
 							"stake": r.stake.to_string(),
-							"services": r.services.iter().map(|(model, mode, fee)| json!({ "model": format!("{model:?}"), "name": model_name(model), "tier": tier_name(*mode), "fee": fee.to_string() })).collect::<Vec<_>>(),
-							"hardware": if r.hardware == 1 { "gpu" } else { "cpu" },
+							"services": r.services.iter().map(|s| json!({ "model": format!("{:?}", s.model), "name": model_name(&s.model), "tier": tier_name(s.mode), "fee": s.fee.to_string() })).collect::<Vec<_>>(),
+							"hardware": if r.hardware == HardwareClass::Gpu { "gpu" } else { "cpu" },
 							"capacity": r.capacity,
 							"activeJobs": r.active_jobs,
 							"lastHeartbeat": r.last_heartbeat,
 							"unbondingUntil": r.unbonding_until,
-							"completed": r.stats.0,
-							"failed": r.stats.1,
-							"expired": r.stats.2,
+							"completed": r.completed,
+							"failed": r.failed,
+							"expired": r.expired,
 						})
 					})
 					.collect();
@@ -490,22 +472,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			if executors.is_empty() {
 				println!("no executors registered; register one with `verity executors register`");
 			}
-			for (account, r) in &executors {
+			for r in &executors {
 				let services: Vec<_> =
-					r.services.iter().map(|(model, mode, fee)| format!("{}:{}:{fee}", model_name(model), tier_name(*mode))).collect();
+					r.services.iter().map(|s| format!("{}:{}:{}", model_name(&s.model), tier_name(s.mode), s.fee)).collect();
 				let state = match r.unbonding_until {
 					None => "active".to_string(),
 					Some(until) => format!("unbonding until block {until}"),
 				};
 				println!(
 					"{} {state}, stake {}, {} jobs of {} running, completed {} failed {} expired {}, services {}, endpoint {}",
-					format_account(account),
+					format_account(&r.account),
 					r.stake,
 					r.active_jobs,
 					r.capacity,
-					r.stats.0,
-					r.stats.1,
-					r.stats.2,
+					r.completed,
+					r.failed,
+					r.expired,
 					services.join(" "),
 					String::from_utf8_lossy(&r.endpoint),
 				);
@@ -538,12 +520,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			let chain = Chain::connect(&cli.node_url).await?;
 			match command {
 				JobCommand::Status { job } => print_job(&chain, job, cli.json).await.map(|_| ()),
-				JobCommand::Watch { job } => loop {
-					let status = print_job(&chain, job, cli.json).await?;
-					if !matches!(status, JobStatus::Assigned | JobStatus::Running) {
-						return Ok(());
-					}
-					tokio::time::sleep(Duration::from_secs(1)).await;
+				JobCommand::Watch { job } => {
+					print_job(&chain, job, cli.json).await?;
+					Follower::start(chain).wait_closed(job, |summary| show_job(job, summary, cli.json)).await.map(|_| ())
 				},
 			}
 		},
@@ -584,16 +563,11 @@ async fn infer(
 		quote.eligible_executors
 	);
 	let included = submit(chain, Call::submit_jobs(&[spec]), payer).await?;
-	let job: JobId = included
-		.events
-		.iter()
-		.find(|e| e.pallet == "Inference" && e.name == "JobSubmitted")
-		.and_then(|e| codec::Decode::decode(&mut &e.fields[..]).ok())
-		.context("the transaction was included without a JobSubmitted event")?;
+	let job: JobId = included.job().context("the transaction was included without submitting a job")?;
 	eprintln!("job {job} submitted in block {:?}", included.block);
 	let started = std::time::Instant::now();
-	let (summary, block) = chain
-		.wait_closed(job, Duration::from_millis(200), |summary: &Job| {
+	let (summary, block) = Follower::start(chain.clone())
+		.wait_closed(job, |summary: &Job| {
 			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, format_account(&summary.executor));
 		})
 		.await?;
@@ -645,6 +619,11 @@ async fn print_job(chain: &Chain, job: JobId, json: bool) -> anyhow::Result<JobS
 		.job(job)
 		.await?
 		.with_context(|| format!("no job {job} on chain (never submitted, or pruned after it closed)"))?;
+	show_job(job, &summary, json);
+	Ok(summary.status)
+}
+
+fn show_job(job: JobId, summary: &Job, json: bool) {
 	if json {
 		println!(
 			"{}",
@@ -670,7 +649,6 @@ async fn print_job(chain: &Chain, job: JobId, json: bool) -> anyhow::Result<JobS
 			summary.deadline
 		);
 	}
-	Ok(summary.status)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
-	chain::{Call, Chain, AccountKey},
+	chain::{AccountKey, Call, Chain, SubmitError},
 	engine::{default_models_dir, embedding_from_bytes, folder_model_id},
 };
 use verity_primitives::inference::{JobInput, JobSpec, JobStatus, VerificationMode};
@@ -105,16 +105,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
 		deadline: chain.best_number().await? + args.deadline_blocks,
 	};
 	let started = Instant::now();
-	let verity_executor::chain::Included { block, events, .. } = chain.submit(vec![Call::submit_jobs(&[spec])], &payer).await?;
-	let events = match verity_executor::chain::batch_outcomes(&events, 1).remove(0) {
-		Ok(events) => events,
-		Err(error) => bail!("the chain refused the job: {}", chain.explain_error(&error).await),
+	let submitted = match chain.submit_one(Call::submit_jobs(&[spec]), &payer).await {
+		Ok(submitted) => submitted,
+		Err(SubmitError::Refused(refusal)) => bail!("the chain refused the job: {}", chain.explain_error(&refusal.error).await),
+		Err(error) => return Err(error.into()),
 	};
-	let Some(submitted) = events.iter().find(|e| e.pallet == "Inference" && e.name == "JobSubmitted") else {
-		bail!("the job was not submitted: no JobSubmitted event");
-	};
-	let job = <u64 as codec::Decode>::decode(&mut &submitted.fields[..])?;
-	println!("job {job} submitted in block {block:?} (model {model:?})");
+	let job = submitted.job().context("the transaction was included without submitting a job")?;
+	println!("job {job} submitted in block {:?} (model {model:?})", submitted.block);
 
 	let summary = loop {
 		let summary = chain.job(job).await?.context("job disappeared")?;
@@ -128,7 +125,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 	};
 	println!("job {job}: {:?} after {:.2} s", summary.status, started.elapsed().as_secs_f64());
 	if summary.status == JobStatus::Completed {
-		let output = chain.output(job).await?.context("no output stored")?;
+		let output = chain.result(job).await?.context("no output stored")?.output;
 		if let Some(logits) = verity_mlp::logits_from_bytes(&output).filter(|l| l.len() == 10) {
 			println!("logits {logits:?} -> digit {}", verity_mlp::argmax(&logits));
 		} else if let Some(embedding) = embedding_from_bytes(&output) {

@@ -16,13 +16,15 @@ use std::{
 };
 
 use clap::Parser;
-use codec::Decode;
 use sp_core::{sr25519, Pair};
 use verity_executor::{
-	chain::{Call, Chain, AccountKey},
+	chain::{AccountKey, Call, Chain, SubmitError},
 	engine::{default_models_dir, folder_model_id},
 };
-use verity_primitives::inference::{JobId, JobInput, JobSpec, VerificationMode};
+use verity_primitives::{
+	events::ChainEvent,
+	inference::{JobId, JobInput, JobSpec, VerificationMode},
+};
 
 #[derive(Parser)]
 struct Args {
@@ -79,10 +81,11 @@ async fn main() -> anyhow::Result<()> {
 				let seen = Instant::now();
 				let (chain, completed) = (chain.clone(), completed.clone());
 				tokio::spawn(async move {
-					let Ok(events) = chain.job_events(head.number as u32).await else { return };
+					let Ok(hash) = chain.block_hash(head.number as u32).await else { return };
+					let Ok(events) = chain.events_at(hash).await else { return };
 					let mut completed = completed.lock().unwrap();
-					for (name, job) in events {
-						if name == "JobCompleted" {
+					for (_, event) in events {
+						if let ChainEvent::JobCompleted { job } = event {
 							completed.entry(job).or_insert(seen);
 						}
 					}
@@ -117,12 +120,11 @@ async fn main() -> anyhow::Result<()> {
 				// (`NoEligibleExecutor`): back off and send it again.
 				loop {
 					let sent = Instant::now();
-					let events = chain.submit(vec![Call::submit_jobs(&specs)], &key).await?.events;
-					let accepted: Vec<_> = events
-						.iter()
-						.filter(|e| e.pallet == "Inference" && e.name == "JobSubmitted")
-						.map(|e| JobId::decode(&mut &e.fields[..]))
-						.collect::<Result<_, _>>()?;
+					let accepted: Vec<JobId> = match chain.submit_one(Call::submit_jobs(&specs), &key).await {
+						Ok(submitted) => submitted.events.iter().filter_map(ChainEvent::job).collect(),
+						Err(SubmitError::Refused(_)) => Vec::new(),
+						Err(error) => return Err(error.into()),
+					};
 					if accepted.is_empty() {
 						tokio::time::sleep(Duration::from_millis(100)).await;
 						continue;

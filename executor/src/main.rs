@@ -8,7 +8,7 @@ use sp_core::{sr25519, Pair};
 use tokio::sync::watch;
 use verity_executor::{
 	attest::{Attestor, Enclave, TdxAttestor, TestPkiAttestor},
-	chain::{Call, Chain, AccountKey},
+	chain::{AccountKey, Call, Chain, SubmitError},
 	engine::{default_models_dir, load_models, DeviceChoice, EngineKind},
 	http,
 	service::{until_shutdown, Executor},
@@ -16,6 +16,7 @@ use verity_executor::{
 use verity_primitives::{
 	currency::{MILLI_UNIT, UNIT},
 	inference::{SigningKey, VerificationMode},
+	registry::Service,
 };
 
 /// Runs Verity inference jobs: takes dispatches from validators, runs the model, submits the
@@ -114,16 +115,18 @@ async fn attestation_call(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave
 /// Attests `enclave`'s keys for `key`'s executor and checks the chain stored them.
 async fn attest(chain: &Chain, key: &AccountKey, enclave: &Arc<Enclave>) -> anyhow::Result<()> {
 	let keys = enclave.keys();
-	let included = chain.submit(vec![attestation_call(chain, key, enclave).await?], key).await?;
+	let included = match chain.submit_one(attestation_call(chain, key, enclave).await?, key).await {
+		Ok(included) => included,
+		Err(SubmitError::Refused(refusal)) =>
+			bail!("the chain refused the enclave attestation: {}", chain.explain_error(&refusal.error).await),
+		Err(error) => return Err(error.into()),
+	};
 	match chain.enclave(&key.account()).await? {
 		Some(attested) if attested.keys == keys => {
-			tracing::info!(block = ?included.block, measurement = ?attested.measurement, tcb = ?attested.tcb_status, expires_at = attested.expires_at, "enclave keys attested");
+			tracing::info!(block = ?included.block, measurement = ?attested.measurement, expires_at = attested.expires_at, "enclave keys attested");
 			Ok(())
 		},
-		_ => bail!(
-			"the chain refused the enclave attestation ({}): see the transaction's error above",
-			included.events.iter().map(|e| format!("{}.{}", e.pallet, e.name)).collect::<Vec<_>>().join(", ")
-		),
+		_ => bail!("the chain did not store the attested enclave keys"),
 	}
 }
 
@@ -171,7 +174,7 @@ async fn main() -> anyhow::Result<()> {
 	let chain = connect(&cli.node_url).await.with_context(|| format!("node {}", cli.node_url))?;
 	tracing::info!(account = %key.ss58(), genesis = ?chain.genesis_hash(), node = %cli.node_url, "connected");
 
-	let registration = match chain.registration(&key.account()).await? {
+	let registration = match chain.executor(&key.account()).await? {
 		Some(registration) => registration,
 		None if cli.register => {
 			let endpoint = cli.public_url.clone().unwrap_or_else(|| format!("http://{}/jobs", cli.listen));
@@ -187,16 +190,21 @@ async fn main() -> anyhow::Result<()> {
 			}
 			let capacity = cli.capacity.unwrap_or(4);
 			let call = Call::register(&endpoint, &key, &services, cli.device == DeviceChoice::Cuda, capacity, cli.stake);
-			let block = chain.submit(vec![call], &key).await?.block;
-			tracing::info!(?block, %endpoint, "registration submitted");
-			chain.registration(&key.account()).await?.context("registration was not accepted (stake, endpoint or models refused)")?
+			let block = match chain.submit_one(call, &key).await {
+				Ok(registered) => registered.block,
+				Err(SubmitError::Refused(refusal)) =>
+					bail!("the chain refused the registration: {}", chain.explain_error(&refusal.error).await),
+				Err(error) => return Err(error.into()),
+			};
+			tracing::info!(?block, %endpoint, "registered");
+			chain.executor(&key.account()).await?.context("the registration is not on chain")?
 		},
 		None => bail!("{} is not a registered executor: run with --register, or register it with the verity client", key.ss58()),
 	};
 	if registration.signing_key != SigningKey::Sr25519(key.0.public()) {
 		bail!("the registered result-signing key is not this executor's key");
 	}
-	for (model, mode, _) in &registration.services {
+	for Service { model, mode, .. } in &registration.services {
 		match engines.get(model) {
 			None => tracing::warn!(?model, ?mode, "registered model is not loaded: its jobs will be reported failed"),
 			Some(engine) if *mode == VerificationMode::Zk && engine.proving_memory().is_none() => tracing::warn!(

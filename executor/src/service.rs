@@ -3,13 +3,13 @@
 //!
 //! - **Served once.** A job id is taken at most once, whichever way it arrives first; later
 //!   dispatches of it (validator retries) and later sightings on chain are duplicates.
-//! - **Never lost.** The follower asks the chain for this executor's open jobs at every new best
-//!   and finalized block, so a lost dispatch only delays a job.
-//! - **One transaction in flight.** Results, failure reports and heartbeats go through one
-//!   queue; what is waiting when a transaction is sent goes in one `Utility::force_batch`, so
-//!   throughput does not need parallel nonces.
-//! - **Idempotent resubmission.** A transaction that is dropped is sent again, with backoff,
-//!   only for jobs the chain still shows open and assigned to this executor.
+//! - **Never lost.** At every new best block (the process's one head subscription,
+//!   [`Follower`]) the executor asks the chain for its open jobs, so a lost dispatch only delays
+//!   a job.
+//! - **One transaction in flight.** Results, failure reports, heartbeats and attestation
+//!   renewals go through one [`Submitter`], which batches what waits into one
+//!   `Utility::force_batch` and signs a dropped transaction again; each call's outcome is typed
+//!   by the runtime that ran it.
 
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
@@ -21,33 +21,31 @@ use std::{
 };
 
 use codec::Decode;
-use futures::StreamExt;
 use sp_core::{ed25519, Pair, H256};
 use sp_crypto_hashing::blake2_256;
-use tokio::sync::{mpsc, watch, RwLock, Semaphore};
+use tokio::sync::{watch, RwLock, Semaphore};
 use verity_primitives::{
 	dispatch::{Dispatch, DispatchKey, DispatchSignature},
 	inference::{Evidence, JobId, JobInput, ModelId, ResultStatement, VerificationMode},
 	AccountId, BlockNumber,
 };
 
+use verity_client::{follow::Follower, submitter::Submitter};
+use verity_primitives::events::ChainEvent;
+
 use crate::{
 	attest::Enclave,
-	chain::{Call, Chain, AccountKey, Job, TxEvent},
+	chain::{AccountKey, Call, Chain, Job, SubmitError},
 	engine::{EngineError, Engines},
 	metrics::Metrics,
 };
 
-/// Most calls batched into one transaction.
-pub const MAX_BATCH: usize = 32;
 /// Finished job ids remembered to recognise late duplicates.
 const FINISHED_MEMORY: usize = 8192;
 /// How often an unknown dispatcher key may trigger a refresh of the dispatcher set.
 const DISPATCHER_REFRESH: Duration = Duration::from_secs(2);
 /// Times a job is run again after the chain refused its result.
 const MAX_REFUSALS: u32 = 2;
-/// Attempts at getting one transaction into a block.
-const MAX_SUBMIT_ATTEMPTS: u32 = 6;
 
 /// A job to run.
 #[derive(Clone, Debug)]
@@ -121,16 +119,6 @@ enum Settlement {
 	Failure(String),
 }
 
-/// Something for the submission queue.
-enum Submission {
-	/// Settle a job.
-	Job { job: JobId, mode: VerificationMode, call: Call, taken_at: Instant },
-	/// Keep the registration eligible.
-	Heartbeat,
-	/// Renew the enclave attestation (`Attestation::register_enclave`).
-	Attestation(Call),
-}
-
 #[derive(Default)]
 struct JobBook {
 	active: HashSet<JobId>,
@@ -180,7 +168,8 @@ pub struct Executor {
 	/// The prover's memory budget, one permit per MiB.
 	prover_memory: Arc<Semaphore>,
 	prover_budget_mib: u64,
-	submissions: mpsc::UnboundedSender<Submission>,
+	submitter: Submitter,
+	follower: Follower,
 	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
 	heartbeat_pending: AtomicBool,
 	shutdown: watch::Receiver<bool>,
@@ -202,9 +191,10 @@ impl Executor {
 		shutdown: watch::Receiver<bool>,
 	) -> Arc<Self> {
 		let prover_budget_mib = prover_budget_mib.max(1);
-		let (submissions, queue) = mpsc::unbounded_channel();
 		let executor = Arc::new(Self {
 			account: key.account(),
+			submitter: Submitter::start(chain.clone(), key.clone()),
+			follower: Follower::start(chain.clone()),
 			key,
 			chain,
 			engines,
@@ -212,14 +202,12 @@ impl Executor {
 			permits: Arc::new(Semaphore::new(capacity.max(1))),
 			prover_memory: Arc::new(Semaphore::new(prover_budget_mib as usize)),
 			prover_budget_mib,
-			submissions,
 			dispatchers: RwLock::new((None, Vec::new())),
 			heartbeat_pending: AtomicBool::new(false),
 			shutdown,
 			enclave,
 			metrics: Metrics::new(),
 		});
-		tokio::spawn(executor.clone().submit_loop(queue));
 		tokio::spawn(executor.clone().follow_loop());
 		executor
 	}
@@ -243,10 +231,29 @@ impl Executor {
 		*self.shutdown.borrow()
 	}
 
-	/// Queues the renewal of the enclave attestation: through the one submission queue, so that
-	/// it never races the executor's other transactions for a nonce.
-	pub fn renew_attestation(&self, call: Call) {
-		let _ = self.submissions.send(Submission::Attestation(call));
+	/// Renews the enclave attestation: through the one submitter, so that it never races the
+	/// executor's other transactions for a nonce.
+	pub fn renew_attestation(self: &Arc<Self>, call: Call) {
+		let executor = self.clone();
+		tokio::spawn(async move {
+			match executor.submitter.submit(call).await {
+				Ok(renewed) if renewed.events.iter().any(|e| matches!(e, ChainEvent::EnclaveRegistered { .. })) =>
+					tracing::info!(block = ?renewed.block, "enclave attestation renewed"),
+				Ok(renewed) => tracing::error!(block = ?renewed.block, "the enclave attestation's renewal registered nothing"),
+				Err(error) => {
+					let error = executor.explain(&error).await;
+					tracing::error!(%error, "the enclave attestation was not renewed")
+				},
+			}
+		});
+	}
+
+	/// A submission error as words: a refusal by its pallet error and doc line.
+	async fn explain(&self, error: &SubmitError) -> String {
+		match error {
+			SubmitError::Refused(refusal) => self.chain.explain_error(&refusal.error).await,
+			other => other.to_string(),
+		}
 	}
 
 	/// Offers a job. Runs it unless it was taken before.
@@ -336,7 +343,50 @@ impl Executor {
 				Call::report_failure(item.job, &reason)
 			},
 		};
-		let _ = self.submissions.send(Submission::Job { job: item.job, mode: item.mode, call, taken_at });
+		self.settle_on_chain(item.job, item.mode, call, taken_at).await;
+	}
+
+	/// Submits a job's result or failure report and records what became of it.
+	async fn settle_on_chain(&self, job: JobId, mode: VerificationMode, call: Call, taken_at: Instant) {
+		let error = match self.submitter.submit(call).await {
+			Ok(settled) => {
+				let completed = settled.events.iter().any(|e| *e == ChainEvent::JobCompleted { job });
+				if completed {
+					tracing::info!(job, block = ?settled.block, "result accepted: job completed");
+					self.finish(job, mode, "completed", Some(taken_at));
+				} else {
+					tracing::info!(job, block = ?settled.block, "failure report accepted: payer refunded");
+					self.finish(job, mode, "failed", Some(taken_at));
+				}
+				return;
+			},
+			Err(error) => error,
+		};
+		self.metrics.submission_failures.inc();
+		// Settled meanwhile (an earlier attempt made it after all), or closed (expired,
+		// cancelled): nothing is left to do.
+		let still_ours = matches!(
+			self.chain.job(job).await,
+			Ok(Some(summary)) if summary.status.is_open() && summary.executor == self.account
+		);
+		if !still_ours {
+			return self.finish(job, mode, "closed", None);
+		}
+		// Still open and ours: taken again (at most `MAX_REFUSALS` times) rather than left to
+		// expire and cost the stake.
+		let outcome = match error {
+			SubmitError::Refused(_) => {
+				let error = self.explain(&error).await;
+				tracing::error!(job, %error, "the chain refused the result");
+				"rejected"
+			},
+			_ => {
+				tracing::error!(job, %error, "the result did not make it on chain");
+				"abandoned"
+			},
+		};
+		self.record(mode, outcome, None);
+		self.jobs.lock().expect("not poisoned").refused(job);
 	}
 
 	/// The evidence of `output` at the job's tier: the zk proof, the enclave key's signature
@@ -354,7 +404,7 @@ impl Executor {
 		};
 		match (item.mode, &self.enclave) {
 			(VerificationMode::Tee, Some(enclave)) => {
-				let quote_per_job = self.chain.model_enclave_requirements(item.model).await?.quote_per_job;
+				let quote_per_job = self.chain.enclave_requirements(item.model).await?.quote_per_job;
 				let enclave = enclave.clone();
 				tokio::task::spawn_blocking(move || enclave.evidence(&statement, quote_per_job)).await?
 			},
@@ -440,117 +490,6 @@ impl Executor {
 		}
 	}
 
-	/// Sends queued calls, one transaction at a time.
-	async fn submit_loop(self: Arc<Self>, mut queue: mpsc::UnboundedReceiver<Submission>) {
-		while let Some(first) = queue.recv().await {
-			let mut batch = vec![first];
-			while batch.len() < MAX_BATCH {
-				match queue.try_recv() {
-					Ok(next) => batch.push(next),
-					Err(_) => break,
-				}
-			}
-			self.submit_batch(batch).await;
-		}
-	}
-
-	async fn submit_batch(&self, mut batch: Vec<Submission>) {
-		let mut delay = Duration::from_secs(1);
-		for attempt in 1..=MAX_SUBMIT_ATTEMPTS {
-			let calls = batch
-				.iter()
-				.map(|s| match s {
-					Submission::Job { call, .. } => call.clone(),
-					Submission::Heartbeat => Call::heartbeat(),
-					Submission::Attestation(call) => call.clone(),
-				})
-				.collect();
-			match self.chain.submit(calls, &self.key).await {
-				Ok(included) => {
-					self.record_inclusion(&batch, included.block, &included.events);
-					return;
-				},
-				Err(e) => {
-					self.metrics.submission_failures.inc();
-					tracing::warn!(attempt, error = %e, "transaction not included; retrying");
-				},
-			}
-			tokio::time::sleep(delay).await;
-			delay = (delay * 2).min(Duration::from_secs(30));
-			// Resubmit only what still needs it: a dropped transaction may have been included
-			// after all (e.g. by another node), and a job may have expired meanwhile.
-			let mut still_needed = Vec::new();
-			for submission in batch {
-				match &submission {
-					Submission::Job { job, mode, .. } => match self.chain.job(*job).await {
-						Ok(Some(summary)) if summary.status.is_open() && summary.executor == self.account =>
-							still_needed.push(submission),
-						Ok(_) => self.finish(*job, *mode, "closed", None),
-						Err(_) => still_needed.push(submission),
-					},
-					Submission::Heartbeat | Submission::Attestation(_) => still_needed.push(submission),
-				}
-			}
-			batch = still_needed;
-			if batch.is_empty() {
-				return;
-			}
-		}
-		for submission in batch {
-			match submission {
-				Submission::Job { job, mode, .. } => {
-					tracing::error!(job, "giving up submitting; the job will expire on chain");
-					self.finish(job, mode, "abandoned", None);
-				},
-				Submission::Heartbeat => self.heartbeat_pending.store(false, Ordering::SeqCst),
-				Submission::Attestation(_) => tracing::error!("giving up renewing the enclave attestation"),
-			}
-		}
-	}
-
-	/// Reads the outcome of each submission from the transaction's events.
-	fn record_inclusion(&self, batch: &[Submission], block: H256, events: &[TxEvent]) {
-		let settled: HashMap<JobId, &str> = events
-			.iter()
-			.filter(|e| e.pallet == "Inference" && (e.name == "JobCompleted" || e.name == "JobFailed"))
-			.filter_map(|e| Some((JobId::decode(&mut &e.fields[..]).ok()?, e.name.as_str())))
-			.collect();
-		let failures: Vec<String> = events
-			.iter()
-			.filter(|e| (e.pallet == "Utility" && e.name == "ItemFailed") || (e.pallet == "System" && e.name == "ExtrinsicFailed"))
-			.map(|e| format!("{}.{} 0x{}", e.pallet, e.name, hex::encode(&e.fields)))
-			.collect();
-		for submission in batch {
-			match submission {
-				Submission::Job { job, mode, taken_at, .. } => match settled.get(job) {
-					Some(&"JobCompleted") => {
-						tracing::info!(job, ?block, "result accepted: job completed");
-						self.finish(*job, *mode, "completed", Some(*taken_at));
-					},
-					Some(_) => {
-						tracing::info!(job, ?block, "failure report accepted: payer refunded");
-						self.finish(*job, *mode, "failed", Some(*taken_at));
-					},
-					None => {
-						tracing::error!(job, ?block, ?failures, "the chain refused the result");
-						self.record(*mode, "rejected", None);
-						self.jobs.lock().expect("not poisoned").refused(*job);
-					},
-				},
-				Submission::Heartbeat => {
-					tracing::debug!(?block, "heartbeat included");
-					self.heartbeat_pending.store(false, Ordering::SeqCst);
-				},
-				Submission::Attestation(_) =>
-					if events.iter().any(|e| e.pallet == "Attestation" && e.name == "EnclaveRegistered") {
-						tracing::info!(?block, "enclave attestation renewed");
-					} else {
-						tracing::error!(?block, ?failures, "the chain refused the enclave attestation's renewal");
-					},
-			}
-		}
-	}
-
 	fn finish(&self, job: JobId, mode: VerificationMode, outcome: &str, taken_at: Option<Instant>) {
 		self.record(mode, outcome, taken_at);
 		self.jobs.lock().expect("not poisoned").finish(job);
@@ -566,43 +505,24 @@ impl Executor {
 		self.metrics.in_flight.dec();
 	}
 
-	/// Follows new best and finalized blocks: takes open jobs assigned to this executor that no
-	/// dispatch delivered, and sends heartbeats before the registration goes stale.
+	/// Follows new best blocks: takes open jobs assigned to this executor that no dispatch
+	/// delivered, and sends heartbeats before the registration goes stale.
 	async fn follow_loop(self: Arc<Self>) {
 		let heartbeat_timeout = self.chain.constant::<u32>("Executors", "HeartbeatTimeout").await.unwrap_or(600);
+		let mut heads = self.follower.heads();
 		loop {
-			let streams = futures::future::try_join(
-				self.chain.rpc().chain_subscribe_new_heads(),
-				self.chain.rpc().chain_subscribe_finalized_heads(),
-			)
-			.await;
-			let (best, finalized) = match streams {
-				Ok(streams) => streams,
-				Err(e) => {
-					tracing::warn!(error = %e, "cannot follow the chain; retrying in 2 s");
-					tokio::select! {
-						_ = tokio::time::sleep(Duration::from_secs(2)) => continue,
-						_ = until_shutdown(self.shutdown.clone()) => return,
-					}
+			tokio::select! {
+				head = heads.recv() => match head {
+					Ok(head) => self.poll_chain(head.number, heartbeat_timeout).await,
+					Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+					Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
 				},
-			};
-			let mut heads = futures::stream::select(best, finalized);
-			loop {
-				tokio::select! {
-					head = heads.next() => match head {
-						Some(Ok(head)) => self.poll_chain(head.number as BlockNumber, heartbeat_timeout).await,
-						_ => {
-							tracing::warn!("block subscription ended; resubscribing");
-							break;
-						},
-					},
-					_ = until_shutdown(self.shutdown.clone()) => return,
-				}
+				_ = until_shutdown(self.shutdown.clone()) => return,
 			}
 		}
 	}
 
-	/// `head` is the number of the block just announced (best or finalized).
+	/// `head` is the number of the best block just announced.
 	async fn poll_chain(self: &Arc<Self>, head: BlockNumber, heartbeat_timeout: BlockNumber) {
 		match self.chain.open_jobs(&self.account).await {
 			Ok(open) => {
@@ -631,11 +551,21 @@ impl Executor {
 		if self.heartbeat_pending.load(Ordering::SeqCst) {
 			return;
 		}
-		if let Ok(Some(registration)) = self.chain.registration(&self.account).await {
+		if let Ok(Some(registration)) = self.chain.executor(&self.account).await {
 			if head.saturating_sub(registration.last_heartbeat) >= heartbeat_timeout / 2 &&
 				!self.heartbeat_pending.swap(true, Ordering::SeqCst)
 			{
-				let _ = self.submissions.send(Submission::Heartbeat);
+				let executor = self.clone();
+				tokio::spawn(async move {
+					match executor.submitter.submit(Call::heartbeat()).await {
+						Ok(sent) => tracing::debug!(block = ?sent.block, "heartbeat included"),
+						Err(error) => {
+							let error = executor.explain(&error).await;
+							tracing::warn!(%error, "heartbeat not included")
+						},
+					}
+					executor.heartbeat_pending.store(false, Ordering::SeqCst);
+				});
 			}
 		}
 	}

@@ -21,8 +21,12 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
-use verity_client::answer::{hex0x, parse_tier, tier_name};
+use verity_client::{
+	answer::{hex0x, parse_tier, tier_name},
+	chain::SubmitError,
+};
 use verity_primitives::{
+	events::{CallError, Refusal},
 	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
 	BlockNumber,
 	x402::{job_nonce, PaidJobRefusal, PaymentError},
@@ -35,9 +39,7 @@ use verity_x402::{
 
 use crate::{error, Gateway};
 
-/// How often a paid request looks at the best block while it waits for its job.
-const CHAIN_POLL: std::time::Duration = std::time::Duration::from_millis(200);
-/// The refusal when every executor that could take the job is at capacity.
+/// The refusal when every executor that could take the job stayed at capacity.
 const EXECUTORS_BUSY: &str = "job_refused_Inference.NoEligibleExecutor";
 /// How many answers to paid requests are kept for retries of the same payment.
 const REMEMBERED_ANSWERS: usize = 16_384;
@@ -366,23 +368,36 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 		Err(reason) => return refuse(reason.reason()),
 	};
 	// Every eligible executor may be at capacity: the payment is good, so wait for one to free
-	// up (a job closes) rather than refuse it, until the job timeout.
+	// up (a job closes, in a new block) rather than refuse it, until the job timeout.
 	let patience = Instant::now() + gateway.settings.job_timeout;
-	let submitted = loop {
-		let reason = match gateway.chain.check_paid_job(&offer.spec, &offer.salt, &chain_payload).await {
-			Ok(Ok(())) => match gateway.relay.submit_paid(offer.spec.clone(), offer.salt, chain_payload.clone()).await {
-				Ok(submitted) => break submitted,
-				Err(reason) => reason,
+	let mut heads = gateway.follower.heads();
+	let (submitted, job) = loop {
+		let attempt = match gateway.chain.check_paid_job(&offer.spec, &offer.salt, &chain_payload).await {
+			Ok(Ok(())) => match gateway.relay.submit_paid(&offer.spec, &offer.salt, &chain_payload).await {
+				Ok(submitted) => match submitted.job() {
+					Some(job) => break (submitted, job),
+					None => Err("job_not_submitted".to_string()),
+				},
+				Err(SubmitError::Refused(CallError { refusal: Refusal::ExecutorsBusy, .. })) => Ok(()),
+				Err(SubmitError::Refused(CallError { refusal: Refusal::Payment(reason), .. })) => Err(reason.reason().into()),
+				Err(SubmitError::Refused(CallError { error, .. })) =>
+					Err(format!("job_refused_{}", gateway.chain.error_name(&error).await)),
+				Err(error) => Err(format!("transaction_failed: {error}")),
 			},
-			Ok(Err(refusal)) => refusal_reason(gateway, &refusal).await,
+			Ok(Err(PaidJobRefusal::ExecutorsBusy)) => Ok(()),
+			Ok(Err(refusal)) => Err(refusal_reason(gateway, &refusal).await),
 			Err(e) => return unavailable(format!("cannot reach the chain: {e}")),
 		};
-		if reason != EXECUTORS_BUSY || Instant::now() >= patience {
+		if let Err(reason) = attempt {
 			return refuse(&reason);
 		}
-		tokio::time::sleep(CHAIN_POLL).await;
+		// Busy: try again at the next block, while patience lasts.
+		let remaining = patience.saturating_duration_since(Instant::now());
+		if remaining.is_zero() || tokio::time::timeout(remaining, heads.recv()).await.is_err() {
+			return refuse(EXECUTORS_BUSY);
+		}
 	};
-	tracing::info!(job = submitted.job, block = ?submitted.block, "paid job submitted");
+	tracing::info!(job, block = ?submitted.block, "paid job submitted");
 	let receipt = SettleResponse {
 		success: true,
 		error_reason: None,
@@ -392,7 +407,7 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 		amount: Some(payload.accepted.amount.clone()),
 		block_hash: Some(format!("{:?}", submitted.block)),
 	};
-	outcome(gateway, Waiting { job: submitted.job, deadline: offer.spec.deadline, receipt }, version).await
+	outcome(gateway, Waiting { job, deadline: offer.spec.deadline, receipt }, version).await
 }
 
 /// A paid job submitted on chain, whose answer is awaited.
@@ -413,7 +428,7 @@ async fn outcome(gateway: &Gateway, waiting: Waiting, version: Version) -> Answe
 		waiting: Some(waiting.clone()),
 		..Answer::new(status, HeaderMap::new(), json!({ "error": message, "jobId": job_id.to_string(), "receipt": receipt }))
 	};
-	let closed = tokio::time::timeout(gateway.settings.job_timeout, gateway.chain.wait_closed(*job_id, CHAIN_POLL, |_| {})).await;
+	let closed = tokio::time::timeout(gateway.settings.job_timeout, gateway.follower.wait_closed(*job_id, |_| {})).await;
 	match closed {
 		Ok(Ok((job, block))) if job.status == JobStatus::Completed => {
 			tracing::info!(job = job_id, ?block, "job completed");
@@ -478,5 +493,6 @@ async fn refusal_reason(gateway: &Gateway, refusal: &PaidJobRefusal) -> String {
 	match refusal {
 		PaidJobRefusal::Payment(error) => error.reason().into(),
 		PaidJobRefusal::Job(error) => format!("job_refused_{}", gateway.chain.error_name(error).await),
+		PaidJobRefusal::ExecutorsBusy => EXECUTORS_BUSY.into(),
 	}
 }

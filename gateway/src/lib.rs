@@ -28,7 +28,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 use sp_core::crypto::Ss58Codec;
-use verity_client::chain::Chain;
+use verity_client::{chain::Chain, follow::Follower};
 use verity_primitives::inference::ModelId;
 
 use crate::{infer::Payments, metrics::Metrics, offers::Offers, page::RecentJobs, relay::Relay};
@@ -58,6 +58,7 @@ pub struct Settings {
 /// The gateway's state, shared by its handlers.
 pub struct Gateway {
 	pub(crate) chain: Chain,
+	pub(crate) follower: Follower,
 	pub(crate) relay: Relay,
 	pub(crate) offers: std::sync::Mutex<Offers>,
 	pub(crate) payments: Payments,
@@ -68,12 +69,15 @@ pub struct Gateway {
 }
 
 impl Gateway {
-	/// A gateway over `chain` whose relayer is `relay`. Starts following the chain for the
-	/// page's recent jobs, so it must be called inside a Tokio runtime.
+	/// A gateway over `chain` whose relayer is `relay`. Starts its one head subscription
+	/// (shared by the page's recent jobs and the waiting paid requests), so it must be called
+	/// inside a Tokio runtime.
 	pub fn new(chain: Chain, relay: Relay, settings: Settings) -> Arc<Self> {
 		let recent = Arc::new(RecentJobs::default());
-		tokio::spawn(page::follow_completed_jobs(chain.clone(), recent.clone()));
+		let follower = Follower::start(chain.clone());
+		tokio::spawn(page::follow_completed_jobs(chain.clone(), follower.clone(), recent.clone()));
 		Arc::new(Self {
+			follower,
 			recent,
 			offers: std::sync::Mutex::new(Offers::new(65_536, settings.offer_ttl)),
 			payments: Payments::default(),

@@ -22,12 +22,17 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sp_core::{sr25519, Pair};
+use sp_core::H256;
 use verity_client::{
 	answer::{hex0x, tier_name},
-	chain::Chain,
+	chain::{Chain, Event},
+	follow::Follower,
 	verify::verify,
 };
-use verity_primitives::inference::{JobId, JobStatus, VerificationMode};
+use verity_primitives::{
+	events::ChainEvent,
+	inference::{JobId, JobStatus, VerificationMode},
+};
 use verity_x402::{format_account, format_asset, parse_hex32};
 
 use crate::{error, Gateway};
@@ -38,8 +43,6 @@ const RECENT_JOBS: usize = 100;
 const TIER_SAMPLES: usize = 2_000;
 /// Blocks looked back at when the gateway starts.
 const BACKFILL_BLOCKS: u32 = 200;
-/// How often the follower looks for new blocks.
-const FOLLOW_POLL: Duration = Duration::from_millis(500);
 
 /// What the page shows of the chain's recent activity, gathered by
 /// [`follow_completed_jobs`].
@@ -55,6 +58,9 @@ pub struct RecentJobs {
 impl RecentJobs {
 	fn push(&self, answer: Value) {
 		let mut jobs = self.jobs.lock().expect("not poisoned");
+		if jobs.iter().any(|known| known["jobId"] == answer["jobId"]) {
+			return;
+		}
 		if jobs.len() == RECENT_JOBS {
 			jobs.pop_back();
 		}
@@ -83,48 +89,68 @@ impl RecentJobs {
 	}
 }
 
-/// Follows the best chain: records each job completed in it, and samples the tier statistics
-/// when a block completed any. Runs until the process ends; a lost connection is retried.
-pub async fn follow_completed_jobs(chain: Chain, recent: Arc<RecentJobs>) {
-	let mut next: Option<u32> = None;
+/// Follows the best chain (the gateway's one head subscription): records each job completed
+/// in it, and samples the tier statistics when a block completed any. At start it looks back
+/// [`BACKFILL_BLOCKS`] blocks. Runs until the process ends.
+pub async fn follow_completed_jobs(chain: Chain, follower: Follower, recent: Arc<RecentJobs>) {
+	let mut heads = follower.heads();
+	if let Err(e) = backfill(&chain, &recent).await {
+		tracing::warn!("reading recent completed jobs: {e}");
+	}
 	loop {
-		if let Err(e) = follow_step(&chain, &recent, &mut next).await {
+		let head = match heads.recv().await {
+			Ok(head) => head,
+			Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+				tracing::warn!(missed, "the page missed blocks");
+				continue;
+			},
+			Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+		};
+		if let Err(e) = record_completed(&chain, &recent, head.hash, &head.events).await {
 			tracing::warn!("following completed jobs: {e}");
 		}
-		tokio::time::sleep(FOLLOW_POLL).await;
 	}
 }
 
-async fn follow_step(chain: &Chain, recent: &RecentJobs, next: &mut Option<u32>) -> anyhow::Result<()> {
+/// Records the completed jobs of the last [`BACKFILL_BLOCKS`] blocks, and a first sample.
+async fn backfill(chain: &Chain, recent: &RecentJobs) -> anyhow::Result<()> {
 	let best = chain.best_number().await?;
-	let first_step = next.is_none();
-	// Never further back than the backfill: after a long outage the blocks between may be
-	// pruned from the node's state, and the page wants recent jobs anyway.
-	let from = next.unwrap_or(0).max(best.saturating_sub(BACKFILL_BLOCKS)).max(1);
-	let mut completed_any = false;
-	for number in from..=best {
-		let completed: Vec<JobId> =
-			chain.job_events(number).await?.into_iter().filter(|(name, _)| name == "JobCompleted").map(|(_, job)| job).collect();
-		if !completed.is_empty() {
-			completed_any = true;
-			let block = chain.block_hash(number).await?;
-			for job in completed {
-				if let Some(summary) = chain.job_at(job, block).await? {
-					recent.push(chain.answer_at(job, &summary, block).await?);
-				}
-			}
-		}
-		*next = Some(number + 1);
+	for number in best.saturating_sub(BACKFILL_BLOCKS).max(1)..=best {
+		let block = chain.block_hash(number).await?;
+		let events = chain.events_at(block).await?;
+		record_completed(chain, recent, block, &events).await?;
 	}
-	if completed_any || first_step {
-		let (_, entries) = chain.tier_stats().await?;
-		let mut counts = [0u32; 3];
-		for entry in entries {
-			let tier = VerificationMode::ALL.iter().position(|mode| *mode == entry.mode).unwrap_or_default();
-			counts[tier] = counts[tier].saturating_add(entry.counters.completed);
-		}
-		recent.sample(counts);
+	sample_tier_stats(chain, recent).await
+}
+
+/// Records the jobs `events` of `block` completed, and samples the tier statistics if any.
+async fn record_completed(chain: &Chain, recent: &RecentJobs, block: H256, events: &[(Option<u32>, Event)]) -> anyhow::Result<()> {
+	let completed: Vec<JobId> = events
+		.iter()
+		.filter_map(|(_, event)| match event {
+			ChainEvent::JobCompleted { job } => Some(*job),
+			_ => None,
+		})
+		.collect();
+	if completed.is_empty() {
+		return Ok(());
 	}
+	for job in completed {
+		if let Some(summary) = chain.job_at(job, block).await? {
+			recent.push(chain.answer_at(job, &summary, block).await?);
+		}
+	}
+	sample_tier_stats(chain, recent).await
+}
+
+async fn sample_tier_stats(chain: &Chain, recent: &RecentJobs) -> anyhow::Result<()> {
+	let (_, entries) = chain.tier_stats().await?;
+	let mut counts = [0u32; 3];
+	for entry in entries {
+		let tier = VerificationMode::ALL.iter().position(|mode| *mode == entry.mode).unwrap_or_default();
+		counts[tier] = counts[tier].saturating_add(entry.counters.completed);
+	}
+	recent.sample(counts);
 	Ok(())
 }
 
@@ -140,7 +166,8 @@ pub async fn models(State(gateway): State<Arc<Gateway>>) -> Response {
 		Err(e) => return error(StatusCode::BAD_GATEWAY, format!("cannot reach the chain: {e}")),
 	};
 	let mut listed = Vec::with_capacity(models.len());
-	for (id, model) in models {
+	for model in models {
+		let id = model.id;
 		let mut tiers = serde_json::Map::new();
 		for mode in VerificationMode::ALL {
 			if let Ok(Some(quote)) = gateway.chain.quote(id, mode).await {

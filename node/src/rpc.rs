@@ -24,7 +24,7 @@ pub struct FullDeps<C, P> {
 	/// Where `engine_createBlock` sends its commands, when the node seals on demand.
 	pub manual_seal: Option<mpsc::Sender<EngineCommand<Hash>>>,
 	/// The x402 facilitator behind `x402_*`.
-	pub x402: Arc<crate::x402::Facilitator>,
+	pub x402: Arc<crate::x402::Facilitator<C>>,
 }
 
 /// Builds the RPC module: `system_accountNextIndex`, `payment_*`, `x402_*`, and in manual-seal
@@ -41,7 +41,8 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ verity_primitives::x402::X402Api<Block, AccountId, verity_runtime::AssetKind, verity_runtime::Signature>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};

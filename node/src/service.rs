@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use futures::{channel::mpsc, FutureExt, StreamExt};
-use sc_client_api::{Backend, BlockBackend, StorageProvider};
+use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_consensus_manual_seal::{consensus::aura::AuraConsensusDataProvider, EngineCommand};
@@ -12,9 +12,6 @@ use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpS
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::{OffchainTransactionPoolFactory, TransactionPool};
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
-use codec::Decode;
-use sp_core::storage::StorageKey;
-use sp_io::hashing::twox_128;
 use sp_runtime::traits::Block as BlockT;
 use verity_primitives::{Hash, Moment, OpaqueBlock as Block};
 use verity_runtime::apis::RuntimeApi;
@@ -254,12 +251,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let seal_sink = (sealing == Sealing::Manual).then_some(seal_sink);
-		let facilitator = Arc::new(crate::x402::Facilitator::new(
-			client.clone(),
-			pool.clone(),
-			x402_facilitator,
-			&task_manager.spawn_handle(),
-		));
+		let facilitator =
+			Arc::new(crate::x402::Facilitator::new(client.clone(), x402_facilitator, own_rpc_url(&config)));
 
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
@@ -415,23 +408,46 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	Ok(task_manager)
 }
 
+/// This node's own JSON-RPC endpoint (a wildcard listen address is reached on loopback): the
+/// x402 facilitator settles through it.
+fn own_rpc_url(config: &Configuration) -> String {
+	use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+	let listen = config
+		.rpc
+		.addr
+		.as_ref()
+		.and_then(|endpoints| endpoints.first())
+		.map(|endpoint| endpoint.listen_addr)
+		.unwrap_or_else(|| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), config.rpc.port));
+	let ip = match listen.ip() {
+		IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+		IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+		ip => ip,
+	};
+	format!("ws://{}", SocketAddr::new(ip, listen.port()))
+}
+
 /// The timestamp inherent of a block sealed on demand.
 ///
-/// The runtime requires every block to advance the timestamp by a whole Aura slot (one slot per
-/// block, slots strictly increasing). Blocks sealed on demand can come faster than that, so the
+/// The runtime requires every block to advance the Aura slot (`timestamp / slot`) and the
+/// timestamp by at least half a slot. Blocks sealed on demand can come faster than that, so the
 /// chain clock runs ahead of the wall clock while they do, and falls back to it when idle:
-/// `max(now, parent + slot)`. Reading the parent's timestamp from state, rather than keeping it
-/// in memory, keeps this right across restarts.
+/// `max(now, start of the parent's slot + 1.5 slots)`, which is in the next slot and at least
+/// half a slot after the parent's timestamp. The parent's slot is read from its header's Aura
+/// pre-digest, which keeps this right across restarts without reading runtime storage.
 fn sealed_block_timestamp(client: &FullClient, parent: Hash) -> sp_timestamp::InherentDataProvider {
-	let key: Vec<u8> = [twox_128(b"Timestamp"), twox_128(b"Now")].concat();
-	let parent_moment: Moment = client
-		.storage(parent, &StorageKey(key))
+	let slot = verity_runtime::SLOT_DURATION;
+	let parent_slot: u64 = client
+		.header(parent)
 		.ok()
 		.flatten()
-		.and_then(|data| Moment::decode(&mut &data.0[..]).ok())
-		.unwrap_or_default();
-	let now: u64 = sp_timestamp::Timestamp::current().into();
-	let next = now.max(parent_moment + verity_runtime::SLOT_DURATION);
+		.and_then(|header| {
+			sc_consensus_aura::standalone::find_pre_digest::<Block, sp_consensus_aura::sr25519::AuthoritySignature>(&header)
+				.ok()
+		})
+		.map_or(0, Into::into);
+	let now: Moment = sp_timestamp::Timestamp::current().into();
+	let next = now.max(parent_slot * slot + slot + slot / 2);
 	sp_timestamp::InherentDataProvider::new(next.into())
 }
 

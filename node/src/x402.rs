@@ -5,8 +5,13 @@
 //! is the runtime's (`X402Api::verify` at the best block), so the node and the chain can never
 //! disagree on what is valid. Settlement signs `x402.settle` / `x402.settle_upto` with the
 //! node's facilitator key (`--x402-facilitator`), which pays the transaction fee, and answers
-//! once the transaction is in a block (or finalized, when asked). Settlements that arrive while
-//! one transaction is in flight share the next one (`utility.force_batch`, see [`Settler`]).
+//! once the transaction is in a block (or finalized, when asked).
+//!
+//! The settling half is a client of this node's own JSON-RPC, through the same
+//! [`Submitter`] the executor and the gateway's relayer use (one transaction in flight,
+//! settlements that arrive meanwhile batched into the next, each one's outcome typed by the
+//! runtime that ran it: `docs/x402.md` says why). So the node knows no pallet's calls, events
+//! or storage: it builds no `RuntimeCall` and decodes no `System::Events`.
 //!
 //! Settling the same payment twice settles once: a concurrent or later call with the same
 //! request gets the first call's receipt while this node remembers it; any other request whose
@@ -17,52 +22,39 @@
 //! `x402_supported` are safe.
 
 use std::{
-	collections::{HashMap, HashSet, VecDeque},
+	collections::{HashMap, VecDeque},
 	sync::{Arc, Mutex},
 	time::Duration,
 };
 
-use codec::{Decode, Encode};
-use futures::StreamExt;
+use codec::Encode;
 use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	proc_macros::rpc,
 	types::ErrorObjectOwned,
 	Extensions,
 };
-use sc_client_api::StorageProvider;
-use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource, TransactionStatus};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{sr25519, Pair};
-use sp_runtime::DispatchError;
-use verity_primitives::{
-	x402::{PaymentError, SchemeKind, X402Api},
-	AccountId, Hash,
+use verity_client::{
+	chain::{AccountKey, Call, Chain, SubmitError},
+	submitter::Submitter,
 };
-use verity_runtime::{Runtime, RuntimeCall, RuntimeEvent};
+use verity_primitives::{
+	events::Refusal,
+	x402::{PaymentError, X402Api},
+	AccountId, Hash, OpaqueBlock as Block,
+};
+use verity_runtime::{AssetKind, Signature};
 use verity_x402::{
 	format_account, network_id, payload_to_chain, requirements_to_chain, supported_response,
 	ChainPayload, ChainRequirements, FacilitatorRequest, SettleResponse, SupportedResponse,
 	VerifyResponse,
 };
 
-use sc_service::SpawnTaskHandle;
-use tokio::sync::{mpsc, oneshot};
-
-use crate::service::{FullClient, FullPool};
-
-/// How long `x402_settle` waits for its transaction to be included (or finalized).
-const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
-/// How many times a settlement is signed and offered to the pool before giving up.
-const SUBMIT_ATTEMPTS: u32 = 5;
-/// How long to wait for the pool to catch up with the best block before counting its ready
-/// transactions.
-const POOL_VIEW_TIMEOUT: Duration = Duration::from_secs(2);
-/// How many verified settlements may wait for a transaction; `x402_settle` waits for room.
-const QUEUED_SETTLEMENTS: usize = 4096;
-/// The most settlements one transaction carries.
-const SETTLEMENTS_PER_TRANSACTION: usize = 128;
+/// How long `x402_settle` waits for its transaction to be finalized, when asked to.
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How many receipts the node remembers for idempotent retries.
 const REMEMBERED_RECEIPTS: usize = 16_384;
 
@@ -131,32 +123,32 @@ impl Receipts {
 }
 
 /// The facilitator behind the `x402_*` methods.
-pub struct Facilitator {
-	client: Arc<FullClient>,
-	/// The facilitator key's account; `None` when this node only verifies.
-	account: Option<AccountId>,
-	/// Where `x402_settle` queues a verified settlement for the [`Settler`].
-	settlements: Option<mpsc::Sender<Queued>>,
+pub struct Facilitator<C> {
+	client: Arc<C>,
+	/// The facilitator key; `None` when this node only verifies.
+	key: Option<sr25519::Pair>,
+	/// This node's own JSON-RPC endpoint, which settlements are submitted through.
+	rpc_url: String,
+	/// The connection to it and the facilitator key's submitter, made at the first settlement
+	/// (the RPC server is not up while the facilitator is built), and made again after a
+	/// settlement was not included (the connection may be what failed).
+	settler: tokio::sync::Mutex<Option<(Chain, Submitter)>>,
 	receipts: Mutex<Receipts>,
 }
 
-impl Facilitator {
-	/// A facilitator that settles with `key` (its [`Settler`] spawned on `spawner`); without a
-	/// key it only verifies.
-	pub fn new(
-		client: Arc<FullClient>,
-		pool: Arc<FullPool>,
-		key: Option<sr25519::Pair>,
-		spawner: &SpawnTaskHandle,
-	) -> Self {
-		let account = key.as_ref().map(|key| key.public().into());
-		let settlements = key.map(|key| {
-			let (sender, queue) = mpsc::channel(QUEUED_SETTLEMENTS);
-			let settler = Settler { client: client.clone(), pool, key, spawner: spawner.clone() };
-			spawner.spawn("x402-settler", Some("x402"), settler.run(queue));
-			sender
-		});
-		Self { client, account, settlements, receipts: Default::default() }
+impl<C> Facilitator<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: X402Api<Block, AccountId, AssetKind, Signature>,
+{
+	/// A facilitator that settles with `key` through the node's JSON-RPC at `rpc_url`; without
+	/// a key it only verifies.
+	pub fn new(client: Arc<C>, key: Option<sr25519::Pair>, rpc_url: String) -> Self {
+		Self { client, key, rpc_url, settler: Default::default(), receipts: Default::default() }
+	}
+
+	fn account(&self) -> Option<AccountId> {
+		self.key.as_ref().map(|key| key.public().into())
 	}
 
 	fn genesis(&self) -> Hash {
@@ -177,7 +169,7 @@ impl Facilitator {
 	fn check_facilitator(&self, payload: &ChainPayload) -> Result<(), PaymentError> {
 		use verity_primitives::x402::PaymentScheme;
 		match &payload.authorization.scheme {
-			PaymentScheme::Upto { facilitator } if Some(facilitator) != self.account.as_ref() =>
+			PaymentScheme::Upto { facilitator } if Some(facilitator) != self.account().as_ref() =>
 				Err(PaymentError::FacilitatorMismatch),
 			_ => Ok(()),
 		}
@@ -211,282 +203,56 @@ impl Facilitator {
 		}
 	}
 
-	/// The settling call of a verified payment, as the facilitator submits it.
-	fn settle_call(payload: ChainPayload, requirements: &ChainRequirements) -> RuntimeCall {
-		let ChainPayload { authorization, signature } = payload;
-		RuntimeCall::X402(match requirements.scheme {
-			SchemeKind::Exact => pallet_verity_x402::Call::settle { authorization, signature },
-			SchemeKind::Upto => pallet_verity_x402::Call::settle_upto {
-				authorization,
-				signature,
-				amount: requirements.amount,
-			},
-		})
+	/// The connection to this node's RPC and the facilitator key's submitter: made once, and
+	/// again after a failure.
+	async fn settler(&self) -> Result<(Chain, Submitter), String> {
+		let mut settler = self.settler.lock().await;
+		if let Some(settler) = settler.as_ref() {
+			return Ok(settler.clone());
+		}
+		let key = self.key.clone().expect("checked by the caller");
+		let chain = Chain::connect(&self.rpc_url).await.map_err(|e| e.to_string())?;
+		let made = (chain.clone(), Submitter::start(chain, AccountKey(key)));
+		*settler = Some(made.clone());
+		Ok(made)
 	}
 
-	/// Queues a verified settlement for the [`Settler`] and waits for its transaction.
-	async fn queue(
+	/// Settles a verified payment through the facilitator key's submitter: the transaction and
+	/// the block it is in (finalized, if asked), or why it did not settle.
+	async fn settle_verified(
 		&self,
-		payment: ChainPayload,
+		payment: &ChainPayload,
 		requirements: &ChainRequirements,
 		finalized: bool,
 	) -> Result<(Hash, Hash), PaymentError> {
-		let settlements = self.settlements.as_ref().expect("checked by the caller");
-		let (done, answer) = oneshot::channel();
-		let call = Self::settle_call(payment.clone(), requirements);
-		settlements
-			.send(Queued { call, payment, finalized, done })
-			.await
-			.map_err(|_| PaymentError::TransferFailed)?;
-		answer.await.unwrap_or(Err(PaymentError::TransferFailed))
-	}
-}
-
-/// A verified settlement waiting for the transaction that carries it.
-struct Queued {
-	/// `x402.settle` or `x402.settle_upto`.
-	call: RuntimeCall,
-	payment: ChainPayload,
-	/// Answer once the transaction is finalized rather than in a block.
-	finalized: bool,
-	/// The extrinsic and block hashes, or why it did not settle.
-	done: oneshot::Sender<Result<(Hash, Hash), PaymentError>>,
-}
-
-/// Signs and submits the facilitator's transactions: one at a time, each a
-/// `utility.force_batch` of every settlement queued meanwhile.
-///
-/// One transaction in flight means its nonce is the chain's at the best block, so concurrent
-/// settlements never race for nonces (a gap left by a dropped transaction would park every
-/// later one in the pool's future queue, where a quiet chain never frees it). Batching keeps
-/// the throughput: settlements that arrive while one transaction waits for its block share
-/// the next, and each pays its own part of the weight. `force_batch` dispatches each settlement
-/// on its own, so one that fails on chain (`ItemFailed`) leaves the others settled.
-#[derive(Clone)]
-struct Settler {
-	client: Arc<FullClient>,
-	pool: Arc<FullPool>,
-	key: sr25519::Pair,
-	spawner: SpawnTaskHandle,
-}
-
-impl Settler {
-	async fn run(self, mut queue: mpsc::Receiver<Queued>) {
-		while let Some(first) = queue.recv().await {
-			let mut batch = vec![first];
-			while batch.len() < SETTLEMENTS_PER_TRANSACTION {
-				match queue.try_recv() {
-					Ok(next) => batch.push(next),
-					Err(_) => break,
-				}
-			}
-			self.settle(batch).await;
-		}
-	}
-
-	/// Settles `batch` in one transaction and answers each of its settlements.
-	///
-	/// A transaction the pool refuses, later drops as invalid, or queues as future (withdrawn,
-	/// see below) was not included, so it is signed again with a fresh nonce, up to
-	/// [`SUBMIT_ATTEMPTS`] times. A payment settled another way meanwhile fails on chain with
-	/// `duplicate_settlement`, so it is never taken twice.
-	async fn settle(&self, batch: Vec<Queued>) {
-		let call = RuntimeCall::Utility(pallet_utility::Call::force_batch {
-			calls: batch.iter().map(|queued| queued.call.clone()).collect(),
-		});
-		for attempt in 1..=SUBMIT_ATTEMPTS {
-			let (transaction, mut watcher) = match self.offer(call.clone()).await {
-				Ok(offered) => offered,
-				Err(error) => {
-					log::debug!(target: "x402", "settlement refused by the pool (attempt {attempt}): {error}");
-					continue;
-				},
-			};
-			match tokio::time::timeout(SETTLE_TIMEOUT, self.included(transaction, &mut watcher, false)).await {
-				Ok(Some((block, index))) => {
-					let (now, at_finality): (Vec<_>, Vec<_>) =
-						batch.into_iter().partition(|queued| !queued.finalized);
-					self.answer(now, transaction, block, index);
-					if !at_finality.is_empty() {
-						self.answer_at_finality(at_finality, transaction, watcher);
-					}
-					return;
-				},
-				Ok(None) =>
-					log::debug!(target: "x402", "settlement {transaction:?} dropped (attempt {attempt})"),
-				Err(_) => {
-					// It may still be included later: signing it again could only collide.
-					log::warn!(target: "x402", "settlement {transaction:?} was not included in time");
-					return fail(batch);
-				},
-			}
-		}
-		log::warn!(target: "x402", "settlement not accepted after {SUBMIT_ATTEMPTS} attempts");
-		fail(batch)
-	}
-
-	/// Follows `transaction` until it is in a block (or finalized): the block and its index
-	/// there, or `None` once it is out of the pool.
-	async fn included(
-		&self,
-		transaction: Hash,
-		watcher: &mut Watcher,
-		finalized: bool,
-	) -> Option<(Hash, usize)> {
-		while let Some(status) = watcher.next().await {
-			match status {
-				TransactionStatus::InBlock(at) if !finalized => return Some(at),
-				TransactionStatus::Finalized(at) => return Some(at),
-				TransactionStatus::Invalid | TransactionStatus::Dropped | TransactionStatus::Usurped(_) =>
-					return None,
-				// Its nonce is past the chain's: only another block could make it ready, and a
-				// quiet chain may never make one. Withdraw it and sign again.
-				TransactionStatus::Future => {
-					let withdraw = [(transaction, None)].into_iter().collect();
-					self.pool.report_invalid(None, withdraw).await;
-					return None;
-				},
-				_ => {},
-			}
-		}
-		None
-	}
-
-	/// Answers the settlements in `batch`, carried by `transaction` at `index` of `block`.
-	fn answer(&self, batch: Vec<Queued>, transaction: Hash, block: Hash, index: usize) {
-		if batch.is_empty() {
-			return;
-		}
-		let payments: Vec<&ChainPayload> = batch.iter().map(|queued| &queued.payment).collect();
-		let outcomes = self.outcomes(block, index as u32, &payments);
-		for (queued, outcome) in batch.into_iter().zip(outcomes) {
-			let _ = queued.done.send(outcome.map(|()| (transaction, block)));
-		}
-	}
-
-	/// Answers `batch` once `transaction` is finalized, without holding up the next transaction:
-	/// its nonce is already used at the best block.
-	fn answer_at_finality(&self, batch: Vec<Queued>, transaction: Hash, mut watcher: Watcher) {
-		let settler = self.clone();
-		self.spawner.spawn("x402-finality", Some("x402"), async move {
-			let finalized =
-				tokio::time::timeout(SETTLE_TIMEOUT, settler.included(transaction, &mut watcher, true)).await;
-			match finalized {
-				Ok(Some((block, index))) => settler.answer(batch, transaction, block, index),
-				_ => {
-					log::warn!(target: "x402", "settlement {transaction:?} was not finalized in time");
-					fail(batch)
-				},
-			}
-		});
-	}
-
-	/// The facilitator's next transaction nonce: the chain's at `best`, past those of its
-	/// transactions ready in the pool as maintained at `best` (one that timed out may still be).
-	async fn next_nonce(&self, account: &AccountId, best: Hash) -> Result<u32, PaymentError> {
-		let mut nonce = substrate_frame_rpc_system::AccountNonceApi::account_nonce(
-			&*self.client.runtime_api(),
-			best,
-			account.clone(),
-		)
-		.map_err(|_| PaymentError::TransferFailed)?;
-		let provided: HashSet<Vec<u8>> = self
-			.pool
-			.ready_at_with_timeout(best, POOL_VIEW_TIMEOUT)
-			.await
-			.filter_map(|transaction| transaction.provides().first().cloned())
-			.collect();
-		while provided.contains(&(account, nonce).encode()) {
-			nonce += 1;
-		}
-		Ok(nonce)
-	}
-
-	/// Signs `call` with the next nonce and hands it to the pool.
-	async fn offer(&self, call: RuntimeCall) -> Result<(Hash, Watcher), String> {
-		let account: AccountId = self.key.public().into();
-		let best = self.client.info().best_hash;
-		let nonce = self.next_nonce(&account, best).await.map_err(|e| e.reason().to_string())?;
-		// Signed for the runtime the chain runs, which may be newer than the one compiled in.
-		let version =
-			sp_api::Core::version(&*self.client.runtime_api(), best).map_err(|e| e.to_string())?;
-		let extrinsic = verity_runtime::signing::sign_extrinsic_for_version(
-			&self.key,
-			call,
-			nonce,
-			self.client.info().genesis_hash,
-			(version.spec_version, version.transaction_version),
-		);
-		let opaque = sp_runtime::OpaqueExtrinsic::decode(&mut &extrinsic.encode()[..])
-			.map_err(|e| e.to_string())?;
-		let transaction = self.pool.hash_of(&opaque);
-		let watcher = self
-			.pool
-			.submit_and_watch(best, TransactionSource::External, opaque)
-			.await
-			.map_err(|e| e.to_string())?;
-		Ok((transaction, watcher))
-	}
-
-	/// Whether each of `payments`, batched in extrinsic `index` of `block`, settled: from the
-	/// batch's `ItemCompleted`/`ItemFailed` events, in order, or, where the events do not
-	/// decode as this node's runtime's (after an upgrade), from whether each payment's nonce is
-	/// used at that block.
-	fn outcomes(&self, block: Hash, index: u32, payments: &[&ChainPayload]) -> Vec<Result<(), PaymentError>> {
-		let storage = |key: Vec<u8>| {
-			self.client.storage(block, &sp_core::storage::StorageKey(key)).ok().flatten()
+		let (chain, submitter) = self.settler().await.map_err(|e| {
+			log::warn!(target: "x402", "cannot reach this node's RPC at {}: {e}", self.rpc_url);
+			PaymentError::TransferFailed
+		})?;
+		let call = Call::settle(payment, requirements.scheme, requirements.amount);
+		let settled = match submitter.submit(call).await {
+			Ok(settled) => settled,
+			Err(SubmitError::Refused(refusal)) => {
+				return Err(match refusal.refusal {
+					// Settled by another transaction since it was verified.
+					Refusal::Payment(PaymentError::NonceUsed) => PaymentError::DuplicateSettlement,
+					Refusal::Payment(reason) => reason,
+					_ => PaymentError::TransferFailed,
+				})
+			},
+			Err(error) => {
+				log::warn!(target: "x402", "settlement not included: {error}");
+				*self.settler.lock().await = None;
+				return Err(PaymentError::TransferFailed);
+			},
 		};
-		let events_key =
-			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
-		let events = storage(events_key).and_then(|data| {
-			Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]).ok()
-		});
-		let mut outcomes = Vec::with_capacity(payments.len());
-		for record in events.into_iter().flatten() {
-			if record.phase != frame_system::Phase::ApplyExtrinsic(index) {
-				continue;
-			}
-			match record.event {
-				RuntimeEvent::Utility(pallet_utility::Event::ItemCompleted) => outcomes.push(Ok(())),
-				RuntimeEvent::Utility(pallet_utility::Event::ItemFailed { error }) =>
-					outcomes.push(Err(payment_error_of(error))),
-				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) =>
-					return payments.iter().map(|_| Err(payment_error_of(dispatch_error))).collect(),
-				_ => {},
-			}
+		if finalized {
+			chain.wait_finalized(settled.block, FINALITY_TIMEOUT).await.map_err(|e| {
+				log::warn!(target: "x402", "settlement {:?} not finalized: {e}", settled.transaction);
+				PaymentError::TransferFailed
+			})?;
 		}
-		if outcomes.len() == payments.len() {
-			return outcomes;
-		}
-		payments
-			.iter()
-			.map(|payment| {
-				let used = pallet_verity_x402::UsedNonces::<Runtime>::hashed_key_for(
-					&payment.authorization.from,
-					payment.authorization.nonce,
-				);
-				storage(used).map(|_| ()).ok_or(PaymentError::TransferFailed)
-			})
-			.collect()
-	}
-}
-
-type Watcher = std::pin::Pin<Box<sc_transaction_pool_api::TransactionStatusStreamFor<FullPool>>>;
-
-/// Answers every settlement in `batch` with `transfer_failed`.
-fn fail(batch: Vec<Queued>) {
-	for queued in batch {
-		let _ = queued.done.send(Err(PaymentError::TransferFailed));
-	}
-}
-
-/// The x402 reason of a failed settlement.
-fn payment_error_of(error: DispatchError) -> PaymentError {
-	match verity_runtime::payment_error_of(&error) {
-		// Settled by another transaction since it was verified.
-		Some(PaymentError::NonceUsed) => PaymentError::DuplicateSettlement,
-		Some(reason) => reason,
-		None => PaymentError::TransferFailed,
+		Ok((settled.transaction, settled.block))
 	}
 }
 
@@ -495,7 +261,11 @@ fn rpc_error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 }
 
 #[async_trait]
-impl X402ApiServer for Arc<Facilitator> {
+impl<C> X402ApiServer for Arc<Facilitator<C>>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: X402Api<Block, AccountId, AssetKind, Signature>,
+{
 	fn supported(&self) -> RpcResult<SupportedResponse> {
 		let best = self.client.info().best_hash;
 		let kinds = self
@@ -503,7 +273,7 @@ impl X402ApiServer for Arc<Facilitator> {
 			.runtime_api()
 			.supported(best)
 			.map_err(|e| rpc_error(RUNTIME_ERROR, format!("runtime call failed: {e}")))?;
-		Ok(supported_response(&self.genesis(), &kinds, self.account.as_ref()))
+		Ok(supported_response(&self.genesis(), &kinds, self.account().as_ref()))
 	}
 
 	fn verify(&self, request: FacilitatorRequest) -> RpcResult<VerifyResponse> {
@@ -530,7 +300,7 @@ impl X402ApiServer for Arc<Facilitator> {
 		wait_for_finality: Option<bool>,
 	) -> RpcResult<SettleResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
-		if self.settlements.is_none() {
+		if self.key.is_none() {
 			return Err(rpc_error(NO_FACILITATOR, "this node has no facilitator key (--x402-facilitator)"));
 		}
 		let (payload, requirements) = match self.parse(&request) {
@@ -559,7 +329,7 @@ impl X402ApiServer for Arc<Facilitator> {
 		if let Some(first) = receipt.as_ref() {
 			return Ok(first.clone());
 		}
-		let response = match self.queue(payload, &requirements, wait_for_finality.unwrap_or(false)).await {
+		let response = match self.settle_verified(&payload, &requirements, wait_for_finality.unwrap_or(false)).await {
 			Ok((transaction, block)) => SettleResponse {
 				success: true,
 				error_reason: None,

@@ -507,6 +507,62 @@ fn try_submit(node: &mut Node, spec: impl FnOnce(&Node) -> JobSpec<BlockNumber>)
 	(next_job_id(node) > id).then_some(id)
 }
 
+/// Calls every runtime API the off-chain crates read, through `verity-client` as they do, on a
+/// dev chain holding one of each: a completed tee job with output and evidence (`job`), an
+/// attested enclave and per-job quotes (`executor`), the digits model's zk key, and models
+/// priced in two assets; each answer is checked against the chain's own storage.
+fn every_api_the_services_read_answers_in_its_shape(node: &Node, job: JobId, executor: &AccountId) {
+	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+	runtime.block_on(async {
+		let chain = verity_client::chain::Chain::connect(&format!("ws://127.0.0.1:{}", node.rpc_port)).await.unwrap();
+		let best = chain.best_hash().await.unwrap();
+
+		let summary = chain.job_at(job, best).await.unwrap().expect("InferenceApi::job");
+		assert_eq!(summary.status, JobStatus::Completed);
+		let result = chain.result_at(job, best).await.unwrap().expect("InferenceApi::result");
+		assert_eq!(result.output, output(node, job));
+		assert!(matches!(result.evidence, Evidence::Tee { quote: Some(_), .. }));
+		assert_eq!(chain.open_jobs(executor).await.unwrap(), Vec::<JobId>::new(), "InferenceApi::open_jobs");
+		let dispatchers = chain.dispatchers().await.unwrap();
+		assert!(!dispatchers.is_empty(), "InferenceApi::dispatchers");
+		let (bucket_ms, stats) = chain.tier_stats().await.unwrap();
+		assert!(bucket_ms > 0 && stats.iter().any(|e| e.mode == VerificationMode::Tee && e.counters.completed > 0), "InferenceApi::recent_tier_stats");
+		let offers = chain.offers(DIGITS_MLP_ID).await.unwrap();
+		assert!(offers.offers.len() > 3, "InferenceApi::offers: tiers in two assets: {offers:?}");
+		assert!(chain.quote(DIGITS_MLP_ID, VerificationMode::Signed).await.unwrap().is_some(), "InferenceApi::quote");
+
+		let models = chain.models().await.unwrap();
+		let digits = chain.model(DIGITS_MLP_ID).await.unwrap().expect("ModelsApi::model");
+		assert!(models.contains(&digits) && models.iter().any(|m| m.id == MINILM_ID), "ModelsApi::models");
+		assert!(!digits.other_prices.is_empty(), "priced in a second asset");
+		assert!(chain.zk_key(DIGITS_MLP_ID).await.unwrap().is_some(), "ZkVerifierApi::verifying_key");
+		assert!(digits.zk_verifying_key.is_some());
+
+		let ferdie = chain.executor(executor).await.unwrap().expect("ExecutorsApi::executor");
+		assert_eq!(Some(ferdie.stake), registration(node, executor).map(|r| r.stake));
+		assert!(ferdie.services.iter().any(|s| s.mode == VerificationMode::Tee));
+		assert!(chain.executors().await.unwrap().contains(&ferdie), "ExecutorsApi::executors");
+
+		let attested = chain.enclave(executor).await.unwrap().expect("AttestationApi::enclave");
+		let stored = enclave(node, executor).unwrap();
+		assert_eq!((attested.keys, attested.expires_at), (stored.keys, stored.expires_at));
+		assert!(chain.enclave_requirements(DIGITS_MLP_ID).await.unwrap().quote_per_job, "AttestationApi::enclave_requirements");
+		assert_eq!(chain.trusted_root().await.unwrap().as_deref(), Some(verity_tee::TEST_ROOT_CA_DER), "AttestationApi::trusted_root");
+
+		// `EventsApi`: the block that completed the job says so, typed.
+		let mut number = chain.best_number().await.unwrap();
+		let completed_in = loop {
+			let hash = chain.block_hash(number).await.unwrap();
+			let events = chain.events_at(hash).await.unwrap();
+			if events.iter().any(|(_, event)| *event == verity_primitives::events::ChainEvent::JobCompleted { job }) {
+				break hash;
+			}
+			number -= 1;
+		};
+		assert_eq!(chain.job_at(job, completed_in).await.unwrap().unwrap().status, JobStatus::Completed);
+	});
+}
+
 #[test]
 fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expired_and_unattested_keys() {
 	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -540,6 +596,7 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 		.map(|bytes| Evidence::decode(&mut &bytes[..]).unwrap());
 	assert!(matches!(evidence, Some(Evidence::Tee { quote: Some(_), .. })), "the result carries its quote: {evidence:?}");
 	assert_eq!(output(&node, quoted), output(&node, plain));
+	every_api_the_services_read_answers_in_its_shape(&node, quoted, &ferdie);
 
 	// A confidential input, sealed to the enclave's key: the chain holds only ciphertext and
 	// commitment; the enclave opens it and the output is the same.

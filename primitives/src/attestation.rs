@@ -126,3 +126,39 @@ mod hex_array {
 		bytes.try_into().map_err(|_| serde::de::Error::custom("wrong length"))
 	}
 }
+
+/// An executor's attested enclave, as [`AttestationApi`] reports it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct AttestedEnclave {
+	/// The keys its quote bound.
+	pub keys: EnclaveKeys,
+	/// The allowlist entry its measurement matched.
+	pub measurement: MeasurementKey,
+	/// When the quote was verified (unix seconds).
+	pub attested_at: u64,
+	/// When the attestation ends (unix seconds).
+	pub expires_at: u64,
+}
+
+/// A model's requirements on the enclaves that serve its tee tier.
+#[derive(Clone, PartialEq, Eq, Default, Encode, Decode, TypeInfo, Debug)]
+pub struct EnclaveRequirements {
+	/// Allowlist entries that may serve it; empty: any allowed measurement.
+	pub measurements: alloc::vec::Vec<MeasurementKey>,
+	/// Whether every result carries a fresh quote whose `report_data` binds its statement.
+	pub quote_per_job: bool,
+}
+
+sp_api::decl_runtime_apis! {
+	/// The tee tier's state.
+	pub trait AttestationApi<AccountId> where AccountId: codec::Codec {
+		/// The trust root quotes chain to (DER), if the tee tier is configured.
+		fn trusted_root() -> Option<alloc::vec::Vec<u8>>;
+
+		/// `executor`'s attested enclave, while its attestation is on chain.
+		fn enclave(executor: AccountId) -> Option<AttestedEnclave>;
+
+		/// `model`'s enclave requirements (none set: the default, any allowed enclave).
+		fn enclave_requirements(model: crate::inference::ModelId) -> EnclaveRequirements;
+	}
+}

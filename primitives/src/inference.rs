@@ -694,8 +694,24 @@ pub struct TierStatsEntry<AssetKind> {
 	pub counters: TierCounters,
 }
 
+/// A completed job's result: everything a verifier needs besides the job itself.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct JobResult {
+	/// The output.
+	pub output: Vec<u8>,
+	/// Its evidence at the job's tier.
+	pub evidence: Evidence,
+}
+
 sp_api::decl_runtime_apis! {
-	/// Queries of the inference market. Version 2 added `offers`.
+	/// The zk tier's verifying keys.
+	pub trait ZkVerifierApi {
+		/// `model`'s registered verifying key, prepared (the encoding `docs/zk.md` gives).
+		fn verifying_key(model: ModelId) -> Option<Vec<u8>>;
+	}
+
+	/// Queries of the inference market. Version 2 added `offers`; version 3 `result`,
+	/// `dispatchers` and `recent_tier_stats`.
 	#[api_version(2)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
@@ -723,6 +739,19 @@ sp_api::decl_runtime_apis! {
 
 		/// Tier statistics for the buckets `from..=to`, and the bucket length in milliseconds.
 		fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<AssetKind>>);
+
+		/// Tier statistics for every retained bucket up to the chain's time now, and the bucket
+		/// length in milliseconds.
+		#[api_version(3)]
+		fn recent_tier_stats() -> (u64, Vec<TierStatsEntry<AssetKind>>);
+
+		/// A completed job's output and evidence, while the job is kept on chain.
+		#[api_version(3)]
+		fn result(job: JobId) -> Option<JobResult>;
+
+		/// The validators' dispatch keys: who may push jobs to executors.
+		#[api_version(3)]
+		fn dispatchers() -> Vec<crate::dispatch::DispatchKey>;
 
 		/// Whether `inference.submit_paid(spec, salt, authorization, signature)` would succeed
 		/// now, or why not. Nothing is written.

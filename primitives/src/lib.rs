@@ -8,7 +8,9 @@ extern crate alloc;
 
 pub mod attestation;
 pub mod dispatch;
+pub mod events;
 pub mod inference;
+pub mod registry;
 #[cfg(feature = "std")]
 pub mod testing;
 pub mod x402;

@@ -87,9 +87,12 @@ pub fn job_nonce<Spec: Encode>(spec: &Spec, salt: &[u8; 32]) -> PaymentNonce {
 pub enum PaidJobRefusal {
 	/// The payment would not settle: its x402 reason.
 	Payment(PaymentError),
-	/// The payment is good, but the job would be refused (no executor, a deadline passed, …):
-	/// the pallet's error, named by the runtime's metadata.
+	/// The payment is good, but the job would be refused (a deadline passed, …): the pallet's
+	/// error, named by the runtime's metadata.
 	Job(sp_runtime::DispatchError),
+	/// The payment is good, but no executor can take the job now (those that serve the model
+	/// at the tier are at capacity, or not live): the same job may go through later.
+	ExecutorsBusy,
 }
 
 /// What a resource server asks for: the SCALE form of x402 `PaymentRequirements` (the network

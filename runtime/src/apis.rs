@@ -20,8 +20,8 @@ use verity_primitives::inference::{JobId, ModelId, VerificationMode};
 
 use crate::{
 	opaque::SessionKeys,
-	AccountId, AssetKind, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
-	InherentDataExt, Nonce, Runtime, Signature, X402,
+	AccountId, AssetKind, Attestation, Aura, Balance, Block, BlockNumber, Executive, Executors, Grandpa,
+	Inference, InherentDataExt, Models, Nonce, Runtime, Signature, ZkVerifier, X402,
 	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
@@ -198,7 +198,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl verity_primitives::inference::InferenceApi<Block, AccountId, AssetKind, BlockNumber> for Runtime {
 		fn offers(model: ModelId) -> verity_primitives::inference::Offers<AssetKind, BlockNumber> {
 			Inference::offers(model)
@@ -234,6 +234,18 @@ impl_runtime_apis! {
 			Inference::tier_stats(from, to)
 		}
 
+		fn recent_tier_stats() -> (u64, Vec<verity_primitives::inference::TierStatsEntry<AssetKind>>) {
+			Inference::recent_tier_stats()
+		}
+
+		fn result(job: JobId) -> Option<verity_primitives::inference::JobResult> {
+			Inference::result(job)
+		}
+
+		fn dispatchers() -> Vec<verity_primitives::dispatch::DispatchKey> {
+			Inference::dispatch_keys()
+		}
+
 		fn check_paid_job(
 			spec: verity_primitives::inference::JobSpec<BlockNumber>,
 			salt: [u8; 32],
@@ -242,12 +254,64 @@ impl_runtime_apis! {
 		) -> Result<(), verity_primitives::x402::PaidJobRefusal> {
 			use verity_primitives::x402::PaidJobRefusal;
 			// A runtime API call's writes are discarded: this is `submit_paid`, dry.
+			use verity_primitives::events::Refusal;
 			Inference::do_submit_paid(spec, salt, authorization, signature).map(|_| ()).map_err(|error| {
-				match crate::payment_error_of(&error) {
-					Some(reason) => PaidJobRefusal::Payment(reason),
-					None => PaidJobRefusal::Job(error),
+				match crate::events::refusal_of(&error) {
+					Refusal::Payment(reason) => PaidJobRefusal::Payment(reason),
+					Refusal::ExecutorsBusy => PaidJobRefusal::ExecutorsBusy,
+					Refusal::Other => PaidJobRefusal::Job(error),
 				}
 			})
+		}
+	}
+
+	impl verity_primitives::inference::ZkVerifierApi<Block> for Runtime {
+		fn verifying_key(model: ModelId) -> Option<Vec<u8>> {
+			ZkVerifier::prepared_key(model)
+		}
+	}
+
+	impl verity_primitives::registry::ModelsApi<Block, AccountId, AssetKind> for Runtime {
+		fn model(model: ModelId) -> Option<verity_primitives::registry::ModelView<AccountId, AssetKind>> {
+			Models::model_view(model)
+		}
+
+		fn models() -> Vec<verity_primitives::registry::ModelView<AccountId, AssetKind>> {
+			Models::model_views()
+		}
+	}
+
+	impl verity_primitives::registry::ExecutorsApi<Block, AccountId, BlockNumber> for Runtime {
+		fn executor(executor: AccountId) -> Option<verity_primitives::registry::ExecutorView<AccountId, BlockNumber>> {
+			Executors::executor_view(executor)
+		}
+
+		fn executors() -> Vec<verity_primitives::registry::ExecutorView<AccountId, BlockNumber>> {
+			Executors::executor_views()
+		}
+	}
+
+	impl verity_primitives::attestation::AttestationApi<Block, AccountId> for Runtime {
+		fn trusted_root() -> Option<Vec<u8>> {
+			Attestation::trusted_root()
+		}
+
+		fn enclave(executor: AccountId) -> Option<verity_primitives::attestation::AttestedEnclave> {
+			Attestation::attested_enclave(executor)
+		}
+
+		fn enclave_requirements(model: ModelId) -> verity_primitives::attestation::EnclaveRequirements {
+			Attestation::enclave_requirements(model)
+		}
+	}
+
+	impl verity_primitives::events::EventsApi<Block, AccountId> for Runtime {
+		fn events() -> Vec<(Option<u32>, verity_primitives::events::ChainEvent<AccountId>)> {
+			crate::events::events()
+		}
+
+		fn extrinsic_outcome(index: u32) -> Option<verity_primitives::events::ExtrinsicOutcome<AccountId>> {
+			crate::events::extrinsic_outcome(index)
 		}
 	}
 

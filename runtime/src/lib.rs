@@ -23,6 +23,7 @@ pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarks;
 pub mod configs;
+pub mod events;
 pub mod genesis_config_presets;
 #[cfg(feature = "std")]
 pub mod signing;
@@ -69,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

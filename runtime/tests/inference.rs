@@ -281,6 +281,59 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 	});
 }
 
+/// The index of the extrinsic applied last in the current block.
+fn last_extrinsic() -> u32 {
+	System::extrinsic_index().expect("an extrinsic was applied") - 1
+}
+
+#[test]
+fn extrinsic_outcomes_are_typed_per_batch_item_and_a_failed_extrinsic_fails_as_a_whole() {
+	use verity_primitives::events::{ChainEvent, ExtrinsicOutcome};
+	use verity_runtime::events::{call_error, events, extrinsic_outcome};
+	new_ext().execute_with(|| {
+		let (bob, charlie, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
+		register_model(bob, MODEL, AssetKind::Native, 10 * MILLI_UNIT);
+		register_executor(
+			charlie,
+			vec![
+				Service { model: MODEL, mode: VerificationMode::Signed, fee: MILLI_UNIT },
+				Service { model: MODEL, mode: VerificationMode::Zk, fee: MILLI_UNIT },
+			],
+		);
+		let submit = |spec| {
+			RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs { specs: vec![spec].try_into().unwrap() })
+		};
+		// No verifying key: the zk job is refused.
+		let no_key = pallet_verity_inference::Error::<Runtime>::NoVerifyingKey.into();
+		let batch = RuntimeCall::Utility(pallet_utility::Call::force_batch {
+			calls: vec![
+				submit(job(MODEL, VerificationMode::Signed, MILLI_UNIT)),
+				submit(job(MODEL, VerificationMode::Zk, MILLI_UNIT)),
+			],
+		});
+		assert_eq!(apply(dave, batch), Ok(()));
+		let charlie_account = charlie.to_account_id();
+		let submitted = ChainEvent::JobSubmitted { job: 0, executor: charlie_account.clone() };
+		assert_eq!(
+			extrinsic_outcome(last_extrinsic()),
+			Some(ExtrinsicOutcome::Dispatched(vec![Ok(vec![submitted.clone()]), Err(call_error(no_key))]))
+		);
+
+		assert!(apply(dave, submit(job(MODEL, VerificationMode::Zk, MILLI_UNIT))).is_err());
+		let failed = extrinsic_outcome(last_extrinsic());
+		assert_eq!(failed, Some(ExtrinsicOutcome::Failed(call_error(no_key))));
+		assert_eq!(call_error(no_key).refusal, verity_primitives::events::Refusal::Other);
+
+		assert_eq!(apply(dave, submit(job(MODEL, VerificationMode::Signed, MILLI_UNIT))), Ok(()));
+		let single = ChainEvent::JobSubmitted { job: 1, executor: charlie_account };
+		assert_eq!(extrinsic_outcome(last_extrinsic()), Some(ExtrinsicOutcome::Dispatched(vec![Ok(vec![single.clone()])])));
+		assert_eq!(extrinsic_outcome(last_extrinsic() + 1), None);
+		let jobs: Vec<_> = events().into_iter().map(|(_, event)| event).collect();
+		assert_eq!(jobs, vec![submitted, single]);
+		check_invariants();
+	});
+}
+
 #[test]
 fn development_genesis_registers_the_shipped_models_and_an_executor() {
 	new_ext().execute_with(|| {

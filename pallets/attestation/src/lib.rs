@@ -51,7 +51,9 @@ use frame_support::{pallet_prelude::*, traits::Time};
 use scale_info::TypeInfo;
 use sp_runtime::traits::Zero;
 use verity_primitives::{
-	attestation::{statement_report_data, AllowedMeasurement, EnclaveKeys, MeasurementKey},
+	attestation::{
+		statement_report_data, AllowedMeasurement, AttestedEnclave, EnclaveKeys, EnclaveRequirements, MeasurementKey,
+	},
 	inference::{
 		Evidence, ExecutorProvider, JobInput, ModelId, ModelKeyRegistry, OnExecutorRemoved, OnModelRetired,
 		TierVerifier, VerificationContext, VerificationError,
@@ -760,5 +762,33 @@ impl<T: Config> OnExecutorRemoved<T::AccountId> for Pallet<T> {
 		T::DbWeight::get()
 			.reads_writes(1, 2)
 			.saturating_add(Weight::from_parts(0, Enclave::max_encoded_len() as u64))
+	}
+}
+
+/// What [`verity_primitives::attestation::AttestationApi`] reads.
+impl<T: Config> Pallet<T> {
+	/// The trust root (DER), if one is set.
+	pub fn trusted_root() -> Option<Vec<u8>> {
+		TrustedRoot::<T>::get().map(BoundedVec::into_inner)
+	}
+
+	/// `executor`'s attested enclave, as the runtime API reports it.
+	pub fn attested_enclave(executor: T::AccountId) -> Option<AttestedEnclave> {
+		Enclaves::<T>::get(executor).map(|enclave| AttestedEnclave {
+			keys: enclave.keys,
+			measurement: enclave.measurement,
+			attested_at: enclave.attested_at,
+			expires_at: enclave.expires_at,
+		})
+	}
+
+	/// `model`'s enclave requirements (none set: the default).
+	pub fn enclave_requirements(model: ModelId) -> EnclaveRequirements {
+		ModelEnclaveRequirements::<T>::get(model)
+			.map(|requirements| EnclaveRequirements {
+				measurements: requirements.measurements.into_inner(),
+				quote_per_job: requirements.quote_per_job,
+			})
+			.unwrap_or_default()
 	}
 }

@@ -41,7 +41,7 @@ mod tests;
 pub mod weights;
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -57,35 +57,11 @@ use verity_primitives::{
 		ExecutorProvider, JobOutcome, ModelId, ModelProvider, OnExecutorRemoved, SigningKey,
 		VerificationMode,
 	},
+	registry::ExecutorView,
 	Balance,
 };
 
-/// The class of hardware an executor runs on.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	Debug, serde::Serialize, serde::Deserialize,
-)]
-pub enum HardwareClass {
-	/// CPU only.
-	Cpu,
-	/// One or more GPUs.
-	Gpu,
-}
-
-/// One (model, tier) an executor serves, and the fee it asks for a job of it, in the model's
-/// payment asset.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	Debug, serde::Serialize, serde::Deserialize,
-)]
-pub struct Service {
-	/// The model.
-	pub model: ModelId,
-	/// The tier.
-	pub mode: VerificationMode,
-	/// The executor's fee per job.
-	pub fee: Balance,
-}
+pub use verity_primitives::registry::{HardwareClass, Service};
 
 /// Where an executor is in its life cycle.
 #[derive(
@@ -149,39 +125,11 @@ pub struct ExecutorInfo<T: Config> {
 	pub stats: ExecutorStats,
 }
 
-/// The registration of an executor, as a call or the genesis state give it.
-#[derive(
-	frame_support::CloneNoBound,
-	frame_support::PartialEqNoBound,
-	frame_support::EqNoBound,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	frame_support::DebugNoBound,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-#[scale_info(skip_type_params(MaxEndpointLen, MaxServices))]
-#[serde(bound = "")]
-pub struct Registration<MaxEndpointLen: Get<u32>, MaxServices: Get<u32>> {
-	/// Where validators POST jobs: `http://` or `https://`.
-	pub endpoint: BoundedVec<u8, MaxEndpointLen>,
-	/// The key that signs results.
-	pub signing_key: SigningKey,
-	/// The (model, tier) pairs served and their fees.
-	pub services: BoundedVec<Service, MaxServices>,
-	/// Hardware class.
-	pub hardware: HardwareClass,
-	/// Jobs it runs at once.
-	pub capacity: u32,
-	/// Stake to put on hold.
-	pub stake: Balance,
-}
+pub use verity_primitives::registry::Registration;
 
 /// A [`Registration`] with this runtime's bounds.
 pub type RegistrationOf<T> =
-	Registration<<T as Config>::MaxEndpointLen, <T as Config>::MaxServices>;
+	Registration<BoundedVec<u8, <T as Config>::MaxEndpointLen>, BoundedVec<Service, <T as Config>::MaxServices>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -709,5 +657,39 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 			});
 		}
 		moved
+	}
+}
+
+/// What [`verity_primitives::registry::ExecutorsApi`] reads.
+impl<T: Config> Pallet<T> {
+	/// A registered executor, as the runtime API reports it.
+	pub fn executor_view(executor: T::AccountId) -> Option<ExecutorView<T::AccountId, BlockNumberFor<T>>> {
+		Executors::<T>::get(&executor).map(|info| Self::view_of(executor, info))
+	}
+
+	/// Every registered executor.
+	pub fn executor_views() -> Vec<ExecutorView<T::AccountId, BlockNumberFor<T>>> {
+		Executors::<T>::iter().map(|(executor, info)| Self::view_of(executor, info)).collect()
+	}
+
+	fn view_of(account: T::AccountId, info: ExecutorInfo<T>) -> ExecutorView<T::AccountId, BlockNumberFor<T>> {
+		ExecutorView {
+			account,
+			stake: info.stake,
+			endpoint: info.endpoint.into_inner(),
+			signing_key: info.signing_key,
+			services: info.services.into_inner(),
+			hardware: info.hardware,
+			capacity: info.capacity,
+			active_jobs: info.active_jobs,
+			last_heartbeat: info.last_heartbeat,
+			unbonding_until: match info.status {
+				ExecutorStatus::Active => None,
+				ExecutorStatus::Unbonding { until } => Some(until),
+			},
+			completed: info.stats.completed,
+			failed: info.stats.failed,
+			expired: info.stats.expired,
+		}
 	}
 }

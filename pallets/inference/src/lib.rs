@@ -115,7 +115,7 @@ use verity_primitives::{
 	inference::{
 		ExecutorProvider, JobId, JobInput, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
 		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
-		VerificationContext, VerificationError, VerificationMode, Evidence,
+		VerificationContext, VerificationError, VerificationMode, Evidence, JobResult,
 	},
 	dispatch::DispatchKey,
 	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer, PaymentError},

@@ -114,3 +114,20 @@ impl<T: Config> Pallet<T> {
 		(T::StatsBucket::get(), entries)
 	}
 }
+
+impl<T: Config> Pallet<T> {
+	/// [`verity_primitives::inference::InferenceApi::recent_tier_stats`].
+	pub fn recent_tier_stats() -> (u64, Vec<TierStatsEntry<T::AssetKind>>) {
+		Self::tier_stats(0, Self::current_bucket())
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::result`].
+	pub fn result(job: JobId) -> Option<JobResult> {
+		Some(JobResult { output: Outputs::<T>::get(job)?.into_inner(), evidence: Evidences::<T>::get(job)? })
+	}
+
+	/// [`verity_primitives::inference::InferenceApi::dispatchers`].
+	pub fn dispatch_keys() -> Vec<DispatchKey> {
+		Dispatchers::<T>::get().into_inner()
+	}
+}

@@ -45,6 +45,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::*,
@@ -55,6 +56,7 @@ use sp_runtime::{BoundedVec, Perbill};
 pub use verity_primitives::inference::TierPrices;
 use verity_primitives::{
 	inference::{ModelId, ModelKeyRegistry, ModelProvider, ModelTerms, OnModelRetired, VerificationMode},
+	registry::ModelView,
 	Balance, Hash,
 };
 
@@ -612,5 +614,34 @@ impl<T: Config> ModelKeyRegistry<T::AccountId> for Pallet<T> {
 			info.zk_verifying_key = Some(key_hash);
 			Ok(())
 		})
+	}
+}
+
+/// What [`verity_primitives::registry::ModelsApi`] reads.
+impl<T: Config> Pallet<T> {
+	/// A registered model, as the runtime API reports it.
+	pub fn model_view(model: ModelId) -> Option<ModelView<T::AccountId, T::AssetKind>> {
+		Models::<T>::get(model).map(|info| Self::view_of(model, info))
+	}
+
+	/// Every registered model.
+	pub fn model_views() -> Vec<ModelView<T::AccountId, T::AssetKind>> {
+		Models::<T>::iter().map(|(model, info)| Self::view_of(model, info)).collect()
+	}
+
+	fn view_of(id: ModelId, info: ModelInfo<T>) -> ModelView<T::AccountId, T::AssetKind> {
+		ModelView {
+			id,
+			owner: info.owner,
+			name: info.name.into_inner(),
+			format: info.format.into_inner(),
+			max_input_len: info.limits.max_input_len,
+			max_output_len: info.limits.max_output_len,
+			asset: info.asset,
+			prices: info.prices,
+			other_prices: info.other_prices.into_inner(),
+			royalty: info.royalty,
+			zk_verifying_key: info.zk_verifying_key,
+		}
 	}
 }

@@ -335,3 +335,10 @@ impl<T: Config> OnModelRetired for Pallet<T> {
 			.saturating_add(Weight::from_parts(0, StoredKey::<T>::max_encoded_len() as u64))
 	}
 }
+
+impl<T: Config> Pallet<T> {
+	/// [`verity_primitives::inference::ZkVerifierApi::verifying_key`]: `model`'s key, prepared.
+	pub fn prepared_key(model: ModelId) -> Option<Vec<u8>> {
+		VerifyingKeys::<T>::get(model).map(|stored| stored.key.into_inner())
+	}
+}

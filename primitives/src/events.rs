@@ -1,0 +1,95 @@
+//! What happened in a block, as off-chain services act on it: typed by the runtime that wrote
+//! the events ([`EventsApi`], called at that block), so a client never decodes raw
+//! `System::Events` or compares pallet and event names.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchError;
+
+use crate::{inference::JobId, x402::PaymentError};
+
+/// An event an off-chain service acts on. Other events of the block are left out.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum ChainEvent<AccountId> {
+	/// `Inference::JobSubmitted`: a job was submitted and assigned to `executor`.
+	JobSubmitted { job: JobId, executor: AccountId },
+	/// `Inference::JobCompleted`: a verified result was accepted.
+	JobCompleted { job: JobId },
+	/// `Inference::JobFailed`: the executor reported it could not run the job.
+	JobFailed { job: JobId },
+	/// `Inference::JobExpired`: the deadline passed without a result.
+	JobExpired { job: JobId },
+	/// `Inference::JobCancelled`: the payer cancelled the job.
+	JobCancelled { job: JobId },
+	/// `Attestation::EnclaveRegistered`: `executor`'s enclave keys were attested.
+	EnclaveRegistered { executor: AccountId },
+	/// `X402::Settled`: a payment was settled.
+	PaymentSettled { payer: AccountId },
+	/// `Inference::JobStarted`: the executor acknowledged the job (it is `Running`).
+	JobStarted { job: JobId },
+}
+
+impl<AccountId> ChainEvent<AccountId> {
+	/// The job the event is about, if any.
+	pub fn job(&self) -> Option<JobId> {
+		match self {
+			Self::JobSubmitted { job, .. } |
+			Self::JobStarted { job } |
+			Self::JobCompleted { job } |
+			Self::JobFailed { job } |
+			Self::JobExpired { job } |
+			Self::JobCancelled { job } => Some(*job),
+			_ => None,
+		}
+	}
+}
+
+/// What a refused call means to a caller that can act on it, decided by the runtime that
+/// refused it (so no client keeps a copy of a pallet-error mapping).
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum Refusal {
+	/// A payment was refused: its x402 reason.
+	Payment(PaymentError),
+	/// No executor can take the job now (`Inference::NoEligibleExecutor`: those that serve the
+	/// model at the tier are at capacity, or not live): the same call may succeed later.
+	ExecutorsBusy,
+	/// Anything else: the dispatch error says what.
+	Other,
+}
+
+/// Why a call failed.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct CallError {
+	/// The dispatch error (a module error names its pallet and error by index; the metadata
+	/// names and documents them).
+	pub error: DispatchError,
+	/// What it means to the caller.
+	pub refusal: Refusal,
+}
+
+/// What one call of a transaction did: its events, or why it failed (its writes undone).
+pub type CallOutcome<AccountId> = Result<Vec<ChainEvent<AccountId>>, CallError>;
+
+/// What a transaction did.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum ExtrinsicOutcome<AccountId> {
+	/// It failed as a whole (`System::ExtrinsicFailed`): none of its calls took effect.
+	Failed(CallError),
+	/// It was dispatched: one outcome per call of a `utility.force_batch`, in order, or one
+	/// for a single call.
+	Dispatched(Vec<CallOutcome<AccountId>>),
+}
+
+sp_api::decl_runtime_apis! {
+	/// The events of the block the API is called at, typed.
+	pub trait EventsApi<AccountId> where AccountId: codec::Codec {
+		/// The block's [`ChainEvent`]s, in order, each with the index of the extrinsic that
+		/// emitted it (`None`: block initialization or finalization).
+		fn events() -> Vec<(Option<u32>, ChainEvent<AccountId>)>;
+
+		/// What extrinsic `index` of the block did; `None` if the block has no such extrinsic
+		/// (or none that finished).
+		fn extrinsic_outcome(index: u32) -> Option<ExtrinsicOutcome<AccountId>>;
+	}
+}
