@@ -3,7 +3,7 @@
 const fs = require("fs");
 const path = require("path");
 const { spawn } = require("child_process");
-const { until, httpStatus, stateDir } = require("./lib.js");
+const { until, httpStatus, httpBody, stateDir } = require("./lib.js");
 
 const EXECUTORS = {
   // Registered in genesis at http://127.0.0.1:9955/jobs.
@@ -32,6 +32,10 @@ async function start(networkInfo, name) {
 }
 
 async function stop(name) {
+  // Its metrics (the dispatch-versus-chain sightings of docs/dispatch.md among them) stay with
+  // the logs.
+  const metrics = await httpBody(EXECUTORS[name].port, "/metrics");
+  if (metrics !== undefined) fs.writeFileSync(path.join(stateDir(), `executor-${name}.metrics`), metrics);
   const pidFile = path.join(stateDir(), `executor-${name}.pid`);
   const pid = Number(fs.readFileSync(pidFile, "utf8"));
   try {

@@ -99,6 +99,19 @@ function httpStatus(port, route) {
   });
 }
 
+// The body of GET 127.0.0.1:port/route, or undefined.
+function httpBody(port, route) {
+  return new Promise((resolve) => {
+    http
+      .get({ host: "127.0.0.1", port, path: route, timeout: 2000 }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve(body));
+      })
+      .on("error", () => resolve(undefined));
+  });
+}
+
 module.exports = {
-  connect, until, submitDigitJob, jobStatus, jobEvent, saveJob, loadJob, httpStatus, stateDir, sleep,
+  connect, until, submitDigitJob, jobStatus, jobEvent, saveJob, loadJob, httpStatus, httpBody, stateDir, sleep,
 };

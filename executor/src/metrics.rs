@@ -21,6 +21,11 @@ pub struct Metrics {
 	pub submission_failures: IntCounter,
 	/// Jobs taken and not yet settled on chain.
 	pub in_flight: IntGauge,
+	/// Seconds between a job's dispatch (push) and its `JobSubmitted` event at a best head (pull),
+	/// by which came first (`dispatch` or `chain`): what the validators' push saves, or not.
+	pub dispatch_lead: HistogramVec,
+	/// Best blocks between the two, by which came first: 0 when both came with the same head.
+	pub dispatch_lead_blocks: HistogramVec,
 }
 
 impl Metrics {
@@ -51,6 +56,18 @@ impl Metrics {
 			)
 			.expect("valid metric"),
 			in_flight: IntGauge::new("in_flight_jobs", "Jobs taken and not yet settled on chain").expect("valid metric"),
+			dispatch_lead: HistogramVec::new(
+				HistogramOpts::new("dispatch_lead_seconds", "From a job's first sighting to its second (dispatch or chain)")
+					.buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 6.0, 12.0]),
+				&["first"],
+			)
+			.expect("valid metric"),
+			dispatch_lead_blocks: HistogramVec::new(
+				HistogramOpts::new("dispatch_lead_blocks", "Best blocks from a job's first sighting to its second")
+					.buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0]),
+				&["first"],
+			)
+			.expect("valid metric"),
 			registry,
 		};
 		for collector in [
@@ -60,6 +77,8 @@ impl Metrics {
 			Box::new(metrics.dispatches.clone()),
 			Box::new(metrics.submission_failures.clone()),
 			Box::new(metrics.in_flight.clone()),
+			Box::new(metrics.dispatch_lead.clone()),
+			Box::new(metrics.dispatch_lead_blocks.clone()),
 		] {
 			metrics.registry.register(collector).expect("registered once");
 		}

@@ -14,7 +14,7 @@
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
 	sync::{
-		atomic::{AtomicBool, Ordering},
+		atomic::{AtomicBool, AtomicU32, Ordering},
 		Arc, Mutex,
 	},
 	time::{Duration, Instant},
@@ -119,6 +119,17 @@ enum Settlement {
 	Failure(String),
 }
 
+/// A job seen one way (a dispatch, or its `JobSubmitted` event at a best head) and not yet the
+/// other.
+struct Sighting {
+	at: Instant,
+	best: BlockNumber,
+	first: &'static str,
+}
+
+/// Sightings kept at most (a job seen only one way is forgotten when the map is full).
+const MAX_SIGHTINGS: usize = 4096;
+
 #[derive(Default)]
 struct JobBook {
 	active: HashSet<JobId>,
@@ -172,6 +183,11 @@ pub struct Executor {
 	follower: Follower,
 	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
 	heartbeat_pending: AtomicBool,
+	/// The number of the last best head followed.
+	best_seen: AtomicU32,
+	/// Jobs seen one way (dispatch or chain) and not yet the other: when, at which best head,
+	/// and which way, for the push-versus-pull metrics.
+	sightings: Mutex<HashMap<JobId, Sighting>>,
 	shutdown: watch::Receiver<bool>,
 	/// The attested enclave's keys, if this executor serves the tee tier.
 	enclave: Option<Arc<Enclave>>,
@@ -204,6 +220,8 @@ impl Executor {
 			prover_budget_mib,
 			dispatchers: RwLock::new((None, Vec::new())),
 			heartbeat_pending: AtomicBool::new(false),
+			best_seen: AtomicU32::new(0),
+			sightings: Mutex::default(),
 			shutdown,
 			enclave,
 			metrics: Metrics::new(),
@@ -297,6 +315,7 @@ impl Executor {
 		if !ed25519::Pair::verify(&signature, dispatch.signing_payload(), &key) {
 			return Err(DispatchError::BadSignature);
 		}
+		self.sighted(dispatch.job_id, "dispatch", self.best_seen.load(Ordering::SeqCst));
 		Ok(self.offer(WorkItem {
 			job: dispatch.job_id,
 			model: dispatch.model,
@@ -513,12 +532,45 @@ impl Executor {
 		loop {
 			tokio::select! {
 				head = heads.recv() => match head {
-					Ok(head) => self.poll_chain(head.number, heartbeat_timeout).await,
+					Ok(head) => {
+						self.best_seen.store(head.number, Ordering::SeqCst);
+						for (_, event) in &head.events {
+							if let ChainEvent::JobSubmitted { job, executor } = event {
+								if *executor == self.account {
+									self.sighted(*job, "chain", head.number);
+								}
+							}
+						}
+						self.poll_chain(head.number, heartbeat_timeout).await
+					},
 					Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
 					Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
 				},
 				_ = until_shutdown(self.shutdown.clone()) => return,
 			}
+		}
+	}
+
+	/// Notes that `job` was seen one way (`dispatch`, or `chain`) at best head `best`; once it has
+	/// been seen both ways, measures by how much the first came before the second.
+	fn sighted(&self, job: JobId, way: &'static str, best: BlockNumber) {
+		let mut sightings = self.sightings.lock().expect("not poisoned");
+		match sightings.remove(&job) {
+			Some(first) if first.first != way => {
+				let lead = first.at.elapsed().as_secs_f64();
+				self.metrics.dispatch_lead.with_label_values(&[first.first]).observe(lead);
+				let blocks = best.saturating_sub(first.best) as f64;
+				self.metrics.dispatch_lead_blocks.with_label_values(&[first.first]).observe(blocks);
+			},
+			Some(first) => {
+				sightings.insert(job, first);
+			},
+			None => {
+				if sightings.len() >= MAX_SIGHTINGS {
+					sightings.clear();
+				}
+				sightings.insert(job, Sighting { at: Instant::now(), best, first: way });
+			},
 		}
 	}
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use frame_system::{EventRecord, Phase};
 use verity_primitives::events::{CallError, CallOutcome, ChainEvent, ExtrinsicOutcome, Refusal};
 
-use crate::{AccountId, Hash, Runtime, RuntimeEvent, System};
+use crate::{AccountId, Hash, RuntimeEvent, System};
 
 /// The [`ChainEvent`] an event maps to, if off-chain services act on it.
 fn chain_event(event: &RuntimeEvent) -> Option<ChainEvent<AccountId>> {
@@ -32,7 +32,10 @@ fn chain_event(event: &RuntimeEvent) -> Option<ChainEvent<AccountId>> {
 pub fn refusal_of(error: &sp_runtime::DispatchError) -> Refusal {
 	if let Some(reason) = crate::payment_error_of(error) {
 		Refusal::Payment(reason)
-	} else if *error == pallet_verity_inference::Error::<Runtime>::NoEligibleExecutor.into() {
+	} else if matches!(
+		crate::RuntimeError::from_dispatch_error(*error),
+		Some(crate::RuntimeError::Inference(pallet_verity_inference::Error::NoEligibleExecutor))
+	) {
 		Refusal::ExecutorsBusy
 	} else {
 		Refusal::Other

@@ -207,17 +207,12 @@ mod runtime {
 }
 
 /// The x402 reason of a dispatch error, where it is about a payment: one of the x402 pallet's
-/// errors, or the inference pallet's checks of a job payment.
+/// errors, or the inference pallet's checks of a job payment. Typed through `RuntimeError`, so
+/// no pallet index or error byte is compared here.
 pub fn payment_error_of(error: &sp_runtime::DispatchError) -> Option<verity_primitives::x402::PaymentError> {
-	use codec::Decode;
-	use frame_support::traits::PalletInfoAccess;
-	let sp_runtime::DispatchError::Module(module) = error else { return None };
-	let index = module.index as usize;
-	if index == X402::index() {
-		pallet_verity_x402::Error::<Runtime>::decode(&mut &module.error[..]).ok().map(|e| e.payment_error())
-	} else if index == Inference::index() {
-		pallet_verity_inference::Error::<Runtime>::decode(&mut &module.error[..]).ok()?.payment_error()
-	} else {
-		None
+	match RuntimeError::from_dispatch_error(*error)? {
+		RuntimeError::X402(error) => Some(error.payment_error()),
+		RuntimeError::Inference(error) => error.payment_error(),
+		_ => None,
 	}
 }
