@@ -232,6 +232,15 @@ impl Chain {
 		}
 	}
 
+	/// A submission that failed, as a person reads it: a refusal by its pallet error and doc
+	/// line ([`Self::explain_error`]), anything else as it is.
+	pub async fn explain_submit_error(&self, error: &SubmitError) -> String {
+		match error {
+			SubmitError::Refused(refusal) => self.explain_error(&refusal.error).await,
+			other => other.to_string(),
+		}
+	}
+
 	/// A module error's `Pallet.Error` and the first line of its docs, from the current metadata.
 	async fn module_error(&self, error: &DispatchError) -> Option<(String, String)> {
 		let DispatchError::Module(module) = error else { return None };

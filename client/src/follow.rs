@@ -1,10 +1,11 @@
 //! One subscription to the chain's best heads, shared by everything in a process that waits on
 //! the chain: the executor's job intake, the gateway's page and its waiting paid requests. Each
-//! new best block is read once (its hash and its typed events, `EventsApi::events`) and handed
+//! new best block is read once (its typed events, `EventsApi::events`) and handed
 //! to every listener, so the RPC load is O(blocks), not O(waiters × polls).
 
 use std::{sync::Arc, time::Duration};
 
+use codec::Encode;
 use sp_core::H256;
 use tokio::sync::{broadcast, watch};
 use verity_primitives::{
@@ -142,15 +143,22 @@ async fn follow(chain: Chain, heads: broadcast::Sender<Arc<Head>>, alive: watch:
 				Some(_) => (number, true),
 				None => (number, false),
 			};
-			for number in from..=number {
-				let head = match read_head(&chain, number).await {
-					Ok(head) => head,
-					Err(error) => {
-						tracing::warn!(number, %error, "cannot read a new block");
-						incomplete = true;
-						continue;
-					},
+			// The announced head's hash is its header's BLAKE2-256: no call needed for it.
+			let tip = H256(sp_crypto_hashing::blake2_256(&header.encode()));
+			for at in from..=number {
+				let hash = if at == number {
+					tip
+				} else {
+					match chain.block_hash(at).await {
+						Ok(hash) => hash,
+						Err(error) => {
+							tracing::warn!(number = at, %error, "cannot read a skipped block");
+							incomplete = true;
+							continue;
+						},
+					}
 				};
+				let head = read_head(&chain, at, hash).await;
 				if last.is_some_and(|(_, hash)| hash == head.hash) {
 					continue;
 				}
@@ -165,15 +173,14 @@ async fn follow(chain: Chain, heads: broadcast::Sender<Arc<Head>>, alive: watch:
 	}
 }
 
-/// Block `number` of the best chain: its hash and typed events (none, and incomplete, when
+/// Block `number` of the best chain, `hash`, with its typed events (none, and incomplete, when
 /// they cannot be read: a runtime without `EventsApi`, say).
-async fn read_head(chain: &Chain, number: BlockNumber) -> anyhow::Result<Head> {
-	let hash = chain.block_hash(number).await?;
-	Ok(match chain.events_at(hash).await {
+async fn read_head(chain: &Chain, number: BlockNumber, hash: H256) -> Head {
+	match chain.events_at(hash).await {
 		Ok(events) => Head { number, hash, events, incomplete: false },
 		Err(error) => {
 			tracing::warn!(number, %error, "cannot read a block's events");
 			Head { number, hash, events: Vec::new(), incomplete: true }
 		},
-	})
+	}
 }

@@ -259,19 +259,11 @@ impl Executor {
 					tracing::info!(block = ?renewed.block, "enclave attestation renewed"),
 				Ok(renewed) => tracing::error!(block = ?renewed.block, "the enclave attestation's renewal registered nothing"),
 				Err(error) => {
-					let error = executor.explain(&error).await;
+					let error = executor.chain.explain_submit_error(&error).await;
 					tracing::error!(%error, "the enclave attestation was not renewed")
 				},
 			}
 		});
-	}
-
-	/// A submission error as words: a refusal by its pallet error and doc line.
-	async fn explain(&self, error: &SubmitError) -> String {
-		match error {
-			SubmitError::Refused(refusal) => self.chain.explain_error(&refusal.error).await,
-			other => other.to_string(),
-		}
 	}
 
 	/// Offers a job. Runs it unless it was taken before.
@@ -395,7 +387,7 @@ impl Executor {
 		// expire and cost the stake.
 		let outcome = match error {
 			SubmitError::Refused(_) => {
-				let error = self.explain(&error).await;
+				let error = self.chain.explain_submit_error(&error).await;
 				tracing::error!(job, %error, "the chain refused the result");
 				"rejected"
 			},
@@ -612,7 +604,7 @@ impl Executor {
 					match executor.submitter.submit(Call::heartbeat()).await {
 						Ok(sent) => tracing::debug!(block = ?sent.block, "heartbeat included"),
 						Err(error) => {
-							let error = executor.explain(&error).await;
+							let error = executor.chain.explain_submit_error(&error).await;
 							tracing::warn!(%error, "heartbeat not included")
 						},
 					}
