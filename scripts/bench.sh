@@ -6,8 +6,7 @@
 #   - zk verification of a digits proof (5 public inputs) in the wasm runtime with the BLS12-381
 #     host calls, in plain wasm, and natively, in one run (the FRAME benchmarks of the zk verifier);
 #   - end-to-end signed-tier jobs per second and p50/p95 latency from submission to JobCompleted,
-#     on a dev node with instant sealing plus the executor (loadgen), per model, and which told
-#     the executor of each job first, the validators' dispatch or the chain (docs/dispatch.md);
+#     on a dev node with instant sealing plus the executor (loadgen), per model;
 #   - paid requests per second and p50/p95 latency of the whole x402 flow through the gateway
 #     (gateway/examples/gateway_loadgen), signed and zk tiers, and the node's JSON-RPC calls per
 #     paid request during that run (the node's `substrate_rpc_calls_started` counter: the
@@ -86,10 +85,6 @@ e2e_mlp="$("$VERITY_BIN/examples/loadgen" --node-url "ws://127.0.0.1:$RPC_PORT" 
 echo "$e2e_mlp"
 e2e_minilm="$("$VERITY_BIN/examples/loadgen" --node-url "ws://127.0.0.1:$RPC_PORT" --model all-minilm-l6-v2 --jobs "$MINILM_JOBS" | tail -n 1)"
 echo "$e2e_minilm"
-
-log "dispatch (push) versus chain (pull): which told the executor of each job first"
-dispatch_lead="$(curl -sf http://127.0.0.1:9955/metrics | python3 "$VERITY_ROOT/scripts/dispatch-lead.py")"
-echo "$dispatch_lead"
 
 log "through the gateway: $PAID paid requests per tier"
 DIGITS_ID="0x$(sha256sum "$VERITY_MODELS_DIR/digits-mlp/model.vmlp" | cut -d' ' -f1)"
@@ -173,14 +168,6 @@ report="$(mktemp)"
 	echo '```text'
 	echo "$e2e_mlp"
 	echo "$e2e_minilm"
-	echo '```'
-	echo
-	echo "Which told the executor of each of those jobs first, the validators' dispatch (push) or its"
-	echo "\`JobSubmitted\` event at a best head (pull), and by how much (\`scripts/dispatch-lead.py\` over"
-	echo "the executor's \`dispatch_lead\` metrics; see docs/dispatch.md):"
-	echo
-	echo '```text'
-	echo "$dispatch_lead"
 	echo '```'
 	echo
 	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/gateway_loadgen\`):"

@@ -49,7 +49,7 @@ for _ in $(seq 1 60); do
 	sleep 0.5
 done
 
-# The dev chain's executor, Ferdie (registered in genesis at http://127.0.0.1:9955/jobs), serving
+# The dev chain's executor, Ferdie (registered in genesis at http://127.0.0.1:9955), serving
 # the shipped models from $VERITY_MODELS_DIR on the CPU. //Ferdie is a dev-only key. Its tee tier
 # is attested by the TEST ONLY test PKI, which dev chains trust: no hardware is involved.
 log "starting verity-executor as //Ferdie (log in $BASE/executor.log)"

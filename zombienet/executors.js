@@ -6,7 +6,7 @@ const { spawn } = require("child_process");
 const { until, httpStatus, httpBody, stateDir } = require("./lib.js");
 
 const EXECUTORS = {
-  // Registered in genesis at http://127.0.0.1:9955/jobs.
+  // Registered in genesis at http://127.0.0.1:9955.
   ferdie: { node: "alice", port: 9955, args: ["--key", "//Ferdie"] },
   // Registers itself, asking no fee: a job offering no fee can only go to it.
   eve: { node: "bob", port: 9956, args: ["--key", "//Eve", "--register", "--fee", "0"] },
@@ -32,8 +32,7 @@ async function start(networkInfo, name) {
 }
 
 async function stop(name) {
-  // Its metrics (the dispatch-versus-chain sightings of docs/dispatch.md among them) stay with
-  // the logs.
+  // Its metrics stay with the logs.
   const metrics = await httpBody(EXECUTORS[name].port, "/metrics");
   if (metrics !== undefined) fs.writeFileSync(path.join(stateDir(), `executor-${name}.metrics`), metrics);
   const pidFile = path.join(stateDir(), `executor-${name}.pid`);

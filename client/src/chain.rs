@@ -21,7 +21,6 @@ use subxt::{
 use sp_runtime::DispatchError;
 use verity_primitives::{
 	attestation::{AttestedEnclave, EnclaveRequirements},
-	dispatch::DispatchKey,
 	events::{CallError, CallOutcome, ChainEvent, ExtrinsicOutcome, Refusal},
 	inference::{
 		Evidence, ExecutorSignature, JobId, JobResult, JobSpec, JobSummary, ModelId, Offers, Quote, SigningKey,
@@ -271,11 +270,6 @@ impl Chain {
 	/// A completed job's output and evidence, at the best block.
 	pub async fn result(&self, job: JobId) -> anyhow::Result<Option<JobResult>> {
 		self.runtime_call("InferenceApi_result", &job.encode()).await
-	}
-
-	/// The validators' dispatch keys (`InferenceApi::dispatchers`), at the best block.
-	pub async fn dispatchers(&self) -> anyhow::Result<Vec<DispatchKey>> {
-		self.runtime_call("InferenceApi_dispatchers", &[]).await
 	}
 
 	/// `executor`'s registration (`ExecutorsApi::executor`), at the best block.

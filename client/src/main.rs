@@ -182,7 +182,7 @@ enum ExecutorsCommand {
 	List,
 	/// Registers `--key` as an executor; its stake is bonded and it signs signed-tier results.
 	Register {
-		/// Where validators dispatch jobs to (the executor's HTTP endpoint).
+		/// The executor's public HTTP endpoint (its health and metrics).
 		#[arg(long)]
 		endpoint: String,
 		/// A service, `MODEL:TIER:FEE` (model by name or 0x id, fee per job in the model's

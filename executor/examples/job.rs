@@ -1,5 +1,5 @@
 //! Submits one job to a Verity node and prints its result: a developer's check that the chain,
-//! the validators' dispatch and an executor work end to end.
+//! its executor and the result's evidence work end to end.
 //!
 //! ```text
 //! job digits-mlp --digit 3                 # a held-out digit of the vendored data set

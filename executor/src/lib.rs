@@ -1,4 +1,4 @@
-//! `verity-executor`: runs the inference jobs validators dispatch to it and settles them on chain
+//! `verity-executor`: runs the inference jobs the chain assigns to it and settles them on chain
 //! with the evidence their tier asks for. See `docs/executor.md`.
 
 pub mod attest;

@@ -19,7 +19,7 @@ use verity_primitives::{
 	registry::Service,
 };
 
-/// Runs Verity inference jobs: takes dispatches from validators, runs the model, submits the
+/// Runs Verity inference jobs: takes its jobs from the chain, runs the model, submits the
 /// result with its evidence.
 #[derive(Parser, Debug)]
 #[command(version)]
@@ -34,7 +34,7 @@ struct Cli {
 	/// A file holding the secret URI (safer than the command line).
 	#[arg(long, env = "VERITY_EXECUTOR_KEY_FILE")]
 	key_file: Option<PathBuf>,
-	/// Where to listen for dispatches (`POST /jobs`), health and metrics.
+	/// Where to serve health and metrics.
 	#[arg(long, env = "VERITY_EXECUTOR_LISTEN", default_value = "127.0.0.1:9955")]
 	listen: SocketAddr,
 	/// The models directory: one folder per model (default `~/.cache/verity/models`).
@@ -57,7 +57,7 @@ struct Cli {
 	/// signed tier, and at the zk tier where it has a proving key.
 	#[arg(long)]
 	register: bool,
-	/// With `--register`: the URL validators dispatch to (default `http://<listen>/jobs`).
+	/// With `--register`: the public URL of this HTTP service (default `http://<listen>`).
 	#[arg(long, env = "VERITY_EXECUTOR_PUBLIC_URL")]
 	public_url: Option<String>,
 	/// With `--register`: the stake to bond, in the smallest unit.
@@ -177,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
 	let registration = match chain.executor(&key.account()).await? {
 		Some(registration) => registration,
 		None if cli.register => {
-			let endpoint = cli.public_url.clone().unwrap_or_else(|| format!("http://{}/jobs", cli.listen));
+			let endpoint = cli.public_url.clone().unwrap_or_else(|| format!("http://{}", cli.listen));
 			let mut services: Vec<_> = engines.keys().map(|id| (*id, VerificationMode::Signed, cli.fee)).collect();
 			services.extend(
 				engines
@@ -253,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
 		});
 	}
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("bind {}", cli.listen))?;
-	tracing::info!(listen = %cli.listen, capacity, "taking jobs at POST /jobs");
+	tracing::info!(listen = %cli.listen, capacity, "taking jobs from the chain; health and metrics served");
 
 	let server = tokio::spawn(
 		axum::serve(listener, http::router(executor.clone()))

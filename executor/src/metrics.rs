@@ -15,17 +15,10 @@ pub struct Metrics {
 	pub job_latency: HistogramVec,
 	/// Seconds of model execution, by model.
 	pub inference: HistogramVec,
-	/// Dispatches received, by result (`accepted`, `duplicate`, `refused`).
-	pub dispatches: IntCounterVec,
 	/// Transactions that did not make it into a block (each is retried).
 	pub submission_failures: IntCounter,
 	/// Jobs taken and not yet settled on chain.
 	pub in_flight: IntGauge,
-	/// Seconds between a job's dispatch (push) and its `JobSubmitted` event at a best head (pull),
-	/// by which came first (`dispatch` or `chain`): what the validators' push saves, or not.
-	pub dispatch_lead: HistogramVec,
-	/// Best blocks between the two, by which came first: 0 when both came with the same head.
-	pub dispatch_lead_blocks: HistogramVec,
 }
 
 impl Metrics {
@@ -48,37 +41,20 @@ impl Metrics {
 				&["model"],
 			)
 			.expect("valid metric"),
-			dispatches: IntCounterVec::new(Opts::new("dispatches_total", "Dispatches received, by result"), &["result"])
-				.expect("valid metric"),
 			submission_failures: IntCounter::new(
 				"submission_failures_total",
 				"Transactions that did not make it into a block",
 			)
 			.expect("valid metric"),
 			in_flight: IntGauge::new("in_flight_jobs", "Jobs taken and not yet settled on chain").expect("valid metric"),
-			dispatch_lead: HistogramVec::new(
-				HistogramOpts::new("dispatch_lead_seconds", "From a job's first sighting to its second (dispatch or chain)")
-					.buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 6.0, 12.0]),
-				&["first"],
-			)
-			.expect("valid metric"),
-			dispatch_lead_blocks: HistogramVec::new(
-				HistogramOpts::new("dispatch_lead_blocks", "Best blocks from a job's first sighting to its second")
-					.buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0]),
-				&["first"],
-			)
-			.expect("valid metric"),
 			registry,
 		};
 		for collector in [
 			Box::new(metrics.jobs.clone()) as Box<dyn prometheus::core::Collector>,
 			Box::new(metrics.job_latency.clone()),
 			Box::new(metrics.inference.clone()),
-			Box::new(metrics.dispatches.clone()),
 			Box::new(metrics.submission_failures.clone()),
 			Box::new(metrics.in_flight.clone()),
-			Box::new(metrics.dispatch_lead.clone()),
-			Box::new(metrics.dispatch_lead_blocks.clone()),
 		] {
 			metrics.registry.register(collector).expect("registered once");
 		}

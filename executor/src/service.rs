@@ -1,11 +1,11 @@
-//! The executor's core: it takes jobs (from dispatches and from the chain), runs them with
-//! bounded concurrency, and settles them on chain through one submission queue.
+//! The executor's core: it takes its jobs from the chain, runs them with bounded concurrency,
+//! and settles them on chain through one submission queue.
 //!
-//! - **Served once.** A job id is taken at most once, whichever way it arrives first; later
-//!   dispatches of it (validator retries) and later sightings on chain are duplicates.
-//! - **Never lost.** At every new best block (the process's one head subscription,
-//!   [`Follower`]) the executor asks the chain for its open jobs, so a lost dispatch only delays
-//!   a job.
+//! - **Pulled at start and at every best block.** When it starts, and at every new best block
+//!   (the process's one head subscription, [`Follower`]), the executor asks the chain for its
+//!   open jobs, so a job is taken at the first head that holds it and a missed head only delays
+//!   it to the next.
+//! - **Served once.** A job id is taken at most once; later sightings of it are duplicates.
 //! - **One transaction in flight.** Results, failure reports, heartbeats and attestation
 //!   renewals go through one [`Submitter`], which batches what waits into one
 //!   `Utility::force_batch` and signs a dropped transaction again; each call's outcome is typed
@@ -14,18 +14,16 @@
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
 	sync::{
-		atomic::{AtomicBool, AtomicU32, Ordering},
+		atomic::{AtomicBool, Ordering},
 		Arc, Mutex,
 	},
-	time::{Duration, Instant},
+	time::Instant,
 };
 
-use codec::Decode;
-use sp_core::{ed25519, Pair, H256};
+use sp_core::H256;
 use sp_crypto_hashing::blake2_256;
-use tokio::sync::{watch, RwLock, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use verity_primitives::{
-	dispatch::{Dispatch, DispatchKey, DispatchSignature},
 	inference::{Evidence, JobId, JobInput, ModelId, ResultStatement, VerificationMode},
 	AccountId, BlockNumber,
 };
@@ -42,9 +40,7 @@ use crate::{
 
 /// Finished job ids remembered to recognise late duplicates.
 const FINISHED_MEMORY: usize = 8192;
-/// How often an unknown dispatcher key may trigger a refresh of the dispatcher set.
-const DISPATCHER_REFRESH: Duration = Duration::from_secs(2);
-/// Times a job is run again after the chain refused its result.
+/// Times a job is run in all when its result does not land while the chain shows it open.
 const MAX_REFUSALS: u32 = 2;
 
 /// A job to run.
@@ -77,40 +73,6 @@ impl WorkItem {
 	}
 }
 
-/// What happened to a job offered to the executor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Intake {
-	/// Taken: it will be run and settled.
-	Accepted,
-	/// Already taken (or already settled) earlier.
-	Duplicate,
-	/// The executor is shutting down and takes no new jobs.
-	ShuttingDown,
-}
-
-/// Why a dispatch was refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum DispatchError {
-	/// The body is not a dispatch.
-	#[error("malformed dispatch: {0}")]
-	Malformed(String),
-	/// The dispatch is for another chain.
-	#[error("dispatch is for another chain (genesis {0:?})")]
-	WrongChain(H256),
-	/// The job is assigned to another executor.
-	#[error("job is assigned to another executor")]
-	WrongExecutor,
-	/// The input does not hash to the dispatched input hash.
-	#[error("input does not match its hash")]
-	InputMismatch,
-	/// The signing key is not in the chain's dispatcher set.
-	#[error("dispatcher key is not in the chain's dispatcher set")]
-	UnknownDispatcher,
-	/// The signature does not verify.
-	#[error("bad dispatch signature")]
-	BadSignature,
-}
-
 /// How a job ends from the executor's side.
 enum Settlement {
 	/// Submit this output, with this proof at the zk tier.
@@ -118,17 +80,6 @@ enum Settlement {
 	/// Report that the job cannot be run, with the reason.
 	Failure(String),
 }
-
-/// A job seen one way (a dispatch, or its `JobSubmitted` event at a best head) and not yet the
-/// other.
-struct Sighting {
-	at: Instant,
-	best: BlockNumber,
-	first: &'static str,
-}
-
-/// Sightings kept at most (a job seen only one way is forgotten when the map is full).
-const MAX_SIGHTINGS: usize = 4096;
 
 #[derive(Default)]
 struct JobBook {
@@ -140,10 +91,10 @@ struct JobBook {
 }
 
 impl JobBook {
-	/// Forgets a job whose result the chain refused, so that the follower takes it again while
-	/// the chain shows it open; after [`MAX_REFUSALS`] it is finished for good. (A dispatch can
-	/// reach the executor before its own node has the job's block: the result is then refused
-	/// as an unknown job, and the job must not be left to expire.)
+	/// Forgets a job whose result did not land (refused, or never included, e.g. across a
+	/// re-org), so that the follower takes it again while the chain shows it open, rather than
+	/// leave it to expire and cost the stake; after [`MAX_REFUSALS`] runs it is finished for good,
+	/// so that a result the chain always refuses is not run without end.
 	fn refused(&mut self, job: JobId) {
 		let refusals = self.refusals.entry(job).or_default();
 		*refusals += 1;
@@ -181,13 +132,7 @@ pub struct Executor {
 	prover_budget_mib: u64,
 	submitter: Submitter,
 	follower: Follower,
-	dispatchers: RwLock<(Option<Instant>, Vec<DispatchKey>)>,
 	heartbeat_pending: AtomicBool,
-	/// The number of the last best head followed.
-	best_seen: AtomicU32,
-	/// Jobs seen one way (dispatch or chain) and not yet the other: when, at which best head,
-	/// and which way, for the push-versus-pull metrics.
-	sightings: Mutex<HashMap<JobId, Sighting>>,
 	shutdown: watch::Receiver<bool>,
 	/// The attested enclave's keys, if this executor serves the tee tier.
 	enclave: Option<Arc<Enclave>>,
@@ -218,10 +163,7 @@ impl Executor {
 			permits: Arc::new(Semaphore::new(capacity.max(1))),
 			prover_memory: Arc::new(Semaphore::new(prover_budget_mib as usize)),
 			prover_budget_mib,
-			dispatchers: RwLock::new((None, Vec::new())),
 			heartbeat_pending: AtomicBool::new(false),
-			best_seen: AtomicU32::new(0),
-			sightings: Mutex::default(),
 			shutdown,
 			enclave,
 			metrics: Metrics::new(),
@@ -266,76 +208,21 @@ impl Executor {
 		});
 	}
 
-	/// Offers a job. Runs it unless it was taken before.
-	pub fn offer(self: &Arc<Self>, item: WorkItem) -> Intake {
+	/// Offers a job: runs it unless it was taken before or the executor is shutting down.
+	fn offer(self: &Arc<Self>, item: WorkItem) {
 		if self.shutting_down() {
-			return Intake::ShuttingDown;
+			return;
 		}
 		{
 			let mut book = self.jobs.lock().expect("not poisoned");
 			if book.active.contains(&item.job) || book.finished.contains(&item.job) {
-				return Intake::Duplicate;
+				return;
 			}
 			book.active.insert(item.job);
 		}
 		self.metrics.in_flight.inc();
 		tracing::info!(job = item.job, model = ?item.model, tier = ?item.mode, "job taken");
 		tokio::spawn(self.clone().run_job(item));
-		Intake::Accepted
-	}
-
-	/// Checks a dispatch (its chain, executor, input and validator signature) and offers its
-	/// job.
-	pub async fn receive_dispatch(self: &Arc<Self>, body: &[u8]) -> Result<Intake, DispatchError> {
-		let (dispatch, signature) = parse_dispatch(body)?;
-		if dispatch.genesis_hash != self.chain.genesis_hash() {
-			return Err(DispatchError::WrongChain(dispatch.genesis_hash));
-		}
-		if dispatch.executor != self.account {
-			return Err(DispatchError::WrongExecutor);
-		}
-		if let JobInput::Inline(bytes) = &dispatch.input {
-			if H256(blake2_256(bytes)) != dispatch.input_hash {
-				return Err(DispatchError::InputMismatch);
-			}
-		}
-		if !self.is_dispatcher(&dispatch.dispatcher).await {
-			return Err(DispatchError::UnknownDispatcher);
-		}
-		let key = dispatch.dispatcher.clone().into_inner();
-		let signature = signature.into_inner();
-		if !ed25519::Pair::verify(&signature, dispatch.signing_payload(), &key) {
-			return Err(DispatchError::BadSignature);
-		}
-		self.sighted(dispatch.job_id, "dispatch", self.best_seen.load(Ordering::SeqCst));
-		Ok(self.offer(WorkItem {
-			job: dispatch.job_id,
-			model: dispatch.model,
-			mode: dispatch.mode,
-			input: dispatch.input,
-			input_hash: dispatch.input_hash,
-			deadline: dispatch.deadline,
-		}))
-	}
-
-	/// Whether `key` is in the chain's dispatcher set, refreshing the cached set (at most every
-	/// [`DISPATCHER_REFRESH`]) when it is not.
-	async fn is_dispatcher(&self, key: &DispatchKey) -> bool {
-		{
-			let cached = self.dispatchers.read().await;
-			if cached.1.contains(key) {
-				return true;
-			}
-			if cached.0.is_some_and(|at| at.elapsed() < DISPATCHER_REFRESH) {
-				return false;
-			}
-		}
-		let mut cached = self.dispatchers.write().await;
-		match self.chain.dispatchers().await {
-			Ok(set) => *cached = (Some(Instant::now()), set),
-			Err(e) => tracing::warn!(error = %e, "cannot read the dispatcher set"),
-		}
-		cached.1.contains(key)
 	}
 
 	async fn run_job(self: Arc<Self>, item: WorkItem) {
@@ -516,53 +403,27 @@ impl Executor {
 		self.metrics.in_flight.dec();
 	}
 
-	/// Follows new best blocks: takes open jobs assigned to this executor that no dispatch
-	/// delivered, and sends heartbeats before the registration goes stale.
+	/// Follows new best blocks: takes the open jobs assigned to this executor, and sends
+	/// heartbeats before the registration goes stale.
 	async fn follow_loop(self: Arc<Self>) {
-		let heartbeat_timeout = self.chain.constant::<u32>("Executors", "HeartbeatTimeout").await.unwrap_or(600);
+		// Subscribed before anything is read, so that no head announced from here on is missed.
 		let mut heads = self.follower.heads();
+		let heartbeat_timeout = self.chain.constant::<u32>("Executors", "HeartbeatTimeout").await.unwrap_or(600);
+		// Jobs assigned before the first head this executor sees (while it was down, or while it
+		// started): taken now rather than at the next block, which a quiet chain may not make.
+		match self.chain.best_number().await {
+			Ok(best) => self.poll_chain(best, heartbeat_timeout).await,
+			Err(e) => tracing::warn!(error = %e, "cannot read the best block: open jobs wait for the next head"),
+		}
 		loop {
 			tokio::select! {
 				head = heads.recv() => match head {
-					Ok(head) => {
-						self.best_seen.store(head.number, Ordering::SeqCst);
-						for (_, event) in &head.events {
-							if let ChainEvent::JobSubmitted { job, executor } = event {
-								if *executor == self.account {
-									self.sighted(*job, "chain", head.number);
-								}
-							}
-						}
-						self.poll_chain(head.number, heartbeat_timeout).await
-					},
+					Ok(head) => self.poll_chain(head.number, heartbeat_timeout).await,
 					Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
 					Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
 				},
 				_ = until_shutdown(self.shutdown.clone()) => return,
 			}
-		}
-	}
-
-	/// Notes that `job` was seen one way (`dispatch`, or `chain`) at best head `best`; once it has
-	/// been seen both ways, measures by how much the first came before the second.
-	fn sighted(&self, job: JobId, way: &'static str, best: BlockNumber) {
-		let mut sightings = self.sightings.lock().expect("not poisoned");
-		match sightings.remove(&job) {
-			Some(first) if first.first != way => {
-				let lead = first.at.elapsed().as_secs_f64();
-				self.metrics.dispatch_lead.with_label_values(&[first.first]).observe(lead);
-				let blocks = best.saturating_sub(first.best) as f64;
-				self.metrics.dispatch_lead_blocks.with_label_values(&[first.first]).observe(blocks);
-			},
-			Some(first) => {
-				sightings.insert(job, first);
-			},
-			None => {
-				if sightings.len() >= MAX_SIGHTINGS {
-					sightings.clear();
-				}
-				sightings.insert(job, Sighting { at: Instant::now(), best, first: way });
-			},
 		}
 	}
 
@@ -581,9 +442,7 @@ impl Executor {
 					}
 					match self.chain.job(job).await {
 						Ok(Some(summary)) if summary.status.is_open() => {
-							if self.offer(WorkItem::from_job(job, summary)) == Intake::Accepted {
-								tracing::info!(job, "job found on chain (no dispatch received)");
-							}
+							self.offer(WorkItem::from_job(job, summary));
 						},
 						Ok(_) => {},
 						Err(e) => tracing::warn!(job, error = %e, "cannot read job"),
@@ -629,56 +488,9 @@ pub fn tier_label(mode: VerificationMode) -> &'static str {
 	}
 }
 
-#[derive(serde::Deserialize)]
-struct DispatchBody {
-	dispatch: String,
-	signature: String,
-}
-
-fn hex_bytes(field: &str, value: &str) -> Result<Vec<u8>, DispatchError> {
-	hex::decode(value.strip_prefix("0x").unwrap_or(value))
-		.map_err(|e| DispatchError::Malformed(format!("{field}: {e}")))
-}
-
-/// Parses the dispatch body `{"dispatch":"0x<SCALE>","signature":"0x<64 bytes>"}`.
-pub fn parse_dispatch(
-	body: &[u8],
-) -> Result<(Dispatch<AccountId, BlockNumber>, DispatchSignature), DispatchError> {
-	let body: DispatchBody =
-		serde_json::from_slice(body).map_err(|e| DispatchError::Malformed(e.to_string()))?;
-	let bytes = hex_bytes("dispatch", &body.dispatch)?;
-	let mut cursor = &bytes[..];
-	let dispatch = Dispatch::decode(&mut cursor)
-		.map_err(|e| DispatchError::Malformed(format!("dispatch: {e}")))?;
-	if !cursor.is_empty() {
-		return Err(DispatchError::Malformed("dispatch: trailing bytes".into()));
-	}
-	let signature = hex_bytes("signature", &body.signature)?;
-	let signature = <[u8; 64]>::try_from(signature.as_slice())
-		.map_err(|_| DispatchError::Malformed("signature: expected 64 bytes".into()))?;
-	Ok((dispatch, DispatchSignature::from(ed25519::Signature::from_raw(signature))))
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use codec::Encode;
-	use verity_primitives::dispatch::DISPATCH_DOMAIN;
-
-	fn message() -> Dispatch<AccountId, BlockNumber> {
-		Dispatch {
-			genesis_hash: H256::repeat_byte(1),
-			job_id: 7,
-			executor: AccountId::from([2; 32]),
-			model: H256::repeat_byte(3),
-			mode: VerificationMode::Signed,
-			input: JobInput::Inline(vec![1, 2, 3].try_into().unwrap()),
-			input_hash: H256(blake2_256(&[1, 2, 3])),
-			deadline: 9,
-			attempt: 1,
-			dispatcher: DispatchKey::from(ed25519::Pair::from_seed(&[4; 32]).public()),
-		}
-	}
 
 	#[test]
 	fn a_refused_job_is_taken_again_a_bounded_number_of_times() {
@@ -689,34 +501,5 @@ mod tests {
 		book.active.insert(1);
 		book.refused(1);
 		assert!(book.finished.contains(&1) && book.refusals.is_empty(), "finished after the second refusal");
-	}
-
-	#[test]
-	fn a_dispatch_body_round_trips() {
-		let pair = ed25519::Pair::from_seed(&[4; 32]);
-		let message = message();
-		let signature = pair.sign(&message.signing_payload());
-		let body = message.http_body(&signature.into());
-		let (parsed, parsed_signature) = parse_dispatch(&body).unwrap();
-		assert_eq!(parsed, message);
-		assert!(ed25519::Pair::verify(&parsed_signature.into_inner(), (DISPATCH_DOMAIN, &parsed).encode(), &pair.public()));
-	}
-
-	#[test]
-	fn malformed_dispatch_bodies_are_refused_precisely() {
-		let malformed = |body: &str| match parse_dispatch(body.as_bytes()) {
-			Err(DispatchError::Malformed(reason)) => reason,
-			other => panic!("{body}: {other:?}"),
-		};
-		assert!(malformed("").contains("EOF"));
-		assert!(malformed(r#"{"dispatch":"0x00"}"#).contains("signature"));
-		assert!(malformed(r#"{"dispatch":"zz","signature":"0x"}"#).starts_with("dispatch:"));
-		assert!(malformed(r#"{"dispatch":"0x00","signature":"0x"}"#).starts_with("dispatch:"));
-		let mut encoded = message().encode();
-		encoded.push(0);
-		let body = format!(r#"{{"dispatch":"0x{}","signature":"0x{}"}}"#, hex::encode(&encoded), "00".repeat(64));
-		assert_eq!(malformed(&body), "dispatch: trailing bytes");
-		let body = format!(r#"{{"dispatch":"0x{}","signature":"0x00"}}"#, hex::encode(message().encode()));
-		assert_eq!(malformed(&body), "signature: expected 64 bytes");
 	}
 }

@@ -227,7 +227,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 					transaction_pool.clone(),
 				)),
 				network_provider: Arc::new(network.clone()),
-				// Validators' workers POST jobs to executors (see docs/dispatch.md).
+				// No Verity pallet has an off-chain worker today (the push dispatch was retired,
+				// docs/dispatch.md); the node runs them anyway, so that a runtime upgrade that
+				// adds one needs no new node.
 				enable_http_requests: true,
 				custom_extensions: |_| vec![],
 			})?;

@@ -13,14 +13,13 @@ use std::{
 };
 
 use codec::{Decode, Encode};
-use common::{http, models_dir, Node, Service as Executor, TempDir};
+use common::{models_dir, Node, Service as Executor, TempDir};
 use serde_json::{json, Value};
 use sp_core::{Pair, H256};
-use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::ConstU32, BoundedVec};
 use verity_primitives::{
 	currency::MILLI_UNIT,
-	dispatch::{Dispatch, DispatchKey},
 	attestation::{AllowedMeasurement, MeasurementKey},
 	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
 	AccountId, Balance, BlockNumber,
@@ -400,60 +399,6 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 }
 
 #[test]
-fn dispatches_not_signed_by_a_dispatcher_are_refused_and_duplicates_served_once() {
-	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-dispatch");
-	let (digit, _) = a_digit();
-	let id = next_job_id(&node);
-	submit_jobs(&node, Sr25519Keyring::Bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
-	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
-
-	let stored = job(&node, id).unwrap();
-	let dispatch = |signer: Ed25519Keyring| Dispatch::<AccountId, BlockNumber> {
-		genesis_hash: node.genesis_hash(),
-		job_id: id,
-		executor: Sr25519Keyring::Ferdie.to_account_id(),
-		model: stored.model,
-		mode: stored.mode,
-		input: stored.input.clone(),
-		input_hash: stored.input_hash,
-		deadline: stored.deadline,
-		attempt: 2,
-		dispatcher: DispatchKey::from(signer.public()),
-	};
-	let body = |message: &Dispatch<AccountId, BlockNumber>, signer: Ed25519Keyring| {
-		let signature = signer.pair().sign(&message.signing_payload());
-		String::from_utf8(message.http_body(&signature.into())).unwrap()
-	};
-	let post = |body: &str| http(EXECUTOR_PORT, "POST", "/jobs", body).expect("the executor answers");
-
-	// Alice is the dev chain's dispatcher: a genuine dispatch of a job already served is a
-	// duplicate, not a second run.
-	let genuine = dispatch(Ed25519Keyring::Alice);
-	assert_eq!(post(&body(&genuine, Ed25519Keyring::Alice)).0, 200);
-	// Bob's key is not in the dispatcher set.
-	let (status, reply) = post(&body(&dispatch(Ed25519Keyring::Bob), Ed25519Keyring::Bob));
-	assert_eq!(status, 403, "{reply}");
-	assert!(reply.contains("not in the chain's dispatcher set"), "{reply}");
-	// Alice's key, someone else's signature.
-	let (status, reply) = post(&body(&genuine, Ed25519Keyring::Bob));
-	assert_eq!((status, reply.contains("bad dispatch signature")), (403, true), "{reply}");
-	// A dispatch for another executor, and one for another chain.
-	let mut other = genuine.clone();
-	other.executor = Sr25519Keyring::Eve.to_account_id();
-	assert_eq!(post(&body(&other, Ed25519Keyring::Alice)).0, 422);
-	let mut other = genuine.clone();
-	other.genesis_hash = H256::repeat_byte(9);
-	assert_eq!(post(&body(&other, Ed25519Keyring::Alice)).0, 422);
-	// Not a dispatch at all.
-	assert_eq!(post("{\"dispatch\":\"0x00\"}").0, 400);
-	assert_eq!(post("not json").0, 400);
-
-	executor.wait_for_metric("verity_executor_dispatches_total{result=\"refused\"} 6");
-	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"signed\"} 1");
-	executor.wait_for_metric("verity_executor_in_flight_jobs 0");
-}
-
-#[test]
 fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	let dir = TempDir::new("executor-register");
 	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
@@ -462,7 +407,7 @@ fn a_new_executor_registers_itself_and_serves_its_jobs() {
 	let mut executor = start_executor_with(&node, dir.path(), "//Eve", port, &["--register", "--fee", "0"]);
 	let eve = Sr25519Keyring::Eve.to_account_id();
 	let registration = registration(&node, &eve).expect("registered");
-	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}/jobs").into_bytes());
+	assert_eq!(registration.endpoint.to_vec(), format!("http://127.0.0.1:{port}").into_bytes());
 	let services: Vec<(ModelId, VerificationMode)> = registration.services.iter().map(|s| (s.model, s.mode)).collect();
 	assert_eq!(
 		services.len(),
@@ -523,8 +468,6 @@ fn every_api_the_services_read_answers_in_its_shape(node: &Node, job: JobId, exe
 		assert_eq!(result.output, output(node, job));
 		assert!(matches!(result.evidence, Evidence::Tee { quote: Some(_), .. }));
 		assert_eq!(chain.open_jobs(executor).await.unwrap(), Vec::<JobId>::new(), "InferenceApi::open_jobs");
-		let dispatchers = chain.dispatchers().await.unwrap();
-		assert!(!dispatchers.is_empty(), "InferenceApi::dispatchers");
 		let (bucket_ms, stats) = chain.tier_stats().await.unwrap();
 		assert!(bucket_ms > 0 && stats.iter().any(|e| e.mode == VerificationMode::Tee && e.counters.completed > 0), "InferenceApi::recent_tier_stats");
 		let offers = chain.offers(DIGITS_MLP_ID).await.unwrap();

@@ -465,9 +465,6 @@ pub trait ExecutorProvider<AccountId> {
 	/// The executor's result-signing key, if it is registered.
 	fn signing_key(executor: &AccountId) -> Option<SigningKey>;
 
-	/// The URL validators dispatch the executor's jobs to, if it is registered.
-	fn endpoint(executor: &AccountId) -> Option<Vec<u8>>;
-
 	/// A job was assigned to `executor`: it takes one unit of its capacity.
 	fn job_assigned(executor: &AccountId);
 
@@ -710,8 +707,8 @@ sp_api::decl_runtime_apis! {
 		fn verifying_key(model: ModelId) -> Option<Vec<u8>>;
 	}
 
-	/// Queries of the inference market. Version 2 added `offers`; version 3 `result`,
-	/// `dispatchers` and `recent_tier_stats`.
+	/// Queries of the inference market. Version 2 added `offers`; version 3 `result` and
+	/// `recent_tier_stats`.
 	#[api_version(2)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
@@ -748,10 +745,6 @@ sp_api::decl_runtime_apis! {
 		/// A completed job's output and evidence, while the job is kept on chain.
 		#[api_version(3)]
 		fn result(job: JobId) -> Option<JobResult>;
-
-		/// The validators' dispatch keys: who may push jobs to executors.
-		#[api_version(3)]
-		fn dispatchers() -> Vec<crate::dispatch::DispatchKey>;
 
 		/// Whether `inference.submit_paid(spec, salt, authorization, signature)` would succeed
 		/// now, or why not. Nothing is written.

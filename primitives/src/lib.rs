@@ -7,7 +7,6 @@
 extern crate alloc;
 
 pub mod attestation;
-pub mod dispatch;
 pub mod events;
 pub mod inference;
 pub mod registry;

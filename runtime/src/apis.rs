@@ -242,10 +242,6 @@ impl_runtime_apis! {
 			Inference::result(job)
 		}
 
-		fn dispatchers() -> Vec<verity_primitives::dispatch::DispatchKey> {
-			Inference::dispatch_keys()
-		}
-
 		fn check_paid_job(
 			spec: verity_primitives::inference::JobSpec<BlockNumber>,
 			salt: [u8; 32],

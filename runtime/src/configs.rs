@@ -313,7 +313,6 @@ parameter_types! {
 }
 
 impl pallet_verity_inference::Config for Runtime {
-	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type AssetKind = AssetKind;
 	type Currency = PaymentFunds;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -322,7 +321,6 @@ impl pallet_verity_inference::Config for Runtime {
 	type SignedVerifier = verity_primitives::inference::SignedVerifier;
 	type TeeVerifier = Attestation;
 	type ZkVerifier = ZkVerifier;
-	type MaxDispatchers = ConstU32<64>;
 	type Payments = X402;
 	type EscrowBinding = JobEscrowBinding;
 	type Randomness = RandomnessCollectiveFlip;

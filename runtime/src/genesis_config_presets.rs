@@ -67,8 +67,8 @@ const fn hex32(hex: &[u8; 64]) -> [u8; 32] {
 	out
 }
 
-/// Where the demo executor (Ferdie) listens for dispatched jobs.
-pub const DEMO_EXECUTOR_ENDPOINT: &str = "http://127.0.0.1:9955/jobs";
+/// Where the demo executor (Ferdie) serves its health and metrics.
+pub const DEMO_EXECUTOR_ENDPOINT: &str = "http://127.0.0.1:9955";
 
 /// The demo executor's fee per signed-tier job.
 pub const DEMO_EXECUTOR_FEE: u128 = MILLI_UNIT;
@@ -125,17 +125,6 @@ fn testnet_genesis(
 		},
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
-		},
-		inference: pallet_verity_inference::GenesisConfig {
-			// A dev authority's dispatch key is its ed25519 dev key, the one `--alice` (…) puts in
-			// the keystore for every ed25519 key type of the session keys.
-			dispatchers: initial_authorities
-				.iter()
-				.map(|x| {
-					let key = sp_core::ed25519::Public::try_from(x.1.as_ref()).expect("32 bytes");
-					verity_primitives::dispatch::DispatchKey::from(key)
-				})
-				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root.clone()) },
 		assets: AssetsConfig {

@@ -53,24 +53,22 @@ pub mod opaque {
 	pub use verity_primitives::{Header, OpaqueBlock as Block};
 
 	impl_opaque_keys! {
-		/// The keys a validator registers: Aura for authoring, GRANDPA for finality, and the
-		/// dispatch key its off-chain worker signs job dispatches with.
+		/// The keys a validator registers: Aura for authoring, GRANDPA for finality.
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
-			pub dispatch: verity_primitives::dispatch::DispatchKey,
 		}
 	}
 }
 
 /// The runtime version. `spec_version` must be bumped with every change of logic or storage
-/// layout (101: the lifecycle hooks, storage versions, governance origins).
+/// layout (101: the lifecycle hooks, storage versions, governance origins; 103: no push dispatch).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -121,11 +119,11 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations, run at the first block of a new runtime. Every Verity pallet is at storage
-/// version 0 (its first layout); a layout change bumps the pallet's `STORAGE_VERSION` and adds
-/// its migration here (`frame_support::migrations::VersionedMigration`), which
-/// `runtime/tests/storage_layout.rs` enforces.
-type Migrations = ();
+/// Storage migrations, run at the first block of a new runtime. A layout change bumps the
+/// pallet's `STORAGE_VERSION` and adds its migration here
+/// (`frame_support::migrations::VersionedMigration`), which `runtime/tests/storage_layout.rs`
+/// enforces. Inference 0 → 1 (spec 103): the dispatcher set is removed.
+type Migrations = (pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

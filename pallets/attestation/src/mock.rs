@@ -50,9 +50,6 @@ impl ExecutorProvider<u64> for Executors {
 	fn signing_key(executor: &u64) -> Option<SigningKey> {
 		(1..=3).contains(executor).then(|| SigningKey::Ed25519(Default::default()))
 	}
-	fn endpoint(_: &u64) -> Option<Vec<u8>> {
-		None
-	}
 	fn job_assigned(_: &u64) {}
 	fn job_ended(_: &u64, _: JobOutcome) {}
 	fn slash(_: &u64, _: &u64) -> Balance {

@@ -1,13 +1,14 @@
 //! Validation of executor endpoint URLs.
 //!
-//! Every dispatching validator POSTs to the URL an executor registered, so a hostile URL is a
-//! server-side request forgery risk against validators: it could point them at their own
-//! loopback services or at their private network. URLs are therefore checked at registration:
+//! Clients (monitors, gateways) reach an executor at the URL it registered, so a hostile URL is
+//! a server-side request forgery risk against them: it could point them at their own loopback
+//! services or at their private network. URLs are therefore checked at registration:
 //! `http` or `https` only, bounded length (by the storage bound), and, unless the chain allows
 //! it (dev chains do), no loopback, private, link-local or unspecified host.
 //!
 //! A hostname is accepted as is: the runtime cannot resolve DNS, so a name that resolves to a
-//! private address is not caught here (see docs/dispatch.md for what the worker does about it).
+//! private address is not caught here: a client that follows registered URLs resolves and checks
+//! them itself.
 
 /// Why an endpoint URL was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -4,9 +4,9 @@
 //!
 //! ## Terms
 //! - **Executor**: an account that runs models off chain and submits results. It registers an
-//!   endpoint URL (where validators dispatch jobs), a result-signing key, the (model, tier)
-//!   pairs it serves with the fee it asks for each, a hardware class and a capacity (jobs at
-//!   once).
+//!   endpoint URL (its public HTTP service: health and metrics), a result-signing key, the
+//!   (model, tier) pairs it serves with the fee it asks for each, a hardware class and a
+//!   capacity (jobs at once).
 //! - **Stake**: at least [`Config::MinStake`], put on hold at registration. A missed deadline
 //!   slashes [`Config::ExpirySlash`] of it to the job's payer.
 //! - **Eligible**: registered for the pair, not unbonding, heartbeat within
@@ -606,10 +606,6 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 
 	fn signing_key(executor: &T::AccountId) -> Option<SigningKey> {
 		Executors::<T>::get(executor).map(|info| info.signing_key)
-	}
-
-	fn endpoint(executor: &T::AccountId) -> Option<Vec<u8>> {
-		Executors::<T>::get(executor).map(|info| info.endpoint.into_inner())
 	}
 
 	fn job_assigned(executor: &T::AccountId) {

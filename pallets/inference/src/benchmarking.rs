@@ -211,17 +211,5 @@ mod benchmarks {
 		assert_eq!(TierStats::<T>::iter_prefix((0u32,)).count(), 0);
 	}
 
-	#[benchmark]
-	fn set_dispatchers(d: Linear<0, { T::MaxDispatchers::get() }>) {
-		let dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers> = (0..d)
-			.map(|i| DispatchKey::from(sp_core::ed25519::Public::from_raw([i as u8; 32])))
-			.collect::<Vec<_>>()
-			.try_into()
-			.unwrap();
-		#[extrinsic_call]
-		_(RawOrigin::Root, dispatchers);
-		assert_eq!(Dispatchers::<T>::get().len() as u32, d);
-	}
-
 	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);
 }

@@ -63,10 +63,10 @@
 //!   runtime API);
 //! - `tiers.rs`: the verification tiers, each with its verifier;
 //! - `assignment.rs`: the choice of a job's executor;
-//! - `maintenance.rs`: expiry, pruning, tier statistics and the dispatcher set;
+//! - `maintenance.rs`: expiry, pruning and tier statistics;
 //! - `queries.rs`: what the runtime API reads;
 //! - `invariants.rs`: the checks of [`Pallet::do_try_state`];
-//! - `dispatch.rs`: the off-chain worker that sends jobs to their executors;
+//! - `migrations.rs`: the storage migrations;
 //! - `benchmarking.rs`, `weights.rs`: the weights.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -79,12 +79,12 @@ pub use weights::WeightInfo;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
-pub mod dispatch;
 mod escrow;
 #[cfg(any(feature = "try-runtime", feature = "std", test))]
 mod invariants;
 mod lifecycle;
 mod maintenance;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod payment;
@@ -117,7 +117,6 @@ use verity_primitives::{
 		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence, JobResult,
 	},
-	dispatch::DispatchKey,
 	x402::{job_nonce, PaymentAuthorization, PaymentAuthorizer, PaymentError},
 	Balance, Hash,
 };
@@ -202,7 +201,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -245,17 +244,12 @@ pub mod pallet {
 			type MaxPrunesPerBlock = ConstU32<3>;
 			type StatsBucket = ConstU64<86_400_000>;
 			type StatsRetention = ConstU32<3>;
-			type MaxDispatchers = ConstU32<4>;
 			type WeightInfo = ();
 		}
 	}
 
 	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
-		/// Replaces the dispatcher set (root on the Verity runtimes: it follows the validators).
-		#[pallet::no_default]
-		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-
 		/// The kind of asset jobs are paid in: the native token or an asset id.
 		#[pallet::no_default]
 		type AssetKind: Parameter + MaxEncodedLen + Ord;
@@ -358,10 +352,6 @@ pub mod pallet {
 		#[pallet::constant]
 		type StatsRetention: Get<u32>;
 
-		/// Most validators in the dispatcher set.
-		#[pallet::constant]
-		type MaxDispatchers: Get<u32>;
-
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -437,30 +427,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OldestStatsBucket<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// The validators' dispatch keys: job `id` is dispatched by `Dispatchers[id % len]`, and
-	/// executors accept dispatch messages signed by these keys only.
-	#[pallet::storage]
-	pub type Dispatchers<T: Config> =
-		StorageValue<_, BoundedVec<DispatchKey, T::MaxDispatchers>, ValueQuery>;
-
-	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
-	pub struct GenesisConfig<T: Config> {
-		/// The initial dispatcher set (the validators' dispatch keys).
-		pub dispatchers: Vec<DispatchKey>,
-		#[serde(skip)]
-		pub _config: core::marker::PhantomData<T>,
-	}
-
-	#[pallet::genesis_build]
-	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
-		fn build(&self) {
-			let dispatchers: BoundedVec<_, T::MaxDispatchers> =
-				self.dispatchers.clone().try_into().expect("at most MaxDispatchers dispatchers");
-			Dispatchers::<T>::put(dispatchers);
-		}
-	}
-
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(crate) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -494,8 +460,6 @@ pub mod pallet {
 		JobCancelled { job: JobId, refund: Balance },
 		/// A closed job was removed from storage.
 		JobPruned { job: JobId },
-		/// The dispatcher set changed.
-		DispatchersSet { count: u32 },
 	}
 
 	#[pallet::error]
@@ -594,10 +558,6 @@ pub mod pallet {
 			T::WeightInfo::expire_jobs(expired)
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
 				.saturating_add(T::WeightInfo::prune_stats(stats))
-		}
-
-		fn offchain_worker(now: BlockNumberFor<T>) {
-			Self::offchain_dispatch(now);
 		}
 
 		fn integrity_test() {
@@ -708,18 +668,6 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_submit_paid(spec, salt, authorization, signature).map(|_| ())
-		}
-
-		/// Replaces the dispatcher set (governance: it follows the validator set).
-		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::set_dispatchers(dispatchers.len() as u32))]
-		pub fn set_dispatchers(
-			origin: OriginFor<T>,
-			dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>,
-		) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
-			Self::do_set_dispatchers(dispatchers);
-			Ok(())
 		}
 	}
 }

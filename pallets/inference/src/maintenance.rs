@@ -1,5 +1,5 @@
 //! Upkeep: expiring jobs past their deadline, pruning closed jobs and old tier statistics (all
-//! from `on_initialize`), counting the tier statistics, and replacing the dispatcher set.
+//! from `on_initialize`) and counting the tier statistics.
 
 use crate::*;
 
@@ -68,12 +68,5 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn count(mode: VerificationMode, asset: &T::AssetKind, update: impl FnOnce(&mut TierCounters)) {
 		TierStats::<T>::mutate((Self::current_bucket(), mode, asset), update);
-	}
-
-	/// Replaces the dispatcher set.
-	pub fn do_set_dispatchers(dispatchers: BoundedVec<DispatchKey, T::MaxDispatchers>) {
-		let count = dispatchers.len() as u32;
-		Dispatchers::<T>::put(dispatchers);
-		Self::deposit_event(Event::DispatchersSet { count });
 	}
 }

@@ -171,7 +171,6 @@ impl verity_primitives::x402::PaymentAuthorizer<AccountId, AssetKind> for TestPa
 
 #[derive_impl(pallet_inference::config_preludes::TestDefaultConfig)]
 impl pallet_inference::Config for Test {
-	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type AssetKind = AssetKind;
 	type Currency = Funds;
 	type Models = Models;

@@ -125,9 +125,4 @@ impl<T: Config> Pallet<T> {
 	pub fn result(job: JobId) -> Option<JobResult> {
 		Some(JobResult { output: Outputs::<T>::get(job)?.into_inner(), evidence: Evidences::<T>::get(job)? })
 	}
-
-	/// [`verity_primitives::inference::InferenceApi::dispatchers`].
-	pub fn dispatch_keys() -> Vec<DispatchKey> {
-		Dispatchers::<T>::get().into_inner()
-	}
 }

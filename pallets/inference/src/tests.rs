@@ -743,177 +743,6 @@ fn a_paid_job_that_cannot_be_submitted_leaves_the_payment_unused() {
 	});
 }
 
-mod dispatch {
-	use super::*;
-	use codec::Encode;
-	use crate::dispatch::{DispatchState, FIRST_BACKOFF_MS};
-	use sp_core::offchain::{
-		testing::{PendingRequest, TestOffchainExt},
-		OffchainDbExt, OffchainWorkerExt, Timestamp,
-	};
-	use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
-	use verity_primitives::dispatch::{Dispatch, DispatchKey, DISPATCH_KEY_TYPE};
-
-	/// The test off-chain worker: `.0` is its shared state.
-	type State = TestOffchainExt;
-
-	/// The test externalities with an off-chain worker whose HTTP requests must be the expected
-	/// ones, and this node's dispatch key (`//Alice`) in the keystore.
-	fn offchain_ext() -> (verity_primitives::testing::CheckedExternalities, State) {
-		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		offchain.0.write().timestamp = Timestamp::from_unix_millis(1_000_000);
-		(ext, offchain)
-	}
-
-	fn local_key() -> DispatchKey {
-		sp_io::crypto::ed25519_generate(DISPATCH_KEY_TYPE, Some(b"//Alice".to_vec())).into()
-	}
-
-	fn other_key() -> DispatchKey {
-		sp_core::ed25519::Public::from_raw([7; 32]).into()
-	}
-
-	fn set_dispatchers(keys: Vec<DispatchKey>) {
-		assert_ok!(Inference::set_dispatchers(RuntimeOrigin::root(), keys.try_into().unwrap()));
-	}
-
-	/// Expects the POST that dispatches job `id` (attempt `attempt`, signed by `key`).
-	fn expect_dispatch(state: &State, id: u64, attempt: u32, key: &DispatchKey) {
-		let job = Jobs::<Test>::get(id).unwrap();
-		let message = Dispatch {
-			genesis_hash: Inference::genesis_hash(),
-			job_id: id,
-			executor: job.executor,
-			model: job.model,
-			mode: job.mode,
-			input: job.input,
-			input_hash: job.input_hash,
-			deadline: job.deadline,
-			attempt,
-			dispatcher: key.clone(),
-		};
-		// ed25519: the same message signs to the same bytes, so the body is known exactly.
-		let signature = key.sign(&message.signing_payload()).unwrap();
-		state.0.write().expect_request(PendingRequest {
-			method: "POST".into(),
-			uri: "http://127.0.0.1:9955/jobs".into(),
-			headers: vec![("Content-Type".into(), "application/json".into())],
-			body: message.http_body(&signature),
-			response: Some(b"{\"accepted\":true}".to_vec()),
-			sent: true,
-			..Default::default()
-		});
-	}
-
-	#[test]
-	fn a_new_job_is_dispatched_once_with_a_signed_message() {
-		let (mut ext, state) = offchain_ext();
-		ext.execute_with(|| {
-			let key = local_key();
-			set_dispatchers(vec![key.clone()]);
-			let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			expect_dispatch(&state, id, 1, &key);
-			Inference::offchain_worker(1);
-			// Runs again for the same block, and for later blocks: no second request (the test
-			// HTTP client panics on an unexpected one).
-			Inference::offchain_worker(1);
-			state.0.write().timestamp = Timestamp::from_unix_millis(2_000_000);
-			Inference::offchain_worker(2);
-		});
-	}
-
-	#[test]
-	fn only_the_dispatcher_of_a_job_dispatches_it() {
-		let (mut ext, state) = offchain_ext();
-		ext.execute_with(|| {
-			let key = local_key();
-			// Job 0 is the other validator's (0 % 2), job 1 this node's.
-			set_dispatchers(vec![other_key(), key.clone()]);
-			let first = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			let second = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			assert_eq!(Inference::dispatcher_of(first, &[other_key(), key.clone()]), Some(&other_key()));
-			expect_dispatch(&state, second, 1, &key);
-			Inference::offchain_worker(1);
-		});
-	}
-
-	#[test]
-	fn a_validator_outside_the_dispatcher_set_sends_nothing() {
-		let (mut ext, _state) = offchain_ext();
-		ext.execute_with(|| {
-			let _ = local_key();
-			set_dispatchers(vec![other_key()]);
-			submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			Inference::offchain_worker(1);
-		});
-	}
-
-	#[test]
-	fn a_failed_attempt_is_retried_after_its_backoff_until_the_deadline() {
-		let (mut ext, state) = offchain_ext();
-		ext.execute_with(|| {
-			let key = local_key();
-			set_dispatchers(vec![key.clone()]);
-			let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			let job = Jobs::<Test>::get(id).unwrap();
-			// As a first attempt that failed at t = 1_000_000 leaves it.
-			let record = (b"verity/dispatch/job", id, job.input_hash, &job.executor, job.deadline)
-				.using_encoded(sp_io::hashing::blake2_256);
-			StorageValueRef::persistent(&record).set(&DispatchState {
-				attempts: 1,
-				next_at: 1_000_000 + FIRST_BACKOFF_MS,
-				delivered: false,
-			});
-			StorageValueRef::persistent(b"verity/dispatch/pending").set(&vec![id]);
-			StorageValueRef::persistent(b"verity/dispatch/cursor").set(&(id + 1));
-			// Before the backoff has passed: nothing sent, still pending.
-			Inference::offchain_worker(2);
-			assert_eq!(
-				StorageValueRef::persistent(b"verity/dispatch/pending").get::<Vec<u64>>().unwrap(),
-				Some(vec![id])
-			);
-			// After it: the second attempt goes out, and is the last.
-			state.0.write().timestamp = Timestamp::from_unix_millis(1_000_000 + FIRST_BACKOFF_MS);
-			expect_dispatch(&state, id, 2, &key);
-			Inference::offchain_worker(3);
-			let delivered = StorageValueRef::persistent(&record).get::<DispatchState>().unwrap().unwrap();
-			assert_eq!((delivered.attempts, delivered.delivered), (2, true));
-			state.0.write().timestamp = Timestamp::from_unix_millis(9_000_000);
-			Inference::offchain_worker(4);
-		});
-	}
-
-	#[test]
-	fn closed_and_overdue_jobs_are_not_dispatched() {
-		let (mut ext, _state) = offchain_ext();
-		ext.execute_with(|| {
-			set_dispatchers(vec![local_key()]);
-			let cancelled = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
-			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), cancelled));
-			submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 3)).unwrap();
-			// Block 5: the second job's deadline (3) has passed.
-			System::set_block_number(5);
-			Inference::offchain_worker(5);
-		});
-	}
-
-	#[test]
-	fn only_root_sets_the_dispatcher_set() {
-		new_test_ext().execute_with(|| {
-			assert_noop!(
-				Inference::set_dispatchers(RuntimeOrigin::signed(PAYER), vec![other_key()].try_into().unwrap()),
-				DispatchError::BadOrigin
-			);
-			set_dispatchers(vec![other_key()]);
-			System::assert_last_event(Event::DispatchersSet { count: 1 }.into());
-			assert_eq!(crate::Dispatchers::<Test>::get().into_inner(), vec![other_key()]);
-		});
-	}
-}
-
 /// While every executor is at capacity an offer still names the fee a paid job must carry (the
 /// highest among the executors that serve the model), with none eligible now: a gateway can
 /// answer a 402 at once and let the paid retry wait for a free executor.
@@ -933,5 +762,25 @@ fn offers_stand_while_every_executor_is_busy() {
 		assert_eq!((busy.price, busy.max_fee, busy.serving_executors, busy.eligible_executors), (100, 20, 2, 0));
 		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 20, 12)), Error::<Test>::NoEligibleExecutor);
 		assert!(Inference::offers(H256::repeat_byte(0x77)).offers.is_empty());
+	});
+}
+
+/// Version 0 → 1 removes the dispatcher set, once: at version 1 the migration does nothing.
+#[test]
+fn the_v1_migration_removes_the_dispatcher_set_once() {
+	use crate::migrations::v1::{Dispatchers, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+
+	new_test_ext().execute_with(|| {
+		StorageVersion::new(0).put::<Inference>();
+		Dispatchers::<Test>::put(vec![[7u8; 32], [8u8; 32]]);
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert!(!Dispatchers::<Test>::exists());
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+
+		Dispatchers::<Test>::put(vec![[9u8; 32]]);
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert!(Dispatchers::<Test>::exists(), "a migration runs at its version only");
+		Dispatchers::<Test>::kill();
 	});
 }

@@ -50,7 +50,6 @@ pub trait WeightInfo {
 	fn expire_jobs(e: u32, ) -> Weight;
 	fn prune_jobs(p: u32, ) -> Weight;
 	fn prune_stats(s: u32, ) -> Weight;
-	fn set_dispatchers(d: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_verity_inference` measured on the Verity runtime, with the runtime's database weights.
@@ -308,19 +307,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
 	}
-	/// Storage: `Inference::Dispatchers` (r:0 w:1)
-	/// Proof: `Inference::Dispatchers` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
-	/// The range of component `d` is `[0, 64]`.
-	fn set_dispatchers(d: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `0`
-		//  Estimated: `0`
-		// Minimum execution time: 5_902_000 picoseconds.
-		Weight::from_parts(8_469_281, 0)
-			// Standard Error: 170
-			.saturating_add(Weight::from_parts(12_136, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
 }
 
 /// The same weights with ParityDB's database weights, for test runtimes.
@@ -384,10 +370,5 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
-	}
-	fn set_dispatchers(d: u32, ) -> Weight {
-		Weight::from_parts(8_469_281, 0)
-			.saturating_add(Weight::from_parts(12_136, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
