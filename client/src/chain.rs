@@ -18,6 +18,7 @@ use subxt::{
 	config::RpcConfigFor,
 	OnlineClient, PolkadotConfig,
 };
+use scale_info::TypeDef;
 use sp_runtime::DispatchError;
 use verity_primitives::{
 	attestation::{AttestedEnclave, EnclaveRequirements},
@@ -241,14 +242,27 @@ impl Chain {
 	}
 
 	/// A module error's `Pallet.Error` and the first line of its docs, from the current metadata.
+	/// A nested error (`Inference.Payment(NonceUsed)`, `Inference.Verification(BadProof)`) is
+	/// named to its inner variant, whose doc line says more than the outer one.
 	async fn module_error(&self, error: &DispatchError) -> Option<(String, String)> {
 		let DispatchError::Module(module) = error else { return None };
 		let at = self.client.at_current_block().await.ok()?;
 		let metadata = at.metadata_ref();
 		let pallet = metadata.pallet_by_error_index(module.index)?;
 		let variant = pallet.error_variant_by_index(module.error[0])?;
-		let doc = variant.docs.first().map(|line| line.trim().to_owned()).unwrap_or_default();
-		Some((format!("{}.{}", pallet.name(), variant.name), doc))
+		let mut name = format!("{}.{}", pallet.name(), variant.name);
+		let mut docs = &variant.docs;
+		if let [field] = &variant.fields[..] {
+			let nested = metadata.types().resolve(field.ty.id).map(|ty| &ty.type_def);
+			if let Some(TypeDef::Variant(nested)) = nested {
+				if let Some(inner) = nested.variants.iter().find(|inner| inner.index == module.error[1]) {
+					name = format!("{name}({})", inner.name);
+					docs = &inner.docs;
+				}
+			}
+		}
+		let doc = docs.first().map(|line| line.trim().to_owned()).unwrap_or_default();
+		Some((name, doc))
 	}
 
 	/// The best block's number.

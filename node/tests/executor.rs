@@ -21,7 +21,10 @@ use sp_runtime::{traits::ConstU32, BoundedVec};
 use verity_primitives::{
 	currency::MILLI_UNIT,
 	attestation::{AllowedMeasurement, MeasurementKey},
-	inference::{Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationMode},
+	inference::{
+		Evidence, ExecutorSignature, JobId, JobInput, JobSpec, JobStatus, ModelId, VerificationError, VerificationMode,
+	},
+	x402::PaymentError,
 	AccountId, Balance, BlockNumber,
 };
 use verity_runtime::{
@@ -462,6 +465,18 @@ fn every_api_the_services_read_answers_in_its_shape(node: &Node, job: JobId, exe
 		let chain = verity_client::chain::Chain::connect(&format!("ws://127.0.0.1:{}", node.rpc_port)).await.unwrap();
 		let best = chain.best_hash().await.unwrap();
 
+		// A nested pallet error reads to its inner variant and that variant's doc line, from the
+		// chain's metadata.
+		let nested = |error: pallet_verity_inference::Error<Runtime>| sp_runtime::DispatchError::from(error);
+		assert_eq!(
+			chain.explain_error(&nested(pallet_verity_inference::Error::Payment(PaymentError::NonceUsed))).await,
+			"Inference.Payment(NonceUsed): The payer already used this nonce."
+		);
+		assert_eq!(
+			chain.error_name(&nested(pallet_verity_inference::Error::Verification(VerificationError::BadProof))).await,
+			"Inference.Verification(BadProof)"
+		);
+
 		let summary = chain.job_at(job, best).await.unwrap().expect("InferenceApi::job");
 		assert_eq!(summary.status, JobStatus::Completed);
 		let result = chain.result_at(job, best).await.unwrap().expect("InferenceApi::result");
@@ -584,8 +599,13 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 	assert!(job(&node, unanswered).unwrap().status.is_open(), "a result signed by an unattested key is refused");
 	assert!(all_events(&node).iter().any(|e| matches!(
 		e,
-		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error: sp_runtime::DispatchError::Module(m), .. })
-			if m.index == 22 && m.error[0] == pallet_verity_inference::Error::<Runtime>::BadSignature.encode()[0]
+		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. })
+			if matches!(
+				verity_runtime::RuntimeError::from_dispatch_error(*dispatch_error),
+				Some(verity_runtime::RuntimeError::Inference(pallet_verity_inference::Error::Verification(
+					VerificationError::BadSignature
+				)))
+			)
 	)));
 
 	// Revoking the measurement invalidates the key at once: no executor for tee jobs.

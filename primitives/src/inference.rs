@@ -166,8 +166,13 @@ pub struct VerificationContext<'a, AccountId> {
 	pub output: &'a [u8],
 }
 
-/// Why a tier verifier refused a piece of evidence.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+/// Why a tier verifier refused a piece of evidence. The inference pallet carries it as a nested
+/// error (`Verification(_)`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, frame_support::PalletError)]
+// Its variants' docs are what a client shows for a refusal: kept in the metadata, as a pallet
+// error's own are.
+#[scale_info(capture_docs = "always")]
 pub enum VerificationError {
 	/// This chain cannot verify this tier (yet).
 	TierUnavailable,

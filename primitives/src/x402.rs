@@ -6,7 +6,6 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::DispatchResult;
 
 use crate::{Balance, Hash};
 
@@ -159,8 +158,13 @@ pub struct SupportedKind<AssetKind> {
 
 /// Why a payment is refused. [`PaymentError::reason`] is its x402 `invalidReason` /
 /// `errorReason`: the spec's names where one exists, `invalid_exact_substrate_payload_*`
-/// otherwise.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+/// otherwise. The x402 and inference pallets carry it as a nested error (`Payment(_)`), so a
+/// refused payment reads the same, typed, whichever pallet refused it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, frame_support::PalletError)]
+// Its variants' docs are what a client shows for a refusal: kept in the metadata, as a pallet
+// error's own are.
+#[scale_info(capture_docs = "always")]
 pub enum PaymentError {
 	/// The payload's scheme differs from the requirements', or is not supported.
 	InvalidScheme,
@@ -240,7 +244,7 @@ pub trait PaymentAuthorizer<AccountId, AssetKind> {
 	fn consume(
 		authorization: &PaymentAuthorization<AccountId, AssetKind>,
 		signature: &Self::Signature,
-	) -> DispatchResult;
+	) -> Result<(), PaymentError>;
 }
 
 sp_api::decl_runtime_apis! {

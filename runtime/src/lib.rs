@@ -62,13 +62,14 @@ pub mod opaque {
 }
 
 /// The runtime version. `spec_version` must be bumped with every change of logic or storage
-/// layout (101: the lifecycle hooks, storage versions, governance origins; 103: no push dispatch).
+/// layout (101: the lifecycle hooks, storage versions, governance origins; 103: no push dispatch;
+/// 104: payment and verification errors nested).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

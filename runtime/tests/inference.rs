@@ -10,7 +10,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Header as _, Perbill};
 use verity_primitives::inference::{
 	Evidence, ExecutorSignature, JobInput, JobSpec, JobStatus, ResultStatement, SigningKey,
-	VerificationMode,
+	VerificationError, VerificationMode,
 };
 use verity_runtime::{
 	configs::{MinExecutorStake, TreasuryAccount},
@@ -233,11 +233,8 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			specs: mixed.try_into().unwrap(),
 		}));
 		assert_eq!(
-			result.map_err(|e| match e {
-				sp_runtime::DispatchError::Module(m) => m.message,
-				_ => None,
-			}),
-			Err(Some("NoVerifyingKey"))
+			result.map_err(|e| verification_error(Err(e))),
+			Err(Some(VerificationError::NoVerifyingKey))
 		);
 		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 0, "nothing submitted");
 		// Served at the zk tier, but without a key the tier is not quoted.
@@ -304,7 +301,7 @@ fn extrinsic_outcomes_are_typed_per_batch_item_and_a_failed_extrinsic_fails_as_a
 			RuntimeCall::Inference(pallet_verity_inference::Call::submit_jobs { specs: vec![spec].try_into().unwrap() })
 		};
 		// No verifying key: the zk job is refused.
-		let no_key = pallet_verity_inference::Error::<Runtime>::NoVerifyingKey.into();
+		let no_key = pallet_verity_inference::Error::<Runtime>::Verification(VerificationError::NoVerifyingKey).into();
 		let batch = RuntimeCall::Utility(pallet_utility::Call::force_batch {
 			calls: vec![
 				submit(job(MODEL, VerificationMode::Signed, MILLI_UNIT)),
@@ -391,9 +388,10 @@ fn offers_list_every_tier_and_asset_of_a_model_in_one_call() {
 }
 
 /// The error a dispatch failed with, by name.
-fn error_name(result: sp_runtime::DispatchResult) -> Option<&'static str> {
-	match result {
-		Err(sp_runtime::DispatchError::Module(error)) => error.message,
+/// The tier verifier's refusal in a failed call, typed.
+fn verification_error(result: sp_runtime::DispatchResult) -> Option<VerificationError> {
+	match verity_runtime::RuntimeError::from_dispatch_error(result.err()?)? {
+		verity_runtime::RuntimeError::Inference(pallet_verity_inference::Error::Verification(error)) => Some(error),
 		_ => None,
 	}
 }
@@ -444,16 +442,19 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 		let mut flipped = proof.clone();
 		flipped[100] ^= 1;
 		let refusals = [
-			(submit(&output, zk(&proof_of_other_input)), "BadProof"),
-			(submit(&other_output, zk(&proof)), "BadProof"),
-			(submit(&output, zk(&proof[..191])), "MalformedProof"),
-			(submit(&output, zk(&[])), "MalformedProof"),
-			(submit(&output, result_evidence(&ferdie.pair(), job_id, &output)), "WrongEvidence"),
+			(submit(&output, zk(&proof_of_other_input)), VerificationError::BadProof),
+			(submit(&other_output, zk(&proof)), VerificationError::BadProof),
+			(submit(&output, zk(&proof[..191])), VerificationError::MalformedProof),
+			(submit(&output, zk(&[])), VerificationError::MalformedProof),
+			(submit(&output, result_evidence(&ferdie.pair(), job_id, &output)), VerificationError::WrongEvidence),
 		];
 		for (result, expected) in refusals {
-			assert_eq!(error_name(result), Some(expected));
+			assert_eq!(verification_error(result), Some(expected));
 		}
-		assert!(matches!(error_name(submit(&output, zk(&flipped))), Some("BadProof" | "MalformedProof")));
+		assert!(matches!(
+			verification_error(submit(&output, zk(&flipped))),
+			Some(VerificationError::BadProof | VerificationError::MalformedProof)
+		));
 		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Assigned);
 		assert_eq!(Balances::total_balance_on_hold(&dave.to_account_id()), held);
 		check_invariants();

@@ -8,10 +8,10 @@ use pallet_verity_executors::{HardwareClass, Registration, Service};
 use pallet_verity_models::{IoLimits, TierPrices};
 use sp_core::{sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{traits::Header as _, DispatchError, ModuleError, Perbill};
+use sp_runtime::{traits::Header as _, Perbill};
 use verity_primitives::{
 	inference::{JobInput, JobSpec, JobStatus, SigningKey, VerificationMode},
-	x402::{job_nonce, PaymentAuthorization, PaymentScheme},
+	x402::{job_nonce, PaymentAuthorization, PaymentError, PaymentScheme},
 };
 use verity_runtime::{
 	configs::{JobEscrowBinding, MinExecutorStake},
@@ -40,18 +40,6 @@ fn apply(who: Sr25519Keyring, call: RuntimeCall) -> sp_runtime::DispatchResult {
 	let nonce = System::account_nonce(who.to_account_id());
 	let xt = sign_extrinsic(&who.pair(), call, nonce, System::block_hash(0));
 	Executive::apply_extrinsic(xt).expect("the transaction is valid")
-}
-
-fn x402_error(name: &str) -> DispatchError {
-	let index = <X402 as frame_support::traits::PalletInfoAccess>::index() as u8;
-	let error = match name {
-		"NonceAlreadyUsed" => pallet_verity_x402::Error::<Runtime>::NonceAlreadyUsed,
-		"EscrowOnly" => pallet_verity_x402::Error::<Runtime>::EscrowOnly,
-		_ => unreachable!(),
-	};
-	let mut bytes = [0u8; 4];
-	bytes[0] = codec::Encode::encode(&error)[0];
-	DispatchError::Module(ModuleError { index, error: bytes, message: None })
 }
 
 fn vusd(who: &AccountId) -> u128 {
@@ -160,7 +148,7 @@ fn an_agent_pays_for_a_job_through_a_relayer_and_an_unserved_job_refunds_the_age
 		// A replay, by anyone, is refused.
 		assert_eq!(
 			apply(Sr25519Keyring::Eve, submit(&authorization, &signature, [1; 32])),
-			Err(x402_error("NonceAlreadyUsed"))
+			Err(pallet_verity_inference::Error::<Runtime>::Payment(PaymentError::NonceUsed).into())
 		);
 		// The payment cannot be redirected into a plain transfer to the escrow binding.
 		let (other, other_signature) = paid([2; 32]);
@@ -169,7 +157,7 @@ fn an_agent_pays_for_a_job_through_a_relayer_and_an_unserved_job_refunds_the_age
 				authorization: other,
 				signature: other_signature,
 			})),
-			Err(x402_error("EscrowOnly"))
+			Err(pallet_verity_x402::Error::<Runtime>::EscrowOnly.into())
 		);
 
 		// Nobody serves it: at expiry the agent, not the relayer, is refunded in full.
@@ -205,7 +193,7 @@ fn settle_transfers_exactly_and_prunes_its_nonce_after_the_window() {
 		assert_eq!(apply(Sr25519Keyring::Charlie, call.clone()), Ok(()));
 		assert_eq!(vusd(&bob), bob_usd + 3 * PRICE);
 		assert_eq!(vusd(&agent), 97 * PRICE);
-		assert_eq!(apply(Sr25519Keyring::Charlie, call), Err(x402_error("NonceAlreadyUsed")));
+		assert_eq!(apply(Sr25519Keyring::Charlie, call), Err(pallet_verity_x402::Error::<Runtime>::Payment(PaymentError::NonceUsed).into()));
 		check_invariants();
 
 		// Two minutes after the window closed, the nonce is gone from storage.

@@ -468,8 +468,6 @@ pub mod pallet {
 		UnknownModel,
 		/// The model does not offer this tier.
 		TierNotOffered,
-		/// The chain cannot verify this tier (yet).
-		TierUnavailable,
 		/// No eligible executor asks a fee at most `max_fee`.
 		FeeTooLow,
 		/// No executor is eligible for this model and tier.
@@ -502,16 +500,6 @@ pub mod pallet {
 		AlreadyStarted,
 		/// The deadline has passed.
 		LateResult,
-		/// The evidence is for another tier than the job's.
-		WrongEvidence,
-		/// The signature does not verify.
-		BadSignature,
-		/// The executor has no valid attested enclave key.
-		NoAttestedKey,
-		/// The per-job quote is missing or does not bind the result.
-		BadQuote,
-		/// The zk proof does not verify.
-		BadProof,
 		/// The executor has no signing key on record.
 		UnknownExecutorKey,
 		/// The payment's nonce is not `job_nonce(spec, salt)`: it pays for another job.
@@ -522,30 +510,15 @@ pub mod pallet {
 		PaymentAssetMismatch,
 		/// The payment's value is not the job's escrow, `price + max_fee`.
 		PaymentValueMismatch,
-		/// The zk proof does not decode.
-		MalformedProof,
-		/// The model has no zk verifying key.
-		NoVerifyingKey,
-		/// The zk tier needs the input inline, not by reference.
-		InputNotInline,
-		/// A sealed (confidential) input needs the tee tier.
-		SealedInputNeedsTee,
+		/// The evidence, or the job's input for its tier, is refused; the nested error says why.
+		Verification(VerificationError),
+		/// The payment authorization is refused; the nested error is its x402 reason.
+		Payment(PaymentError),
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
 		fn from(error: VerificationError) -> Self {
-			match error {
-				VerificationError::TierUnavailable => Error::TierUnavailable,
-				VerificationError::WrongEvidence => Error::WrongEvidence,
-				VerificationError::BadSignature => Error::BadSignature,
-				VerificationError::NoAttestedKey => Error::NoAttestedKey,
-				VerificationError::BadQuote => Error::BadQuote,
-				VerificationError::BadProof => Error::BadProof,
-				VerificationError::MalformedProof => Error::MalformedProof,
-				VerificationError::NoVerifyingKey => Error::NoVerifyingKey,
-				VerificationError::InputNotInline => Error::InputNotInline,
-				VerificationError::SealedInputNeedsTee => Error::SealedInputNeedsTee,
-			}
+			Error::Verification(error)
 		}
 	}
 

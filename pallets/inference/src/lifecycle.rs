@@ -34,7 +34,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 
 		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
-		ensure!(Self::tier_available(mode), Error::<T>::TierUnavailable);
+		ensure!(Self::tier_available(mode), Error::<T>::Verification(VerificationError::TierUnavailable));
 		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
 		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
 		ensure!(deadline > now, Error::<T>::DeadlineInPast);

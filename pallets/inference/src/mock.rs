@@ -11,7 +11,7 @@ use frame_support::{
 use frame_system::{EnsureRoot, EnsureSigned};
 use sp_core::{sr25519, Pair, H256};
 use codec::Encode;
-use sp_runtime::{traits::IdentityLookup, BuildStorage, DispatchError, Perbill};
+use sp_runtime::{traits::IdentityLookup, BuildStorage, Perbill};
 use verity_primitives::{
 	inference::{SigningKey, VerificationMode},
 	testing::CheckedExternalities,
@@ -157,12 +157,13 @@ impl verity_primitives::x402::PaymentAuthorizer<AccountId, AssetKind> for TestPa
 	fn consume(
 		authorization: &crate::PaymentAuthorizationOf<Test>,
 		valid: &bool,
-	) -> sp_runtime::DispatchResult {
+	) -> Result<(), verity_primitives::x402::PaymentError> {
+		use verity_primitives::x402::PaymentError;
 		if !valid {
-			return Err(DispatchError::Other("bad payment signature"));
+			return Err(PaymentError::InvalidSignature);
 		}
 		if Self::used(authorization) {
-			return Err(DispatchError::Other("payment nonce used"));
+			return Err(PaymentError::NonceUsed);
 		}
 		frame_support::storage::unhashed::put(&Self::key(authorization), &());
 		Ok(())

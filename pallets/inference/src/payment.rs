@@ -13,6 +13,7 @@ impl<T> Error<T> {
 			Error::PaymentAssetMismatch => Some(PaymentError::AssetMismatch),
 			Error::PaymentValueMismatch => Some(PaymentError::ValueMismatch),
 			Error::InsufficientBalance => Some(PaymentError::InsufficientFunds),
+			Error::Payment(error) => Some(*error),
 			_ => None,
 		}
 	}
@@ -41,7 +42,7 @@ impl<T: Config> Pallet<T> {
 			authorization.value == price.saturating_add(spec.max_fee),
 			Error::<T>::PaymentValueMismatch
 		);
-		T::Payments::consume(&authorization, &signature)?;
+		T::Payments::consume(&authorization, &signature).map_err(Error::<T>::Payment)?;
 		Self::submit_on_terms(authorization.from.clone(), spec, terms)
 	}
 }

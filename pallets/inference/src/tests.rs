@@ -8,9 +8,12 @@ use frame_support::{
 };
 use sp_core::{Pair, H256};
 use sp_runtime::{BoundedVec, DispatchError};
-use verity_primitives::inference::{
-	Evidence, ExecutorSignature, JobInput, JobSpec, JobStatus, ResultStatement,
-	VerificationMode::{self, *},
+use verity_primitives::{
+	inference::{
+		Evidence, ExecutorSignature, JobInput, JobSpec, JobStatus, ResultStatement, VerificationError,
+		VerificationMode::{self, *},
+	},
+	x402::PaymentError,
 };
 
 use crate::{mock::*, Error, Event, HoldReason, JobSpecOf, Jobs};
@@ -132,8 +135,8 @@ fn submit_failure_paths_change_nothing() {
 		let unknown = H256::repeat_byte(9);
 		assert_noop!(submit(PAYER, spec(unknown, Signed, 30, 10)), Error::<Test>::UnknownModel);
 		assert_noop!(submit(PAYER, spec(USD_MODEL, Zk, 300, 10)), Error::<Test>::TierNotOffered);
-		assert_noop!(submit(PAYER, spec(USD_MODEL, Tee, 300, 10)), Error::<Test>::TierUnavailable);
-		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Zk, 100, 10)), Error::<Test>::TierUnavailable);
+		assert_noop!(submit(PAYER, spec(USD_MODEL, Tee, 300, 10)), Error::<Test>::Verification(VerificationError::TierUnavailable));
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Zk, 100, 10)), Error::<Test>::Verification(VerificationError::TierUnavailable));
 		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 9, 10)), Error::<Test>::FeeTooLow);
 		assert_noop!(submit(BROKE, spec(NATIVE_MODEL, Signed, 30, 10)), Error::<Test>::InsufficientBalance);
 		assert_noop!(submit(BROKE, spec(USD_MODEL, Signed, 100, 10)), Error::<Test>::InsufficientBalance);
@@ -233,16 +236,16 @@ fn result_failure_paths_change_nothing() {
 		);
 		assert_noop!(submit_result(other, output(), signed_evidence(other, &good)), Error::<Test>::NotAssignedExecutor);
 		// Signed by another key, or over another output, or for another job.
-		assert_noop!(submit_result(executor, output(), signed_evidence(other, &good)), Error::<Test>::BadSignature);
+		assert_noop!(submit_result(executor, output(), signed_evidence(other, &good)), Error::<Test>::Verification(VerificationError::BadSignature));
 		let wrong_output = statement(id, b"digit=1");
-		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_output)), Error::<Test>::BadSignature);
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_output)), Error::<Test>::Verification(VerificationError::BadSignature));
 		let wrong_job = ResultStatement { job_id: id + 1, ..good.clone() };
-		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_job)), Error::<Test>::BadSignature);
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_job)), Error::<Test>::Verification(VerificationError::BadSignature));
 		let wrong_chain = ResultStatement { genesis_hash: H256::repeat_byte(1), ..good.clone() };
-		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_chain)), Error::<Test>::BadSignature);
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &wrong_chain)), Error::<Test>::Verification(VerificationError::BadSignature));
 		assert_noop!(
 			submit_result(executor, output(), Evidence::Zk { proof: b"valid".to_vec().try_into().unwrap() }),
-			Error::<Test>::WrongEvidence
+			Error::<Test>::Verification(VerificationError::WrongEvidence)
 		);
 		let too_long: BoundedVec<u8, _> = vec![0; 33].try_into().unwrap();
 		let long_statement = statement(id, &too_long);
@@ -378,7 +381,7 @@ fn a_batch_mixes_tiers_and_assets_atomically() {
 		assert_eq!(zk_executor, EXEC_A, "the only zk executor");
 		assert_noop!(
 			Inference::submit_result(RuntimeOrigin::signed(zk_executor), 1, output(), Evidence::Zk { proof: b"forged".to_vec().try_into().unwrap() }),
-			Error::<Test>::BadProof
+			Error::<Test>::Verification(VerificationError::BadProof)
 		);
 		assert_ok!(Inference::submit_result(
 			RuntimeOrigin::signed(zk_executor),
@@ -404,7 +407,7 @@ fn a_batch_mixes_tiers_and_assets_atomically() {
 		// A batch with one bad job submits nothing.
 		let bad: BoundedVec<_, _> =
 			vec![spec(NATIVE_MODEL, Signed, 30, 10), spec(USD_MODEL, Tee, 30, 10)].try_into().unwrap();
-		assert_noop!(Inference::submit_jobs(RuntimeOrigin::signed(PAYER), bad), Error::<Test>::TierUnavailable);
+		assert_noop!(Inference::submit_jobs(RuntimeOrigin::signed(PAYER), bad), Error::<Test>::Verification(VerificationError::TierUnavailable));
 		ZkAvailable::set(false);
 		check(n, u);
 	});
@@ -633,7 +636,7 @@ fn submit_paid_makes_the_authorizing_payer_the_payer_and_the_relayer_pays_nothin
 		assert_eq!(native(RELAYER), 10);
 		assert!(TestPayments::used(&authorization));
 		// A replay of the same payment is refused by the authorizer, changing nothing.
-		assert_noop!(submit_paid(&spec, [1; 32], &authorization, true), DispatchError::Other("payment nonce used"));
+		assert_noop!(submit_paid(&spec, [1; 32], &authorization, true), Error::<Test>::Payment(PaymentError::NonceUsed));
 		// Not served: the refund goes to the payer, not the relayer.
 		run_to(11);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Expired);
@@ -665,7 +668,7 @@ fn submit_paid_refuses_a_payment_for_anything_but_this_job() {
 			assert_noop!(submit_paid(&spec, [1; 32], &wrong, true), Error::<Test>::PaymentValueMismatch);
 		}
 		// A signature the authorizer refuses.
-		assert_noop!(submit_paid(&spec, [1; 32], &good, false), DispatchError::Other("bad payment signature"));
+		assert_noop!(submit_paid(&spec, [1; 32], &good, false), Error::<Test>::Payment(PaymentError::InvalidSignature));
 		// An unknown model.
 		let unknown = crate::tests::spec(H256::repeat_byte(9), Signed, 30, 10);
 		let for_unknown = payment(&unknown, [1; 32], 130);

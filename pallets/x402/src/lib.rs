@@ -206,28 +206,9 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// The authorization is for another chain (its `network` is not this genesis hash).
-		WrongNetwork,
-		/// The signature does not match the payer and the authorization.
-		BadSignature,
-		/// The window has not opened: `now <= valid_after`.
-		NotYetValid,
-		/// The window has closed: `now >= valid_before`.
-		Expired,
-		/// `valid_before` is more than `MaxValidity` seconds ahead.
-		WindowTooLong,
-		/// The payer already used this nonce.
-		NonceAlreadyUsed,
-		/// The call does not settle this scheme (`settle` is for exact, `settle_upto` for upto).
-		WrongScheme,
-		/// Only the facilitator named in an `upto` authorization may settle it.
-		NotFacilitator,
-		/// `upto`: the amount is above the signed maximum.
-		AmountExceedsMaximum,
-		/// The payer cannot pay the amount and keep its account alive.
-		InsufficientBalance,
-		/// The transfer failed (e.g. it would leave the recipient below the minimum balance).
-		TransferFailed,
+		/// The payment is refused; the nested error is its x402 reason
+		/// ([`PaymentError::reason`]).
+		Payment(PaymentError),
 		/// The recipient is the job-escrow binding: pay it with `inference.submit_paid`.
 		EscrowOnly,
 	}
@@ -236,17 +217,7 @@ pub mod pallet {
 		/// The x402 reason of this error.
 		pub fn payment_error(&self) -> PaymentError {
 			match self {
-				Error::WrongNetwork => PaymentError::InvalidNetwork,
-				Error::BadSignature => PaymentError::InvalidSignature,
-				Error::NotYetValid => PaymentError::NotYetValid,
-				Error::Expired => PaymentError::Expired,
-				Error::WindowTooLong => PaymentError::WindowTooLong,
-				Error::NonceAlreadyUsed => PaymentError::NonceUsed,
-				Error::WrongScheme => PaymentError::InvalidScheme,
-				Error::NotFacilitator => PaymentError::FacilitatorMismatch,
-				Error::AmountExceedsMaximum => PaymentError::AmountExceedsMaximum,
-				Error::InsufficientBalance => PaymentError::InsufficientFunds,
-				Error::TransferFailed => PaymentError::TransferFailed,
+				Error::Payment(error) => *error,
 				Error::EscrowOnly => PaymentError::RecipientMismatch,
 				_ => PaymentError::InvalidPayload,
 			}
@@ -303,7 +274,7 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// [`Pallet::settle`] after the origin check.
 	pub fn do_settle(authorization: AuthorizationOf<T>, signature: T::Signature) -> DispatchResult {
-		ensure!(authorization.scheme == PaymentScheme::Exact, Error::<T>::WrongScheme);
+		ensure!(authorization.scheme == PaymentScheme::Exact, Error::<T>::Payment(PaymentError::InvalidScheme));
 		let value = authorization.value;
 		Self::transfer(authorization, &signature, value, SchemeKind::Exact)
 	}
@@ -316,10 +287,10 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> DispatchResult {
 		let PaymentScheme::Upto { facilitator: authorized } = &authorization.scheme else {
-			return Err(Error::<T>::WrongScheme.into());
+			return Err(Error::<T>::Payment(PaymentError::InvalidScheme).into());
 		};
-		ensure!(*authorized == facilitator, Error::<T>::NotFacilitator);
-		ensure!(amount <= authorization.value, Error::<T>::AmountExceedsMaximum);
+		ensure!(*authorized == facilitator, Error::<T>::Payment(PaymentError::FacilitatorMismatch));
+		ensure!(amount <= authorization.value, Error::<T>::Payment(PaymentError::AmountExceedsMaximum));
 		Self::transfer(authorization, &signature, amount, SchemeKind::Upto)
 	}
 
@@ -331,9 +302,9 @@ impl<T: Config> Pallet<T> {
 		scheme: SchemeKind,
 	) -> DispatchResult {
 		ensure!(authorization.to != T::JobEscrow::get(), Error::<T>::EscrowOnly);
-		Self::check(&authorization, signature, Self::now())?;
+		Self::check(&authorization, signature, Self::now()).map_err(Error::<T>::Payment)?;
 		let PaymentAuthorization { asset, from, to, nonce, .. } = &authorization;
-		ensure!(Self::can_pay(asset, from, amount), Error::<T>::InsufficientBalance);
+		ensure!(Self::can_pay(asset, from, amount), Error::<T>::Payment(PaymentError::InsufficientFunds));
 		if !amount.is_zero() {
 			<T::Currency as fungibles::Mutate<_>>::transfer(
 				asset.clone(),
@@ -342,7 +313,7 @@ impl<T: Config> Pallet<T> {
 				amount,
 				Preservation::Preserve,
 			)
-			.map_err(|_| Error::<T>::TransferFailed)?;
+			.map_err(|_| Error::<T>::Payment(PaymentError::TransferFailed))?;
 		}
 		Self::use_nonce(&authorization);
 		Self::deposit_event(Event::Settled {
@@ -362,19 +333,19 @@ impl<T: Config> Pallet<T> {
 		authorization: &AuthorizationOf<T>,
 		signature: &T::Signature,
 		now: u64,
-	) -> Result<(), Error<T>> {
-		ensure!(authorization.network == Self::genesis_hash(), Error::<T>::WrongNetwork);
-		ensure!(now > authorization.valid_after, Error::<T>::NotYetValid);
-		ensure!(now < authorization.valid_before, Error::<T>::Expired);
+	) -> Result<(), PaymentError> {
+		ensure!(authorization.network == Self::genesis_hash(), PaymentError::InvalidNetwork);
+		ensure!(now > authorization.valid_after, PaymentError::NotYetValid);
+		ensure!(now < authorization.valid_before, PaymentError::Expired);
 		ensure!(
 			authorization.valid_before <= now.saturating_add(T::MaxValidity::get()),
-			Error::<T>::WindowTooLong
+			PaymentError::WindowTooLong
 		);
 		ensure!(
 			!UsedNonces::<T>::contains_key(&authorization.from, authorization.nonce),
-			Error::<T>::NonceAlreadyUsed
+			PaymentError::NonceUsed
 		);
-		ensure!(Self::signature_matches(authorization, signature), Error::<T>::BadSignature);
+		ensure!(Self::signature_matches(authorization, signature), PaymentError::InvalidSignature);
 		Ok(())
 	}
 
@@ -483,8 +454,7 @@ impl<T: Config> Pallet<T> {
 				PaymentError::AmountExceedsMaximum
 			),
 		}
-		Self::check(authorization, &payload.signature, Self::now())
-			.map_err(|error| error.payment_error())?;
+		Self::check(authorization, &payload.signature, Self::now())?;
 		ensure!(
 			Self::can_pay(&authorization.asset, &authorization.from, requirements.amount),
 			PaymentError::InsufficientFunds
@@ -528,8 +498,8 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> PaymentAuthorizer<T::AccountId, T::AssetKind> for Pallet<T> {
 	type Signature = T::Signature;
 
-	fn consume(authorization: &AuthorizationOf<T>, signature: &T::Signature) -> DispatchResult {
-		ensure!(authorization.scheme == PaymentScheme::Exact, Error::<T>::WrongScheme);
+	fn consume(authorization: &AuthorizationOf<T>, signature: &T::Signature) -> Result<(), PaymentError> {
+		ensure!(authorization.scheme == PaymentScheme::Exact, PaymentError::InvalidScheme);
 		Self::check(authorization, signature, Self::now())?;
 		Self::use_nonce(authorization);
 		Self::deposit_event(Event::SpentOnJob {
