@@ -48,7 +48,7 @@ pub struct Service {
 	serde::Serialize, serde::Deserialize,
 )]
 pub struct Registration<Endpoint, Services> {
-	/// Where validators POST jobs: `http://` or `https://`.
+	/// The executor's public HTTP service (health, metrics): `http://` or `https://`.
 	pub endpoint: Endpoint,
 	/// The key that signs results.
 	pub signing_key: SigningKey,
@@ -96,7 +96,7 @@ pub struct ExecutorView<AccountId, BlockNumber> {
 	pub account: AccountId,
 	/// Stake on hold.
 	pub stake: Balance,
-	/// Where validators POST jobs.
+	/// The executor's public HTTP service (health, metrics).
 	pub endpoint: Vec<u8>,
 	/// The key that signs signed-tier results.
 	pub signing_key: SigningKey,

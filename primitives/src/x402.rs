@@ -166,7 +166,8 @@ pub struct SupportedKind<AssetKind> {
 // error's own are.
 #[scale_info(capture_docs = "always")]
 pub enum PaymentError {
-	/// The payload's scheme differs from the requirements', or is not supported.
+	/// The scheme differs from the requirements' or the call's (`settle` is for exact,
+	/// `settle_upto` for upto, a job payment is exact), or is not supported.
 	InvalidScheme,
 	/// The authorization is for another chain.
 	InvalidNetwork,

@@ -105,7 +105,7 @@ pub struct ExecutorStats {
 pub struct ExecutorInfo<T: Config> {
 	/// Stake on hold.
 	pub stake: Balance,
-	/// Where validators POST jobs.
+	/// The executor's public HTTP service (health, metrics).
 	pub endpoint: BoundedVec<u8, T::MaxEndpointLen>,
 	/// The key that signs signed-tier results.
 	pub signing_key: SigningKey,
@@ -276,7 +276,8 @@ pub mod pallet {
 	>;
 
 	/// Whether endpoints may point at loopback, private or link-local hosts. Off on a public
-	/// network (SSRF protection of validators); dev and local test chains turn it on.
+	/// network (SSRF protection of the clients that follow registered endpoints); dev and local
+	/// test chains turn it on.
 	#[pallet::storage]
 	pub type AllowPrivateEndpoints<T: Config> = StorageValue<_, bool, ValueQuery>;
 

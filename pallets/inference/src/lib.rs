@@ -55,7 +55,7 @@
 //! Expiry and pruning are in `maintenance.rs`.
 //!
 //! ## Where things are
-//! - `lib.rs`: the job type, the config, storage, genesis, events, errors, hooks and calls (each
+//! - `lib.rs`: the job type, the config, storage, events, errors, hooks and calls (each
 //!   call checks its origin and hands over to a `do_*` function);
 //! - `lifecycle.rs`: submission and every transition of a job;
 //! - `escrow.rs`: holding, releasing and paying out the escrow;

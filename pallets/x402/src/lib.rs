@@ -11,11 +11,12 @@
 //!   escrow binding ([`Config::JobEscrow`]) can only be spent that way, never transferred to it.
 //!
 //! ## Checks
-//! Each failure has its own [`Error`] and changes nothing:
-//! network (genesis hash), window against `pallet-timestamp` (`valid_after < now <
-//! valid_before`, unix seconds), window length ([`Config::MaxValidity`]), nonce unused by this
-//! payer, signature (a `MultiSignature` over [`PaymentAuthorization::signing_payload`], bare or
-//! wrapped in `<Bytes>…</Bytes>`), balance.
+//! Each failure has its own [`PaymentError`], carried as [`Error::Payment`] (a payment to the
+//! escrow binding is [`Error::EscrowOnly`]), and changes nothing: scheme, network (genesis
+//! hash), window against `pallet-timestamp` (`valid_after < now < valid_before`, unix seconds),
+//! window length ([`Config::MaxValidity`]), nonce unused by this payer, signature (a
+//! `MultiSignature` over [`PaymentAuthorization::signing_payload`], bare or wrapped in
+//! `<Bytes>…</Bytes>`), balance, transfer.
 //!
 //! ## Bounded storage
 //! A used nonce is kept until its window has closed, then pruned in `on_initialize`, at most
