@@ -418,7 +418,14 @@ impl Executor {
 		loop {
 			tokio::select! {
 				head = heads.recv() => match head {
-					Ok(head) => self.poll_chain(head.number, heartbeat_timeout).await,
+					Ok(mut head) => {
+						// Under fast blocks heads queue up while a poll runs: the newest best
+						// head's open jobs include every older one's, so only it is read.
+						while let Ok(newer) = heads.try_recv() {
+							head = newer;
+						}
+						self.poll_chain(head.number, heartbeat_timeout).await
+					},
 					Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
 					Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
 				},
