@@ -255,6 +255,9 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 	let input = JobInput::Inline(input.try_into().expect("length checked"));
 	let mut accepts = Vec::with_capacity(served.len());
 	let mut offers = gateway.offers.lock().expect("not poisoned");
+	if !offers.has_room(served.len()) {
+		return retry_later("the gateway holds as many unpaid offers as it can; retry shortly");
+	}
 	for offer in served {
 		let spec = JobSpec {
 			model,

@@ -39,19 +39,26 @@ impl Offers {
 		Self { by_nonce: HashMap::new(), order: VecDeque::new(), capacity, ttl }
 	}
 
-	/// Keeps an offer under `nonce`, dropping expired ones and, when full, the oldest.
-	pub fn insert(&mut self, nonce: PaymentNonce, spec: JobSpec<BlockNumber>, salt: [u8; 32], requirements: PaymentRequirements) {
+	/// Drops the expired offers, then says whether `count` more fit. An unexpired offer is never
+	/// dropped to make room: unpaid requests cost nothing, so they must not push out offers a
+	/// payer is about to pay. (Every offer lives `ttl`, so the oldest expire first.)
+	pub fn has_room(&mut self, count: usize) -> bool {
 		let now = Instant::now();
 		while let Some(oldest) = self.order.front() {
-			let expired = self.by_nonce.get(oldest).is_none_or(|offer| offer.expires <= now);
-			if !expired && self.order.len() < self.capacity {
+			if self.by_nonce.get(oldest).is_some_and(|offer| offer.expires > now) {
 				break;
 			}
 			let oldest = self.order.pop_front().expect("non-empty");
 			self.by_nonce.remove(&oldest);
 		}
+		self.order.len().saturating_add(count) <= self.capacity
+	}
+
+	/// Keeps an offer under `nonce`; [`Self::has_room`] said it fits.
+	pub fn insert(&mut self, nonce: PaymentNonce, spec: JobSpec<BlockNumber>, salt: [u8; 32], requirements: PaymentRequirements) {
+		debug_assert!(self.order.len() < self.capacity, "has_room first");
 		self.order.push_back(nonce);
-		self.by_nonce.insert(nonce, Offer { spec, salt, requirements, expires: now + self.ttl });
+		self.by_nonce.insert(nonce, Offer { spec, salt, requirements, expires: Instant::now() + self.ttl });
 	}
 
 	/// The unexpired offer made under `nonce`.
@@ -87,17 +94,37 @@ mod tests {
 		}
 	}
 
+	/// #17 item 13: unpaid requests, which cost the requester nothing, must not push out offers
+	/// a payer is about to pay.
+	#[test]
+	fn unpaid_requests_filling_the_book_cannot_evict_unexpired_offers() {
+		let mut offers = Offers::new(2, Duration::from_secs(60));
+		let offer = |offers: &mut Offers, nonce: u8| {
+			let room = offers.has_room(1);
+			if room {
+				offers.insert([nonce; 32], spec(), [0; 32], requirements());
+			}
+			room
+		};
+		assert!(offer(&mut offers, 0));
+		assert_eq!([1, 2, 3].map(|attacker| offer(&mut offers, attacker)), [true, false, false]);
+		assert!(offers.get(&[0; 32]).is_some(), "the first payer's offer is still there");
+		assert!(offers.get(&[2; 32]).is_none(), "a request that found the book full got no offer");
+	}
+
 	#[test]
 	fn offers_are_bounded_and_expire() {
 		let mut offers = Offers::new(2, Duration::from_secs(60));
-		for nonce in 0..3u8 {
+		for nonce in 0..2u8 {
+			assert!(offers.has_room(1));
 			offers.insert([nonce; 32], spec(), [0; 32], requirements());
 		}
-		assert!(offers.get(&[0; 32]).is_none(), "the oldest is dropped when full");
-		assert!(offers.get(&[1; 32]).is_some() && offers.get(&[2; 32]).is_some());
+		assert!(!offers.has_room(1), "full of unexpired offers");
+		assert!(offers.get(&[0; 32]).is_some() && offers.get(&[1; 32]).is_some());
 
 		let mut offers = Offers::new(2, Duration::ZERO);
 		offers.insert([0; 32], spec(), [0; 32], requirements());
 		assert!(offers.get(&[0; 32]).is_none(), "expired");
+		assert!(offers.has_room(2), "an expired offer makes room");
 	}
 }
