@@ -233,7 +233,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 			specs: mixed.try_into().unwrap(),
 		}));
 		assert_eq!(
-			result.map_err(|e| verification_error(Err(e))),
+			result.map_err(verification_error),
 			Err(Some(VerificationError::NoVerifyingKey))
 		);
 		assert_eq!(pallet_verity_inference::NextJobId::<Runtime>::get(), 0, "nothing submitted");
@@ -388,9 +388,9 @@ fn offers_list_every_tier_and_asset_of_a_model_in_one_call() {
 }
 
 /// The error a dispatch failed with, by name.
-/// The tier verifier's refusal in a failed call, typed.
-fn verification_error(result: sp_runtime::DispatchResult) -> Option<VerificationError> {
-	match verity_runtime::RuntimeError::from_dispatch_error(result.err()?)? {
+/// The tier verifier's refusal in a call's error, typed.
+fn verification_error(error: sp_runtime::DispatchError) -> Option<VerificationError> {
+	match verity_runtime::RuntimeError::from_dispatch_error(error)? {
 		verity_runtime::RuntimeError::Inference(pallet_verity_inference::Error::Verification(error)) => Some(error),
 		_ => None,
 	}
@@ -449,10 +449,10 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 			(submit(&output, result_evidence(&ferdie.pair(), job_id, &output)), VerificationError::WrongEvidence),
 		];
 		for (result, expected) in refusals {
-			assert_eq!(verification_error(result), Some(expected));
+			assert_eq!(result.err().and_then(verification_error), Some(expected));
 		}
 		assert!(matches!(
-			verification_error(submit(&output, zk(&flipped))),
+			submit(&output, zk(&flipped)).err().and_then(verification_error),
 			Some(VerificationError::BadProof | VerificationError::MalformedProof)
 		));
 		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Assigned);
