@@ -607,6 +607,11 @@ impl Call {
 		Self::new("Attestation", "register_enclave", (quote, collateral.encode(), keys))
 	}
 
+	/// `Inference::start_job(job)`.
+	pub fn start_job(job: JobId) -> Self {
+		Self::new("Inference", "start_job", job)
+	}
+
 	/// `Inference::submit_result(job, output, evidence)`.
 	pub fn submit_result(job: JobId, output: &[u8], evidence: &Evidence) -> Self {
 		Self::new("Inference", "submit_result", (job, output, evidence))

@@ -6,7 +6,11 @@
 //!   open jobs, so a job is taken at the first head that holds it and a missed head only delays
 //!   it to the next.
 //! - **Served once.** A job id is taken at most once; later sightings of it are duplicates.
-//! - **One transaction in flight.** Results, failure reports, heartbeats and attestation
+//! - **Started before revealed.** A job is started on chain while its model runs, and its result
+//!   sent only once the start is in a block: a result in the pool is public, and a started job
+//!   can no longer be cancelled for a refund. A job too close to its deadline to be started and
+//!   finished is reported failed at once rather than left to expire.
+//! - **One transaction in flight.** Starts, results, failure reports, heartbeats and attestation
 //!   renewals go through one [`Submitter`], which batches what waits into one
 //!   `Utility::force_batch` and signs a dropped transaction again; each call's outcome is typed
 //!   by the runtime that ran it.
@@ -24,7 +28,7 @@ use sp_core::H256;
 use sp_crypto_hashing::blake2_256;
 use tokio::sync::{watch, Semaphore};
 use verity_primitives::{
-	inference::{Evidence, JobId, JobInput, ModelId, ResultStatement, VerificationMode},
+	inference::{Evidence, JobId, JobInput, JobStatus, ModelId, ResultStatement, VerificationMode},
 	AccountId, BlockNumber,
 };
 
@@ -42,6 +46,9 @@ use crate::{
 const FINISHED_MEMORY: usize = 8192;
 /// Times a job is run in all when its result does not land while the chain shows it open.
 const MAX_REFUSALS: u32 = 2;
+/// Blocks a job needs after the best block it was seen at: one for its start, a later one for
+/// its result (the runtime refuses a result in its start's block).
+const BLOCKS_TO_FINISH: BlockNumber = 2;
 
 /// A job to run.
 #[derive(Clone, Debug)]
@@ -58,10 +65,12 @@ pub struct WorkItem {
 	pub input_hash: H256,
 	/// The last block at which a result is accepted.
 	pub deadline: BlockNumber,
+	/// The best block the executor saw the job at.
+	pub seen_at: BlockNumber,
 }
 
 impl WorkItem {
-	fn from_job(job: JobId, summary: Job) -> Self {
+	fn from_job(job: JobId, summary: Job, seen_at: BlockNumber) -> Self {
 		Self {
 			job,
 			model: summary.model,
@@ -69,6 +78,7 @@ impl WorkItem {
 			input: summary.input,
 			input_hash: summary.input_hash,
 			deadline: summary.deadline,
+			seen_at,
 		}
 	}
 }
@@ -227,7 +237,22 @@ impl Executor {
 
 	async fn run_job(self: Arc<Self>, item: WorkItem) {
 		let taken_at = Instant::now();
-		let settlement = self.settle(&item).await;
+		// A job that cannot be finished by its deadline is given back now, refunding its payer
+		// at no cost to the stake, rather than left to expire.
+		if item.deadline < item.seen_at.saturating_add(BLOCKS_TO_FINISH) {
+			let reason = format!(
+				"too late to finish: the deadline is block {}, and the job was seen at block {}",
+				item.deadline, item.seen_at
+			);
+			tracing::warn!(job = item.job, %reason, "reporting failure");
+			return self.settle_on_chain(item.job, item.mode, Call::report_failure(item.job, &reason), taken_at).await;
+		}
+		// Started while the model runs; the result is sent only once the start is in a block, so
+		// that it is never public while the payer could still cancel for a refund.
+		let (started, settlement) = tokio::join!(self.start_on_chain(&item), self.settle(&item));
+		if let Err(error) = started {
+			return self.not_settled(item.job, item.mode, error).await;
+		}
 		let call = match settlement {
 			Settlement::Result(output, proof) => match self.evidence(&item, &output, proof).await {
 				Ok(evidence) => Call::submit_result(item.job, &output, &evidence),
@@ -242,6 +267,17 @@ impl Executor {
 			},
 		};
 		self.settle_on_chain(item.job, item.mode, call, taken_at).await;
+	}
+
+	/// Starts `item` on chain, from when its payer can no longer cancel it, and waits until the
+	/// start is in a best block. A job this executor started before (it restarted since) counts
+	/// as started.
+	async fn start_on_chain(&self, item: &WorkItem) -> Result<(), SubmitError> {
+		let Err(error) = self.submitter.submit(Call::start_job(item.job)).await else { return Ok(()) };
+		match self.chain.job(item.job).await {
+			Ok(Some(summary)) if summary.status == JobStatus::Running && summary.executor == self.account => Ok(()),
+			_ => Err(error),
+		}
 	}
 
 	/// Submits a job's result or failure report and records what became of it.
@@ -260,6 +296,12 @@ impl Executor {
 			},
 			Err(error) => error,
 		};
+		self.not_settled(job, mode, error).await
+	}
+
+	/// A job's start, result or failure report did not land: records why, and takes the job
+	/// again if the chain still shows it open and this executor's.
+	async fn not_settled(&self, job: JobId, mode: VerificationMode, error: SubmitError) {
 		self.metrics.submission_failures.inc();
 		// Settled meanwhile (an earlier attempt made it after all), or closed (expired,
 		// cancelled): nothing is left to do.
@@ -449,7 +491,7 @@ impl Executor {
 					}
 					match self.chain.job(job).await {
 						Ok(Some(summary)) if summary.status.is_open() => {
-							self.offer(WorkItem::from_job(job, summary));
+							self.offer(WorkItem::from_job(job, summary, head));
 						},
 						Ok(_) => {},
 						Err(e) => tracing::warn!(job, error = %e, "cannot read job"),

@@ -359,6 +359,85 @@ fn the_readme_job_commands_succeed_as_printed_and_a_refusal_reads_as_words() {
 	);
 }
 
+/// Signs and submits `call` as `who`, paying `tip` to jump ahead of others in the pool.
+fn submit_tipped(node: &Node, who: Sr25519Keyring, call: RuntimeCall, tip: Balance) {
+	use verity_runtime::signing::tx_extension;
+	let nonce = next_nonce(node, &who.to_account_id());
+	let genesis = node.genesis_hash();
+	let extension = tx_extension(nonce, tip);
+	let version = verity_runtime::VERSION;
+	let implicit = ((), (), version.spec_version, version.transaction_version, genesis, genesis, (), (), (), None, ());
+	let payload = verity_runtime::SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| who.pair().sign(bytes));
+	let extrinsic = verity_runtime::UncheckedExtrinsic::new_signed(
+		call,
+		verity_runtime::Address::Id(who.to_account_id()),
+		verity_runtime::Signature::Sr25519(signature),
+		extension,
+	);
+	node.submit(&extrinsic.encode()).unwrap_or_else(|e| panic!("submit: {e}; log:\n{}", node.log_tail()));
+}
+
+/// Whether the pool holds `submit_result` for job `id`, alone or in a batch.
+fn result_in_pool(node: &Node, id: JobId) -> bool {
+	let is_result = |call: &RuntimeCall| {
+		matches!(call, RuntimeCall::Inference(pallet_verity_inference::Call::submit_result { job, .. }) if *job == id)
+	};
+	let pending = node.call("author_pendingExtrinsics", json!([])).unwrap();
+	pending.as_array().unwrap().iter().any(|hex| {
+		let bytes = common::decode_hex(hex.as_str().unwrap());
+		let extrinsic = verity_runtime::UncheckedExtrinsic::decode(&mut &bytes[..]).unwrap();
+		match &extrinsic.function {
+			RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }) => calls.iter().any(is_result),
+			call => is_result(call),
+		}
+	})
+}
+
+/// Item 2 of the hardening issue, on the real node with manual sealing. Before the fix the
+/// executor sent its result for a job it had not started: the payer saw it in the pool, sent
+/// `cancel` with a higher tip, which the next block ordered first, and was refunded in full for
+/// an output it had read. Now the executor sends the result only once its start is in a block,
+/// so the cancel fails and the payer is charged.
+#[test]
+fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_still_charged() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-cancel-race");
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "manual"]);
+	let seal = |node: &Node| node.call("engine_createBlock", json!([true, true, null])).expect("a block");
+	seal(&node);
+	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
+	let bob = Sr25519Keyring::Bob;
+	let before = node.free_balance(&bob.to_account_id(), None);
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 20)]);
+
+	// Blocks are sealed while the pool holds anything but the result; once the result shows,
+	// the payer, who reads it there, cancels with a tip.
+	let start = Instant::now();
+	while !result_in_pool(&node, id) {
+		assert!(start.elapsed() < TIMEOUT, "no result in the pool; executor log:\n{}", executor.log_tail());
+		let pending = node.call("author_pendingExtrinsics", json!([])).unwrap();
+		if !pending.as_array().unwrap().is_empty() {
+			seal(&node);
+		}
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	submit_tipped(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::cancel { job: id }), MILLI_UNIT);
+	seal(&node);
+	assert_eq!(job(&node, id).unwrap().status, JobStatus::Completed, "the result landed; the cancel did not");
+
+	let events = all_events(&node);
+	let charge = price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE;
+	assert_eq!(
+		node.free_balance(&bob.to_account_id(), None),
+		before - charge - fees_paid(&events, &bob.to_account_id()),
+		"the payer is charged for the inference it read"
+	);
+	assert!(executor.interrupt().success());
+}
+
 #[test]
 fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_again() {
 	let (_serial, dir, mut node, mut executor) = dev_chain_with_ferdie("executor-fault");
@@ -368,7 +447,8 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	let before = node.free_balance(&bob.to_account_id(), None);
 	let (digit, _) = a_digit();
 	let id = next_job_id(&node);
-	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 3)]);
+	// The nearest deadline allowed: `MinJobDuration` (3) blocks after the block holding the job.
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 4)]);
 	node.wait_for(TIMEOUT, "the job", |n| job(n, id));
 	// Nobody serves it: blocks pass (Charlie's remarks seal them) until it expires.
 	while job(&node, id).unwrap().status.is_open() {
@@ -377,22 +457,26 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	}
 	assert_eq!(job(&node, id).unwrap().status, JobStatus::Expired);
 	let events = all_events(&node);
-	let (refund, slashed) = events
+	let (refund, compensation, forfeit) = events
 		.iter()
 		.find_map(|e| match e {
-			RuntimeEvent::Inference(pallet_verity_inference::Event::JobExpired { refund, slashed, .. }) =>
-				Some((*refund, *slashed)),
+			RuntimeEvent::Inference(pallet_verity_inference::Event::JobExpired {
+				refund, compensation, forfeit, ..
+			}) => Some((*refund, *compensation, *forfeit)),
 			_ => None,
 		})
 		.expect("JobExpired");
-	assert_eq!(refund, price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE, "the escrow comes back in full");
-	assert_eq!(slashed, DEMO_EXECUTOR_STAKE / 10, "10% of the stake");
+	let charge = price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE;
+	assert_eq!(refund, charge, "the escrow comes back in full");
+	// Ten times the charge (far below 10% of the stake): the charge to the payer, the rest to
+	// the treasury.
+	assert_eq!((compensation, forfeit), (charge, 9 * charge));
 	assert_eq!(
 		node.free_balance(&bob.to_account_id(), None),
-		before - fees_paid(&events, &bob.to_account_id()) + slashed,
-		"the payer gets the escrow back and the slash"
+		before - fees_paid(&events, &bob.to_account_id()) + compensation,
+		"the payer gets the escrow back and the compensation"
 	);
-	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, DEMO_EXECUTOR_STAKE - slashed);
+	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, DEMO_EXECUTOR_STAKE - 10 * charge);
 
 	// Restarted, it serves new jobs.
 	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
@@ -589,6 +673,8 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 	};
 	let stranger = sp_core::ed25519::Pair::from_seed(&[3; 32]);
 	let evidence = Evidence::Tee { signature: ExecutorSignature::Ed25519(stranger.sign(&statement.signing_payload())), quote: None };
+	submit(&node, Sr25519Keyring::Ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: unanswered }));
+	node.wait_for(TIMEOUT, "the start", |n| (job(n, unanswered).unwrap().status == JobStatus::Running).then_some(()));
 	let best = node.best_number().unwrap();
 	submit(&node, Sr25519Keyring::Ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
 		job: unanswered,
@@ -616,23 +702,24 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 	});
 	assert_eq!(try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))), None);
 
-	// Allowed again with attestations lasting 30 s: a restarted executor attests anew, serves,
+	// Allowed again with attestations lasting 60 s (ten instant-sealed blocks: each job takes
+	// three, submission, start and result): a restarted executor attests anew, serves,
 	// and once the chain's clock (6 s a block) passes the expiry, no executor is eligible.
 	sudo(&node, pallet_verity_attestation::Call::allow_measurement {
 		rule: AllowedMeasurement::SgxEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE },
 	});
 	sudo(&node, pallet_verity_attestation::Call::set_policy {
-		policy: pallet_verity_attestation::AttestationPolicy { accepted_advisories: Default::default(), validity_secs: 30 },
+		policy: pallet_verity_attestation::AttestationPolicy { accepted_advisories: Default::default(), validity_secs: 60 },
 	});
 	let previous = enclave(&node, &ferdie).unwrap().attested_at;
 	node.wait_for(TIMEOUT, "the policy", |n| {
 		n.storage(&pallet_verity_attestation::Policy::<Runtime>::hashed_key(), None)
 			.map(|bytes| pallet_verity_attestation::AttestationPolicy::<ConstU32<32>>::decode(&mut &bytes[..]).unwrap())
-			.filter(|policy| policy.validity_secs == 30)
+			.filter(|policy| policy.validity_secs == 60)
 	});
 	let mut executor = start_executor_with(&node, dir.path(), "//Ferdie", EXECUTOR_PORT, &["--attestor", "test-pki"]);
 	let renewed = node.wait_for(TIMEOUT, "the new attestation", |n| enclave(n, &ferdie).filter(|e| e.attested_at > previous));
-	assert_eq!(renewed.expires_at, renewed.attested_at + 30);
+	assert_eq!(renewed.expires_at, renewed.attested_at + 60);
 	let fresh = try_submit(&mut node, |n| tee_spec(n, JobInput::Inline(digit.clone().try_into().unwrap()))).expect("a tee job");
 	assert_eq!(wait_closed(&mut node, &mut executor, fresh), JobStatus::Completed);
 	// The job whose forged result was refused is answered by the enclave after all.

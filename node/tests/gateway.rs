@@ -477,7 +477,7 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 		node,
 		market.dir.path(),
 		slow_port,
-		&["--key", "//Alice", "--listen", &format!("127.0.0.1:{slow_port}"), "--model", &slow_alias, "--job-timeout", "2", "--deadline-blocks", "3", "--offer-ttl", "3600"],
+		&["--key", "//Alice", "--listen", &format!("127.0.0.1:{slow_port}"), "--model", &slow_alias, "--job-timeout", "2", "--deadline-blocks", "6", "--offer-ttl", "3600"],
 	);
 	let post_slow = |headers: &[(&str, &str)]| {
 		http_request(slow_port, "POST", "/v1/models/cli-model/infer", headers, &json!({ "input": "never answered" }).to_string()).unwrap()

@@ -224,6 +224,14 @@ pub trait TierVerifier<AccountId> {
 		Weight::zero()
 	}
 
+	/// Whether a governance act made after `executor` took a job of `model` keeps it from
+	/// finishing the job (the tee tier: its enclave's measurement revoked, or the trust root
+	/// replaced): the job's expiry then refunds the payer without a slash. A lapse the executor
+	/// let happen never excuses. Costs at most [`Self::can_serve_weight`].
+	fn excuses_expiry(_executor: &AccountId, _model: &ModelId) -> bool {
+		false
+	}
+
 	/// Verifies `evidence` for `context`. Must not panic on any input.
 	fn verify(
 		context: &VerificationContext<AccountId>,
@@ -476,9 +484,16 @@ pub trait ExecutorProvider<AccountId> {
 	/// A job of `executor` ended: its capacity is freed and its statistics updated.
 	fn job_ended(executor: &AccountId, outcome: JobOutcome);
 
-	/// Slashes `executor` for a missed deadline and pays the slash to `beneficiary`.
-	/// Returns the amount moved.
-	fn slash(executor: &AccountId, beneficiary: &AccountId) -> Balance;
+	/// The most of `executor`'s stake one missed deadline may cost (a configured share of it).
+	fn slashable(executor: &AccountId) -> Balance;
+
+	/// Moves up to `amount` of `executor`'s stake to `beneficiary`. Returns the amount moved.
+	fn slash(executor: &AccountId, beneficiary: &AccountId, amount: Balance) -> Balance;
+
+	/// Every executor holding capacity for jobs (what [`Self::job_assigned`] and
+	/// [`Self::job_ended`] count), with the count: for the inference pallet's invariants only,
+	/// as it reads the whole registry.
+	fn busy_executors() -> alloc::vec::Vec<(AccountId, u32)>;
 }
 
 /// Largest input carried inline in a job, in bytes. Larger inputs go by hash and URI.

@@ -310,6 +310,8 @@ parameter_types! {
 	/// The treasury: receives protocol fees. Endowed at genesis so that it exists.
 	pub TreasuryAccount: AccountId =
 		frame_support::PalletId(*b"vrty/trs").into_account_truncating();
+	/// Executors stake the native token.
+	pub const NativeAsset: AssetKind = AssetKind::Native;
 }
 
 impl pallet_verity_inference::Config for Runtime {
@@ -330,7 +332,14 @@ impl pallet_verity_inference::Config for Runtime {
 	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
 	type MaxReasonLen = ConstU32<256>;
 	type MaxBatch = ConstU32<16>;
+	/// See, for the derivation from the benchmarks, "The minimum job duration" in
+	/// docs/inference.md: a block to start, one for the result, one of margin.
+	type MinJobDuration = ConstU32<3>;
 	type MaxJobDuration = ConstU32<DAYS>;
+	/// A missed deadline costs at most ten times the job's charge (docs/inference.md, the
+	/// slashing table).
+	type ExpiryPenalty = ConstU32<10>;
+	type StakeAsset = NativeAsset;
 	type MaxDeadlinesPerBlock = ConstU32<128>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type MaxPrunesPerBlock = ConstU32<32>;

@@ -99,6 +99,13 @@ fn job(model: H256, mode: VerificationMode, max_fee: u128) -> pallet_verity_infe
 	}
 }
 
+/// `executor` starts job `job_id`, and the chain moves to the next block: a result is accepted
+/// only for a job started in an earlier block.
+fn start(executor: Sr25519Keyring, job_id: u64) {
+	assert_eq!(apply(executor, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: job_id })), Ok(()));
+	System::set_block_number(System::block_number() + 1);
+}
+
 fn result_evidence(executor: &sr25519::Pair, job_id: u64, output: &[u8]) -> Evidence {
 	let job = pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap();
 	let statement = ResultStatement {
@@ -140,6 +147,7 @@ fn a_signed_job_runs_across_models_executors_and_inference() {
 		check_invariants();
 
 		let output = b"digit=3".to_vec();
+		start(charlie, job_id);
 		let call = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
 			job: job_id,
 			output: output.clone().try_into().unwrap(),
@@ -257,6 +265,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 		check_invariants();
 
 		let output = b"ok".to_vec();
+		start(charlie, 1);
 		let call = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
 			job: 1,
 			output: output.clone().try_into().unwrap(),
@@ -421,6 +430,7 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 		let job_id = 0;
 		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().executor, ferdie.to_account_id());
 
+		start(ferdie, job_id);
 		let (output, proof) = verity_zkml::prove(&proving_key, &model, &input).unwrap();
 		let (_, proof_of_other_input) = verity_zkml::prove(&proving_key, &model, &other_input).unwrap();
 		let submit = |output: &[u8], evidence: Evidence| {
@@ -455,7 +465,7 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 			submit(&output, zk(&flipped)).err().and_then(verification_error),
 			Some(VerificationError::BadProof | VerificationError::MalformedProof)
 		));
-		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Assigned);
+		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().status, JobStatus::Running);
 		assert_eq!(Balances::total_balance_on_hold(&dave.to_account_id()), held);
 		check_invariants();
 

@@ -697,6 +697,18 @@ impl<T: Config> TierVerifier<T::AccountId> for Pallet<T> {
 		})
 	}
 
+	/// The enclave's measurement was revoked or re-allowed under a new generation, or the trust
+	/// root replaced, since it was attested: acts of governance, not of the executor (a lapsed
+	/// attestation or a changed model requirement, which the executor may cause by attesting
+	/// another enclave, does not count).
+	fn excuses_expiry(executor: &T::AccountId, _model: &ModelId) -> bool {
+		Enclaves::<T>::get(executor).is_some_and(|enclave| {
+			let allowed = AllowedMeasurements::<T>::get(enclave.measurement)
+				.is_some_and(|allowance| allowance.generation == enclave.generation);
+			!allowed || enclave.root_generation != RootGeneration::<T>::get()
+		})
+	}
+
 	fn verify(context: &VerificationContext<T::AccountId>, evidence: &Evidence) -> Result<(), VerificationError> {
 		let Evidence::Tee { signature, quote } = evidence else {
 			return Err(VerificationError::WrongEvidence);

@@ -52,8 +52,14 @@ impl ExecutorProvider<u64> for Executors {
 	}
 	fn job_assigned(_: &u64) {}
 	fn job_ended(_: &u64, _: JobOutcome) {}
-	fn slash(_: &u64, _: &u64) -> Balance {
+	fn slashable(_: &u64) -> Balance {
 		0
+	}
+	fn slash(_: &u64, _: &u64, _: Balance) -> Balance {
+		0
+	}
+	fn busy_executors() -> Vec<(u64, u32)> {
+		Vec::new()
 	}
 }
 

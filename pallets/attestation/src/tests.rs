@@ -81,6 +81,11 @@ fn verify(executor: u64, statement: ResultStatement, evidence: &Evidence) -> Res
 	<Attestation as TierVerifier<u64>>::verify(&context, evidence)
 }
 
+/// Whether the expiry of a job of `executor` is excused (a governance act invalidated its enclave).
+fn excused(executor: u64) -> bool {
+	<Attestation as TierVerifier<u64>>::excuses_expiry(&executor, &MODEL)
+}
+
 fn serves(executor: u64, input: &JobInput) -> bool {
 	<Attestation as TierVerifier<u64>>::can_serve(&executor, &MODEL, input)
 }
@@ -280,10 +285,12 @@ fn tee_results_must_be_signed_by_the_attested_unexpired_allowed_key() {
 			verify(EXECUTOR, statement.clone(), &Evidence::Signed(ExecutorSignature::Ed25519(enclave_pair().sign(&statement.signing_payload())))),
 			Err(VerificationError::WrongEvidence)
 		);
-		// Expired: at `expires_at` the key is no longer valid.
+		// Expired: at `expires_at` the key is no longer valid, and a lapse excuses no expiry.
+		assert!(!excused(EXECUTOR));
 		pallet_timestamp::Now::<Test>::put((NOW + VALIDITY) * 1_000);
 		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Err(VerificationError::NoAttestedKey));
 		assert!(!serves(EXECUTOR, &JobInput::Inline(Default::default())));
+		assert!(!excused(EXECUTOR), "the executor let its attestation lapse");
 		check_state();
 	});
 }
@@ -296,16 +303,20 @@ fn revoking_a_measurement_invalidates_its_keys_and_reallowing_does_not_revive_th
 		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));
 		let measurement = MeasurementKey::SgxEnclave(ENCLAVE.mr_enclave);
 		assert_noop!(Attestation::revoke_measurement(RuntimeOrigin::signed(1), measurement), DispatchError::BadOrigin);
+		assert!(!excused(EXECUTOR));
 		assert_ok!(Attestation::revoke_measurement(RuntimeOrigin::root(), measurement));
 		System::assert_last_event(Event::MeasurementRevoked { measurement }.into());
 		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Err(VerificationError::NoAttestedKey));
+		assert!(excused(EXECUTOR), "governance revoked the measurement: its jobs' expiry is excused");
 		assert_noop!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()), Error::<Test>::MeasurementNotAllowed);
 		assert_noop!(Attestation::revoke_measurement(RuntimeOrigin::root(), measurement), Error::<Test>::UnknownMeasurement);
 		// Allowed again: a new generation, and the old key must attest again.
 		assert_ok!(Attestation::allow_measurement(RuntimeOrigin::root(), AllowedMeasurement::SgxEnclave { mr_enclave: ENCLAVE.mr_enclave }));
 		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Err(VerificationError::NoAttestedKey));
+		assert!(excused(EXECUTOR), "a new generation: the old attestation is still invalid");
 		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));
 		assert_eq!(verify(EXECUTOR, statement, &good), Ok(()));
+		assert!(!excused(EXECUTOR));
 		check_state();
 	});
 }
@@ -392,6 +403,7 @@ fn a_new_trust_root_invalidates_the_keys_attested_under_the_old_one() {
 		let test_root: BoundedVec<u8, _> = verity_tee::TEST_ROOT_CA_DER.to_vec().try_into().unwrap();
 		assert_ok!(Attestation::set_trusted_root(RuntimeOrigin::root(), test_root));
 		assert_eq!(verify(EXECUTOR, statement.clone(), &good), Err(VerificationError::NoAttestedKey));
+		assert!(excused(EXECUTOR), "governance replaced the root");
 		assert!(!serves(EXECUTOR, &JobInput::Inline(Default::default())));
 		// Attested again under the (re-set) root, the key serves.
 		assert_ok!(register(EXECUTOR, quote_for(EXECUTOR, &keys()), keys()));

@@ -8,7 +8,8 @@
 //!   (model, tier) pairs it serves with the fee it asks for each, a hardware class and a
 //!   capacity (jobs at once).
 //! - **Stake**: at least [`Config::MinStake`], put on hold at registration. A missed deadline
-//!   slashes [`Config::ExpirySlash`] of it to the job's payer.
+//!   slashes at most [`Config::ExpirySlash`] of it; the inference pallet decides how much (bounded
+//!   by the job's charge) and to whom (`docs/inference.md`, the slashing table).
 //! - **Eligible**: registered for the pair, not unbonding, heartbeat within
 //!   [`Config::HeartbeatTimeout`] blocks, stake at least the minimum, and a free slot.
 //!
@@ -51,7 +52,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Saturating, BoundedVec, Perbill};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	BoundedVec, Perbill,
+};
 use verity_primitives::{
 	inference::{
 		ExecutorProvider, JobOutcome, ModelId, ModelProvider, OnExecutorRemoved, SigningKey,
@@ -210,7 +214,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinStake: Get<Balance>;
 
-		/// Share of its stake an executor loses to the payer when a job of it expires.
+		/// Most of its stake an executor loses when a job of it expires (a share); the inference
+		/// pallet bounds it further by the job's charge and splits it between payer and treasury.
 		#[pallet::constant]
 		type ExpirySlash: Get<Perbill>;
 
@@ -631,9 +636,15 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 		});
 	}
 
-	fn slash(executor: &T::AccountId, beneficiary: &T::AccountId) -> Balance {
+	fn slashable(executor: &T::AccountId) -> Balance {
+		Executors::<T>::get(executor).map_or(0, |info| T::ExpirySlash::get() * info.stake)
+	}
+
+	fn slash(executor: &T::AccountId, beneficiary: &T::AccountId, amount: Balance) -> Balance {
+		if amount.is_zero() {
+			return 0;
+		}
 		let Some(mut info) = Executors::<T>::get(executor) else { return 0 };
-		let amount = T::ExpirySlash::get() * info.stake;
 		let moved = T::Currency::transfer_on_hold(
 			&HoldReason::ExecutorStake.into(),
 			executor,
@@ -654,6 +665,13 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 			});
 		}
 		moved
+	}
+
+	fn busy_executors() -> Vec<(T::AccountId, u32)> {
+		Executors::<T>::iter()
+			.filter(|(_, info)| info.active_jobs > 0)
+			.map(|(executor, info)| (executor, info.active_jobs))
+			.collect()
 	}
 }
 

@@ -118,8 +118,12 @@ fn eligibility_needs_capacity_heartbeat_and_stake() {
 		assert_eq!(Provider::eligible(&MODEL_A, Signed).len(), 1);
 		assert_noop!(Executors::heartbeat(RuntimeOrigin::signed(2)), Error::<Test>::NotRegistered);
 
-		// A slash below the minimum stake makes it ineligible.
-		assert_eq!(Provider::slash(&1, &5), 10);
+		// At most the configured share of the stake is slashable; a slash moves what it is
+		// asked, and one below the minimum stake makes the executor ineligible.
+		assert_eq!(Provider::slashable(&1), 10);
+		assert_eq!(Provider::slashable(&2), 0, "not registered");
+		assert_eq!(Provider::slash(&1, &5, 0), 0);
+		assert_eq!(Provider::slash(&1, &5, 10), 10);
 		System::assert_last_event(Event::ExecutorSlashed { executor: 1, beneficiary: 5, amount: 10 }.into());
 		assert_eq!(Balances::free_balance(5), 1010);
 		assert_eq!(staked(1), 90);

@@ -63,10 +63,14 @@ fn deadline<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number() + 10u32.into()
 }
 
-/// A submitted job and the key of its executor.
+/// A submitted job and the key of its executor, last of a full deadline list (which closing it
+/// searches).
 fn submitted<T: Config>(deadline: BlockNumberFor<T>) -> (T::AccountId, JobId, T::AccountId, sr25519::Public) {
 	let payer: T::AccountId = whitelisted_caller();
 	let (model, executors) = market::<T>(&payer);
+	for _ in 1..T::MaxDeadlinesPerBlock::get() {
+		Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+	}
 	let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
 	let executor = Jobs::<T>::get(id).unwrap().executor;
 	let key = executors.iter().find(|(who, _)| who == &executor).unwrap().1;
@@ -125,6 +129,9 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_result(o: Linear<0, { T::MaxOutputLen::get() }>) {
 		let (_, id, executor, key) = submitted::<T>(deadline::<T>());
+		Pallet::<T>::do_start_job(executor.clone(), id).unwrap();
+		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(next);
 		let output: BoundedVec<u8, T::MaxOutputLen> =
 			alloc::vec![1u8; o as usize].try_into().unwrap();
 		let job = Jobs::<T>::get(id).unwrap();
@@ -161,6 +168,7 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Cancelled);
 	}
 
+	/// Each job paid in the stake asset, so that its slash pays both the payer and the treasury.
 	#[benchmark]
 	fn expire_jobs(e: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
 		let payer: T::AccountId = whitelisted_caller();

@@ -8,6 +8,9 @@ impl<T: Config> Pallet<T> {
 	///   the payer's open jobs in that asset;
 	/// - each open job is in its executor's index and in the deadline list of its expiry block,
 	///   and every index entry is an open job of that executor;
+	/// - every deadline list holds only open jobs that expire in its block (a closed job freed
+	///   its place), and no list is empty;
+	/// - each executor's count of active jobs is its number of open jobs;
 	/// - no job id is at or above [`NextJobId`];
 	/// - every closed job is in the prune queue.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -40,6 +43,22 @@ impl<T: Config> Pallet<T> {
 			let job = Jobs::<T>::get(id).ok_or("an executor index entry without a job")?;
 			ensure!(job.executor == executor && job.status.is_open(), "a stale executor index entry");
 		}
+		for (block, due) in Deadlines::<T>::iter() {
+			ensure!(!due.is_empty(), "an empty deadline list is kept");
+			for id in due {
+				let job = Jobs::<T>::get(id).ok_or("a deadline list names a missing job")?;
+				ensure!(
+					job.status.is_open() && Self::expiry_block(job.deadline) == block,
+					"a deadline list holds a closed job, or one of another block"
+				);
+			}
+		}
+		let mut open_per_executor = BTreeMap::<T::AccountId, u32>::new();
+		for (executor, _, ()) in ExecutorJobs::<T>::iter() {
+			*open_per_executor.entry(executor).or_default() += 1;
+		}
+		let busy: BTreeMap<T::AccountId, u32> = T::Executors::busy_executors().into_iter().collect();
+		ensure!(busy == open_per_executor, "an executor's active-job count differs from its open jobs");
 		let (head, tail) = PruneQueueBounds::<T>::get();
 		let queued: BTreeSet<JobId> = (head..tail)
 			.filter_map(|position| PruneQueue::<T>::get(position).map(|(id, _)| id))

@@ -5,13 +5,12 @@
 //!
 //! ## Life of a job
 //! ```text
-//!  submit_job / submit_jobs ──► Assigned ──start_job──► Running
-//!                                  │  │                   │  │
-//!                        cancel ◄──┘  └──────┬────────────┘  │
-//!                          │      submit_result│   report_failure
-//!                          ▼                  ▼              ▼
-//!                      Cancelled          Completed        Failed
-//!          (deadline passes while Assigned or Running) ──► Expired
+//! submit_job / submit_jobs ──► Assigned ──start_job──► Running ──submit_result──► Completed
+//!                               │    │                  │
+//!                      cancel ◄─┘    └─report_failure───┴──► Failed
+//!                        ▼
+//!                    Cancelled
+//!        (deadline passes while Assigned or Running) ──► Expired
 //! ```
 //! Every transition is in [`Pallet`]'s `do_*` functions (`lifecycle.rs`; expiry in
 //! `maintenance.rs`) and emits an event.
@@ -30,7 +29,8 @@
 //!
 //! and the unspent `max_fee − executor_fee` is released back to the payer. A failure or a
 //! cancellation releases the whole escrow; an expiry releases it and also slashes the executor's
-//! stake to the payer. A payout that cannot be made (a recipient that could not exist with so
+//! stake, at most [`Config::ExpiryPenalty`] times the job's charge: to the payer up to the
+//! charge, the rest to the treasury (`docs/inference.md` has the slashing table). A payout that cannot be made (a recipient that could not exist with so
 //! little) is refunded to the payer instead, so no result is ever blocked by dust. The escrow
 //! rules are in `escrow.rs`.
 //!
@@ -47,7 +47,8 @@
 //! ## Bounded work
 //! - the executors considered for a job are at most `MaxExecutorsPerService`;
 //! - jobs expiring in one block are at most [`Config::MaxDeadlinesPerBlock`] (a deadline on a
-//!   full block is refused with [`Error::DeadlineBlockFull`]);
+//!   full block is refused with [`Error::DeadlineBlockFull`]); a job that closes early frees its
+//!   place;
 //! - closed jobs are pruned after [`Config::RetentionPeriod`] in FIFO order, at most
 //!   [`Config::MaxPrunesPerBlock`] per block;
 //! - tier statistics keep [`Config::StatsRetention`] buckets.
@@ -59,11 +60,12 @@
 //!   call checks its origin and hands over to a `do_*` function);
 //! - `lifecycle.rs`: submission and every transition of a job;
 //! - `escrow.rs`: holding, releasing and paying out the escrow;
+//! - `slashing.rs`: what a missed deadline costs the executor's stake, and who receives it;
 //! - `payment.rs`: the x402 binding of `submit_paid` (also run, dry, by the `check_paid_job`
 //!   runtime API);
 //! - `tiers.rs`: the verification tiers, each with its verifier;
 //! - `assignment.rs`: the choice of a job's executor;
-//! - `maintenance.rs`: expiry, pruning and tier statistics;
+//! - `maintenance.rs`: expiry (and its excuses), pruning and tier statistics;
 //! - `queries.rs`: what the runtime API reads;
 //! - `invariants.rs`: the checks of [`Pallet::do_try_state`];
 //! - `migrations.rs`: the storage migrations;
@@ -89,6 +91,7 @@ pub mod migrations;
 mod mock;
 mod payment;
 mod queries;
+mod slashing;
 #[cfg(test)]
 mod tests;
 mod tiers;
@@ -238,7 +241,9 @@ pub mod pallet {
 			type MaxOutputLen = ConstU32<256>;
 			type MaxReasonLen = ConstU32<32>;
 			type MaxBatch = ConstU32<8>;
+			type MinJobDuration = ConstU64<3>;
 			type MaxJobDuration = ConstU64<100>;
+			type ExpiryPenalty = ConstU32<10>;
 			type MaxDeadlinesPerBlock = ConstU32<4>;
 			type RetentionPeriod = ConstU64<20>;
 			type MaxPrunesPerBlock = ConstU32<3>;
@@ -326,10 +331,27 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
+		/// Nearest deadline, in blocks from submission: what an executor needs to see a job,
+		/// start it, run it and get its result in, with a block of margin (`docs/inference.md`
+		/// derives it from the benchmarks).
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type MinJobDuration: Get<BlockNumberFor<Self>>;
+
 		/// Furthest deadline, in blocks from submission.
 		#[pallet::constant]
 		#[pallet::no_default_bounds]
 		type MaxJobDuration: Get<BlockNumberFor<Self>>;
+
+		/// The most one missed deadline slashes, as a multiple of the job's charge valued in the
+		/// stake asset (the executor registry bounds it by a share of the stake as well).
+		#[pallet::constant]
+		type ExpiryPenalty: Get<u32>;
+
+		/// The asset executors stake in (the native token): the one expiry slashes are paid in.
+		#[pallet::constant]
+		#[pallet::no_default]
+		type StakeAsset: Get<Self::AssetKind>;
 
 		/// Most jobs that may expire in one block.
 		#[pallet::constant]
@@ -454,8 +476,15 @@ pub mod pallet {
 		},
 		/// The executor could not run the job; the escrow went back to the payer.
 		JobFailed { job: JobId, reason: BoundedVec<u8, T::MaxReasonLen>, refund: Balance },
-		/// The deadline passed: the escrow went back to the payer with a slash of the executor.
-		JobExpired { job: JobId, executor: T::AccountId, refund: Balance, slashed: Balance },
+		/// The deadline passed: the escrow went back to the payer, and the executor's stake was
+		/// slashed: `compensation` to the payer, `forfeit` to the treasury (in the stake asset).
+		JobExpired {
+			job: JobId,
+			executor: T::AccountId,
+			refund: Balance,
+			compensation: Balance,
+			forfeit: Balance,
+		},
 		/// The payer cancelled the job; the escrow went back to the payer.
 		JobCancelled { job: JobId, refund: Balance },
 		/// A closed job was removed from storage.
@@ -476,8 +505,8 @@ pub mod pallet {
 		InputTooLarge,
 		/// The output is larger than the model produces.
 		OutputTooLarge,
-		/// The deadline is not after the current block.
-		DeadlineInPast,
+		/// The deadline is less than `MinJobDuration` blocks after the current block.
+		DeadlineTooSoon,
 		/// The deadline is further than `MaxJobDuration`.
 		DeadlineTooFar,
 		/// Too many jobs already expire at this deadline; pick another.
@@ -514,6 +543,9 @@ pub mod pallet {
 		Verification(VerificationError),
 		/// The payment authorization is refused; the nested error is its x402 reason.
 		Payment(PaymentError),
+		/// The job was not started in an earlier block: a result is accepted only once its job
+		/// can no longer be cancelled.
+		NotStarted,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -529,12 +561,17 @@ pub mod pallet {
 			let pruned = Self::prune_jobs(now);
 			let stats = Self::prune_stats(Self::current_bucket());
 			T::WeightInfo::expire_jobs(expired)
+				.saturating_add(Self::excuse_weight().saturating_mul(expired.into()))
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
 				.saturating_add(T::WeightInfo::prune_stats(stats))
 		}
 
 		fn integrity_test() {
 			assert!(T::MaxBatch::get() > 0, "MaxBatch must allow one job");
+			assert!(
+				T::MinJobDuration::get() >= 2u32.into() && T::MinJobDuration::get() <= T::MaxJobDuration::get(),
+				"a job needs a block to start and a later one for its result"
+			);
 			assert!(T::StatsBucket::get() > 0, "StatsBucket must be positive");
 			assert!(T::StatsRetention::get() > 0, "StatsRetention must keep a bucket");
 			assert!(
@@ -585,8 +622,9 @@ pub mod pallet {
 			Self::do_start_job(executor, job)
 		}
 
-		/// The assigned executor submits the output with the evidence the job's tier asks for.
-		/// The evidence is verified; then the escrow pays out.
+		/// The assigned executor submits the output with the evidence the job's tier asks for,
+		/// for a job it started in an earlier block. The evidence is verified; then the escrow
+		/// pays out.
 		#[pallet::call_index(3)]
 		#[pallet::weight(
 			T::WeightInfo::submit_result(output.len() as u32)

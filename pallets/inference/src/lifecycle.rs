@@ -37,7 +37,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::tier_available(mode), Error::<T>::Verification(VerificationError::TierUnavailable));
 		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
 		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
-		ensure!(deadline > now, Error::<T>::DeadlineInPast);
+		ensure!(deadline >= now.saturating_add(T::MinJobDuration::get()), Error::<T>::DeadlineTooSoon);
 		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
 
 		let job_id = NextJobId::<T>::get();
@@ -114,6 +114,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Verifies and accepts the result of job `job_id`, then pays out its escrow.
+	///
+	/// The job must have been started in an earlier block: a result is public once it is in a
+	/// pool, so it must never be sent while its payer can still cancel for a refund.
 	pub fn do_submit_result(
 		executor: T::AccountId,
 		job_id: JobId,
@@ -123,6 +126,7 @@ impl<T: Config> Pallet<T> {
 		let mut job = Self::open_job_of(&executor, job_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= job.deadline, Error::<T>::LateResult);
+		ensure!(job.status == JobStatus::Running && job.updated_at < now, Error::<T>::NotStarted);
 		ensure!(output.len() as u32 <= job.max_output_len, Error::<T>::OutputTooLarge);
 
 		let executor_key =
@@ -199,8 +203,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The one transition out of the open states: sets the final status, frees the executor's
-	/// slot, drops the job from the executor's index, queues it for pruning and counts it in the
-	/// tier statistics (with `fees_paid` for a completed job). The escrow is settled by the caller.
+	/// slot and the job's place in its expiry block (which expiry itself has taken), drops the
+	/// job from the executor's index, queues it for pruning and counts it in the tier statistics
+	/// (with `fees_paid` for a completed job). The escrow is settled by the caller.
 	pub(crate) fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
 		let now = frame_system::Pallet::<T>::block_number();
 		job.status = match outcome {
@@ -221,6 +226,14 @@ impl<T: Config> Pallet<T> {
 		});
 		T::Executors::job_ended(&job.executor, outcome);
 		ExecutorJobs::<T>::remove(&job.executor, job_id);
+		Deadlines::<T>::mutate_exists(Self::expiry_block(job.deadline), |due| {
+			if let Some(jobs) = due {
+				jobs.retain(|id| *id != job_id);
+				if jobs.is_empty() {
+					*due = None;
+				}
+			}
+		});
 		PruneQueueBounds::<T>::mutate(|(_, tail)| {
 			PruneQueue::<T>::insert(*tail, (job_id, now));
 			*tail = tail.saturating_add(1);

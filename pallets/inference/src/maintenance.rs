@@ -3,9 +3,13 @@
 
 use crate::*;
 
+/// The failure reason of a job whose expiry a governance act excused.
+pub const EXCUSED_EXPIRY: &[u8] = b"excused: attestation invalidated by governance";
+
 impl<T: Config> Pallet<T> {
-	/// Expires the open jobs whose deadline was the previous block. Returns how many it looked
-	/// at, for the weight.
+	/// Expires the open jobs whose deadline was the previous block: each refunds its payer and
+	/// slashes its executor, unless a governance act excuses the executor (then the job fails,
+	/// with no slash). Returns how many it looked at, for the weight.
 	pub(crate) fn expire_jobs(now: BlockNumberFor<T>) -> u32 {
 		let due = Deadlines::<T>::take(now);
 		for job_id in due.iter() {
@@ -14,11 +18,24 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let refund = Self::refund(&job);
-			let slashed = T::Executors::slash(&job.executor, &job.payer);
+			if Self::excuses_expiry(job.mode, &job.executor, &job.model) {
+				Self::close(*job_id, &mut job, JobOutcome::Failed, 0);
+				Jobs::<T>::insert(job_id, job);
+				let reason = BoundedVec::truncate_from(EXCUSED_EXPIRY.to_vec());
+				Self::deposit_event(Event::JobFailed { job: *job_id, reason, refund });
+				continue;
+			}
+			let slash = Self::slash_for_expiry(&job);
 			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
 			let executor = job.executor.clone();
 			Jobs::<T>::insert(job_id, job);
-			Self::deposit_event(Event::JobExpired { job: *job_id, executor, refund, slashed });
+			Self::deposit_event(Event::JobExpired {
+				job: *job_id,
+				executor,
+				refund,
+				compensation: slash.compensation,
+				forfeit: slash.forfeit,
+			});
 		}
 		due.len() as u32
 	}

@@ -82,6 +82,7 @@ parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
 	pub static Now: u64 = 0;
 	pub static ZkAvailable: bool = false;
+	pub static ZkExcused: bool = false;
 }
 
 #[derive_impl(pallet_verity_executors::config_preludes::TestDefaultConfig)]
@@ -114,11 +115,14 @@ impl frame_support::traits::Time for TestTime {
 }
 
 /// The zk tier as a switchable stand-in: available when a test says so, and then it accepts
-/// exactly the proof `b"valid"`. The real Groth16 verifier plugs in the same way.
+/// exactly the proof `b"valid"` (and excuses expiries when a test says so). The real Groth16 verifier plugs in the same way.
 pub struct TestZkVerifier;
 impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
 	fn is_available() -> bool {
 		ZkAvailable::get()
+	}
+	fn excuses_expiry(_: &AccountId, _: &H256) -> bool {
+		ZkExcused::get()
 	}
 	fn verify(
 		_: &verity_primitives::inference::VerificationContext<AccountId>,
@@ -134,6 +138,7 @@ impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
 
 parameter_types! {
 	pub const EscrowBinding: AccountId = ESCROW;
+	pub const StakeAsset: AssetKind = NativeOrWithId::Native;
 }
 
 /// Stands in for the x402 pallet (tested on its own and, wired to this pallet, in the runtime's
@@ -182,6 +187,7 @@ impl pallet_inference::Config for Test {
 	type Randomness = TestRandomness;
 	type Time = TestTime;
 	type Treasury = TreasuryAccount;
+	type StakeAsset = StakeAsset;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }
@@ -231,8 +237,8 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 			(PAYER, 1_000_000),
 			(PAYER_2, 1_000_000),
 			(OWNER, 1_000),
-			(EXEC_A, 10_000),
-			(EXEC_B, 10_000),
+			(EXEC_A, 1_000_000),
+			(EXEC_B, 1_000_000),
 			(TREASURY, 1),
 			(RELAYER, 10),
 		],
@@ -256,8 +262,8 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_verity_executors::AllowPrivateEndpoints::<Test>::put(true);
 		register_models();
-		register_executor(EXEC_A, 1_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100)]);
-		register_executor(EXEC_B, 3_000, &[(NATIVE_MODEL, VerificationMode::Signed, 20), (USD_MODEL, VerificationMode::Signed, 100)]);
+		register_executor(EXEC_A, 100_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100)]);
+		register_executor(EXEC_B, 300_000, &[(NATIVE_MODEL, VerificationMode::Signed, 20), (USD_MODEL, VerificationMode::Signed, 100)]);
 	});
 	ext
 }

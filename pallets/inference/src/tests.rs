@@ -70,6 +70,10 @@ fn escrow_held(who: AccountId, asset: AssetKind) -> u128 {
 	)
 }
 
+fn staked(who: AccountId) -> u128 {
+	pallet_verity_executors::Executors::<Test>::get(who).unwrap().stake
+}
+
 fn native(who: AccountId) -> u128 {
 	Balances::total_balance(&who)
 }
@@ -97,6 +101,13 @@ fn run_to(block: u64) {
 		System::set_block_number(next);
 		Inference::on_initialize(next);
 	}
+}
+
+/// Job `id`'s executor starts it, then the next block begins: a result is accepted only for a
+/// job started in an earlier block.
+fn start(id: u64) {
+	assert_ok!(Inference::start_job(RuntimeOrigin::signed(executor_of(id)), id));
+	run_to(System::block_number() + 1);
 }
 
 #[test]
@@ -140,7 +151,8 @@ fn submit_failure_paths_change_nothing() {
 		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 9, 10)), Error::<Test>::FeeTooLow);
 		assert_noop!(submit(BROKE, spec(NATIVE_MODEL, Signed, 30, 10)), Error::<Test>::InsufficientBalance);
 		assert_noop!(submit(BROKE, spec(USD_MODEL, Signed, 100, 10)), Error::<Test>::InsufficientBalance);
-		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 1)), Error::<Test>::DeadlineInPast);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 1)), Error::<Test>::DeadlineTooSoon);
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 3)), Error::<Test>::DeadlineTooSoon);
 		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 102)), Error::<Test>::DeadlineTooFar);
 
 		let mut big = spec(NATIVE_MODEL, Signed, 30, 10);
@@ -178,6 +190,7 @@ fn a_signed_result_pays_executor_owner_and_treasury_and_refunds_the_rest() {
 
 		let statement = statement(id, &output());
 		let evidence = signed_evidence(executor, &statement);
+		start(id);
 		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence.clone()));
 
 		// price 100 + executor fee; royalty 10% of 100; protocol 5% of the charge.
@@ -235,6 +248,8 @@ fn result_failure_paths_change_nothing() {
 			Error::<Test>::UnknownJob
 		);
 		assert_noop!(submit_result(other, output(), signed_evidence(other, &good)), Error::<Test>::NotAssignedExecutor);
+		assert_noop!(submit_result(executor, output(), signed_evidence(executor, &good)), Error::<Test>::NotStarted);
+		start(id);
 		// Signed by another key, or over another output, or for another job.
 		assert_noop!(submit_result(executor, output(), signed_evidence(other, &good)), Error::<Test>::Verification(VerificationError::BadSignature));
 		let wrong_output = statement(id, b"digit=1");
@@ -317,22 +332,181 @@ fn cancel_is_for_the_payer_before_the_job_starts() {
 }
 
 #[test]
-fn a_missed_deadline_refunds_in_full_and_slashes_the_executor_to_the_payer() {
+fn a_missed_deadline_refunds_in_full_and_slashes_ten_times_the_charge_the_charge_to_the_payer() {
 	new_test_ext().execute_with(|| {
 		let (n, u) = issuance();
-		let before = native(PAYER);
+		let (payer, treasury) = (native(PAYER), native(TREASURY));
 		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 5)).unwrap();
-		let executor = executor_of(id);
+		let job = Jobs::<Test>::get(id).unwrap();
+		let executor = job.executor;
 		let stake = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stake;
 		run_to(5);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Assigned, "still open at its deadline");
 		run_to(6);
-		let slashed = stake / 10;
-		System::assert_has_event(Event::JobExpired { job: id, executor, refund: 130, slashed }.into());
-		assert_eq!(native(PAYER), before + slashed);
+		// Charge 100 + fee; ten times that is below 10% of either executor's stake.
+		let charge = 100 + job.executor_fee;
+		assert!(10 * charge < stake / 10);
+		System::assert_has_event(
+			Event::JobExpired { job: id, executor, refund: 130, compensation: charge, forfeit: 9 * charge }.into(),
+		);
+		assert_eq!(native(PAYER), payer + charge);
+		assert_eq!(native(TREASURY), treasury + 9 * charge);
 		let info = pallet_verity_executors::Executors::<Test>::get(executor).unwrap();
-		assert_eq!((info.stake, info.stats.expired, info.active_jobs), (stake - slashed, 1, 0));
+		assert_eq!((info.stake, info.stats.expired, info.active_jobs), (stake - 10 * charge, 1, 0));
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Expired);
+		check(n, u);
+	});
+}
+
+/// Item 1 of the hardening issue. Before the fix a payer could set `deadline = now + 1` and,
+/// with one stuffed block, take 10% of the executor's stake per job; filling the executor's
+/// capacity with such jobs took 10% of what remained for each. Now the nearest deadline leaves
+/// the executor time to start and finish, and an expiry costs it at most ten times the job's
+/// charge, of which the payer gets at most the charge.
+#[test]
+fn stake_theft_through_expiry_gains_the_payer_at_most_the_charges_it_paid() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let now = System::block_number();
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, now + 1)), Error::<Test>::DeadlineTooSoon);
+
+		// The nearest deadline allowed, on as many jobs as one block may expire, all left to expire.
+		let deadline = now + <<Test as crate::Config>::MinJobDuration as frame_support::traits::Get<u64>>::get();
+		let (payer, stakes) = (native(PAYER), [EXEC_A, EXEC_B].map(staked));
+		let ids: Vec<u64> = (0..4).map(|_| submit(PAYER, spec(NATIVE_MODEL, Signed, 30, deadline)).unwrap()).collect();
+		let charges: u128 = ids.iter().map(|id| Jobs::<Test>::get(id).map(|j| j.price + j.executor_fee).unwrap()).sum();
+		run_to(deadline + 1);
+		assert!(ids.iter().all(|id| Jobs::<Test>::get(id).unwrap().status == JobStatus::Expired));
+
+		let gained = native(PAYER) - payer;
+		let lost: u128 = [EXEC_A, EXEC_B].map(staked).iter().zip(stakes).map(|(after, before)| before - after).sum();
+		assert_eq!(gained, charges, "the payer gains the charges it paid, no more");
+		assert_eq!(lost, 10 * charges, "the executors lose ten times the charges, not a share of their stake each");
+		check(n, u);
+	});
+}
+
+/// A job paid in another asset than the stake: valued at the model's price list, its slash goes
+/// to the treasury only, so that a price its owner moves cannot profit the payer; a tier with no
+/// price in the stake asset is not slashed.
+#[test]
+fn an_expiry_in_another_asset_compensates_no_one_but_the_treasury() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let (payer, treasury) = (native(PAYER), native(TREASURY));
+		// The native model, priced in USD at 10 USD per native unit (1_000 for 100).
+		assert_ok!(Models::set_asset_prices(
+			RuntimeOrigin::signed(OWNER),
+			NATIVE_MODEL,
+			NativeOrWithId::WithId(USD),
+			Some(pallet_verity_models::TierPrices { signed: Some(1_000), tee: None, zk: None }),
+		));
+		let paid = spec(NATIVE_MODEL, Signed, 150, 5);
+		let authorization =
+			crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..payment(&paid, [9; 32], 1_150) };
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(submit_paid(&paid, [9; 32], &authorization, true));
+		let job = Jobs::<Test>::get(id).unwrap();
+		let stake = staked(job.executor);
+		run_to(6);
+		// Charge 1_000 + 100 USD = 110 native; ten times that to the treasury.
+		let charge_in_native = (job.price + job.executor_fee) / 10;
+		System::assert_has_event(
+			Event::JobExpired { job: id, executor: job.executor, refund: 1_150, compensation: 0, forfeit: 10 * charge_in_native }
+				.into(),
+		);
+		assert_eq!((native(PAYER), native(TREASURY)), (payer, treasury + 10 * charge_in_native));
+		assert_eq!(staked(job.executor), stake - 10 * charge_in_native);
+
+		// The USD model has no native price: nothing is slashed, the expiry is counted.
+		let id = submit(PAYER, spec(USD_MODEL, Signed, 100, 9)).unwrap();
+		let executor = executor_of(id);
+		let stake = staked(executor);
+		run_to(10);
+		System::assert_has_event(
+			Event::JobExpired { job: id, executor, refund: 1_100, compensation: 0, forfeit: 0 }.into(),
+		);
+		assert_eq!(staked(executor), stake);
+		check(n, u);
+	});
+}
+
+/// A governance act that keeps an executor from finishing (here the zk tier's stand-in says so)
+/// fails the job and refunds it, with no slash.
+#[test]
+fn an_expiry_governance_excuses_fails_the_job_and_slashes_nothing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		ZkAvailable::set(true);
+		let payer = native(PAYER);
+		let id = submit(PAYER, spec(NATIVE_MODEL, Zk, 60, 5)).unwrap();
+		let stake = staked(EXEC_A);
+		ZkExcused::set(true);
+		run_to(6);
+		let reason = BoundedVec::truncate_from(crate::maintenance::EXCUSED_EXPIRY.to_vec());
+		System::assert_has_event(Event::JobFailed { job: id, reason, refund: 360 }.into());
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Failed);
+		assert_eq!((native(PAYER), staked(EXEC_A)), (payer, stake));
+		ZkExcused::set(false);
+		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
+
+/// Item 8 of the hardening issue. Before the fix a closed job kept its place in its expiry
+/// block's list, so submitting and cancelling filled any chosen block and every later job with
+/// that deadline failed with `DeadlineBlockFull`.
+#[test]
+fn submit_then_cancel_cannot_fill_a_deadline_block() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		// The mock allows four jobs per expiry block: an attacker submits and cancels five.
+		for _ in 0..5 {
+			let id = submit(PAYER_2, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER_2), id));
+		}
+		assert!(!crate::Deadlines::<Test>::contains_key(11), "no empty list is kept");
+		// Failed and completed jobs free their place too.
+		let failed = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		assert_ok!(Inference::report_failure(
+			RuntimeOrigin::signed(executor_of(failed)),
+			failed,
+			b"no".to_vec().try_into().unwrap()
+		));
+		let completed = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		start(completed);
+		let evidence = signed_evidence(executor_of(completed), &statement(completed, &output()));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor_of(completed)), completed, output(), evidence));
+		// A payer still gets all four places.
+		for _ in 0..4 {
+			assert_ok!(submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)));
+		}
+		assert_eq!(crate::Deadlines::<Test>::get(11).len(), 4);
+		check(n, u);
+	});
+}
+
+/// Item 2 of the hardening issue. A result is public once it is in a pool: before the fix an
+/// executor could submit it for a job it had not started, and the payer, seeing it, cancelled
+/// first for a full refund. Now a result is accepted only for a job started in an earlier block,
+/// and a started job cannot be cancelled. (`node/tests/executor.rs` runs the attack on a real
+/// node.)
+#[test]
+fn free_inference_by_cancelling_fails_as_no_result_lands_before_its_job_started() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(id);
+		let evidence = signed_evidence(executor, &statement(id, &output()));
+		let result = || Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence.clone());
+		assert_noop!(result(), Error::<Test>::NotStarted);
+		// Started in this block: a result in the same block (a batch with the start) is refused.
+		assert_ok!(Inference::start_job(RuntimeOrigin::signed(executor), id));
+		assert_noop!(result(), Error::<Test>::NotStarted);
+		run_to(System::block_number() + 1);
+		assert_noop!(Inference::cancel(RuntimeOrigin::signed(PAYER), id), Error::<Test>::AlreadyStarted);
+		assert_ok!(result());
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
 		check(n, u);
 	});
 }
@@ -377,6 +551,8 @@ fn a_batch_mixes_tiers_and_assets_atomically() {
 		assert_eq!(Jobs::<Test>::get(1).unwrap().mode, Zk);
 
 		// The zk job completes with a proof; the USD job with a signature.
+		start(1);
+		start(2);
 		let zk_executor = executor_of(1);
 		assert_eq!(zk_executor, EXEC_A, "the only zk executor");
 		assert_noop!(
@@ -711,6 +887,7 @@ fn a_model_priced_in_a_second_asset_is_paid_and_settled_in_it() {
 		// The result settles in USD: the payer is charged price + fee, the 50 unspent return.
 		let (owner, exec) = (usd(OWNER), usd(EXEC_A));
 		let evidence = signed_evidence(EXEC_A, &statement(id, &output()));
+		start(id);
 		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(EXEC_A), id, output(), evidence));
 		assert_eq!(usd(PAYER), payer_usd - 1_100);
 		assert_eq!(usd(OWNER), owner + 100, "royalty: 10% of 1_000");

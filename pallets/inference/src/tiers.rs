@@ -28,6 +28,21 @@ impl<T: Config> Pallet<T> {
 		on_tier!(mode, can_serve(executor, model, input))
 	}
 
+	/// Whether a governance act excuses `executor` from finishing its job of `model` at tier
+	/// `mode`. Costs at most the tier's `can_serve_weight`.
+	pub(crate) fn excuses_expiry(mode: VerificationMode, executor: &T::AccountId, model: &ModelId) -> bool {
+		on_tier!(mode, excuses_expiry(executor, model))
+	}
+
+	/// The most asking any tier whether it excuses an expiry costs, beyond the `expire_jobs`
+	/// benchmark (whose jobs are signed-tier, which never excuses).
+	pub(crate) fn excuse_weight() -> Weight {
+		VerificationMode::ALL
+			.iter()
+			.map(|mode| on_tier!(*mode, can_serve_weight()))
+			.fold(Weight::zero(), |most, weight| most.max(weight))
+	}
+
 	/// What the tier's eligibility check of every candidate executor costs beyond the
 	/// `submit_job` benchmark (which measures the signed tier, whose check is free).
 	pub fn serve_weight(mode: VerificationMode) -> Weight {

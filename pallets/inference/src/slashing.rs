@@ -1,0 +1,55 @@
+//! What an executor's stake pays for a missed deadline, and to whom (the slashing table of
+//! `docs/inference.md`): at most [`Config::ExpiryPenalty`] times the job's charge valued in the
+//! stake asset (and at most the registry's share of the stake); the payer is compensated up to
+//! the charge, the rest goes to the treasury.
+
+use crate::*;
+
+/// What one expiry moved from the executor's stake.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub(crate) struct ExpirySlash {
+	/// To the payer.
+	pub(crate) compensation: Balance,
+	/// To the treasury.
+	pub(crate) forfeit: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Slashes the executor of `job`, which expired.
+	///
+	/// Only a job paid in the stake asset compensates its payer: any other is valued at the
+	/// model's current price list, which its owner sets, so that a moved price may change what
+	/// the treasury gets but never profit the payer.
+	pub(crate) fn slash_for_expiry(job: &Job<T>) -> ExpirySlash {
+		let charge = job.price.saturating_add(job.executor_fee);
+		let in_stake_asset = job.asset == T::StakeAsset::get();
+		let value = if in_stake_asset { charge } else { Self::value_in_stake_asset(job, charge) };
+		let amount = T::Executors::slashable(&job.executor)
+			.min(value.saturating_mul(T::ExpiryPenalty::get().into()));
+		let owed_to_payer = if in_stake_asset { amount.min(charge) } else { 0 };
+		let compensation = T::Executors::slash(&job.executor, &job.payer, owed_to_payer);
+		let forfeit =
+			T::Executors::slash(&job.executor, &T::Treasury::get(), amount.saturating_sub(compensation));
+		ExpirySlash { compensation, forfeit }
+	}
+
+	/// `amount` of `job`'s asset in the stake asset, at the ratio of the tier's prices in the
+	/// two; 0 if the tier has no price in the stake asset.
+	fn value_in_stake_asset(job: &Job<T>, amount: Balance) -> Balance {
+		let Some(stake_price) =
+			T::Models::terms_in(&job.model, job.mode, &T::StakeAsset::get()).and_then(|terms| terms.price)
+		else {
+			return 0;
+		};
+		if job.price.is_zero() {
+			return 0;
+		}
+		sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			amount,
+			stake_price,
+			job.price,
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(0)
+	}
+}
