@@ -438,6 +438,65 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	assert!(executor.interrupt().success());
 }
 
+/// Item 1 of the hardening issue: a job whose deadline is exactly `MinJobDuration` (3) blocks
+/// after the block holding it completes under the real consensus (Aura, 6-second slots): the
+/// start lands in the next block, the result in the one after, with a block to spare.
+#[test]
+fn a_job_at_exactly_the_minimum_duration_completes_under_six_second_aura_blocks() {
+	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("executor-aura-minimum");
+	let mut node = Node::start(dir.path(), &["--dev"]);
+	node.wait_for(TIMEOUT, "the first block", |n| n.best_number().filter(|b| *b >= 1));
+	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
+	// Sent just after a block is imported, so that it lands in the next one.
+	let best = node.best_number().unwrap();
+	node.wait_for(TIMEOUT, "a new block", |n| n.best_number().filter(|b| *b > best));
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	let included_at = node.best_number().unwrap() + 1;
+	let spec = JobSpec { deadline: included_at + 3, ..spec(&node, DIGITS_MLP_ID, &digit, 0) };
+	submit_jobs(&node, Sr25519Keyring::Bob, vec![spec]);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	let submitted_at = (1..=node.best_number().unwrap())
+		.find(|number| {
+			let hash = node.block_hash(*number).unwrap();
+			let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+			node.storage(&key, Some(&hash)).is_some_and(|bytes| {
+				Vec::<frame_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..]).unwrap().iter().any(|r| {
+					matches!(r.event, RuntimeEvent::Inference(pallet_verity_inference::Event::JobSubmitted { job, .. }) if job == id)
+				})
+			})
+		})
+		.expect("the job's block");
+	assert_eq!(submitted_at + 3, job(&node, id).unwrap().deadline, "the deadline was the nearest allowed");
+	assert!(executor.interrupt().success());
+}
+
+/// Item 1 of the hardening issue: an executor that sees a job too late to start and finish it
+/// (it was down) reports a failure, refunding the payer at no cost to its stake, instead of
+/// letting the job expire.
+#[test]
+fn an_executor_too_late_to_finish_a_job_reports_its_failure_instead_of_letting_it_expire() {
+	let (_serial, dir, mut node, mut executor) = dev_chain_with_ferdie("executor-too-late");
+	executor.kill();
+	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
+	let stake = registration(&node, &ferdie.to_account_id()).unwrap().stake;
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 4)]);
+	let deadline = node.wait_for(TIMEOUT, "the job", |n| job(n, id)).deadline;
+	// Blocks pass (Charlie's remarks seal them) until one block is left before the deadline.
+	while node.best_number().unwrap() + 1 < deadline {
+		let best = node.best_number().unwrap();
+		submit(&node, charlie, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		node.wait_for(TIMEOUT, "a block", |n| n.best_number().filter(|b| *b > best));
+	}
+	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Failed);
+	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, stake, "nothing slashed");
+	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"failed\",tier=\"signed\"} 1");
+}
+
 #[test]
 fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_again() {
 	let (_serial, dir, mut node, mut executor) = dev_chain_with_ferdie("executor-fault");
