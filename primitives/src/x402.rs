@@ -199,6 +199,9 @@ pub enum PaymentError {
 	TransferFailed,
 	/// This payment was already settled.
 	DuplicateSettlement,
+	/// The asset is not one the chain lists for payments (`X402Api::supported`): anyone can
+	/// create an asset with a listed one's name.
+	UnsupportedAsset,
 }
 
 impl PaymentError {
@@ -222,6 +225,7 @@ impl PaymentError {
 			FacilitatorMismatch => "invalid_upto_substrate_payload_facilitator_mismatch",
 			TransferFailed => "invalid_exact_substrate_payload_transfer_failed",
 			DuplicateSettlement => "duplicate_settlement",
+			UnsupportedAsset => "invalid_exact_substrate_payload_unsupported_asset",
 		}
 	}
 }

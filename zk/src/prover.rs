@@ -194,6 +194,49 @@ mod tests {
 		assert_eq!(verify(&key, &input[..31], &output, &proof), Err(ZkError::WrongPublicInputCount));
 	}
 
+	/// Item 21 of the hardening issue: proof points off their curve, and non-canonical
+	/// encodings of a point (the identity with coordinates, or flag bits an uncompressed point
+	/// does not carry), are malformed, in the runtime (which decodes with this code) as natively.
+	#[test]
+	fn off_curve_and_non_canonical_proof_points_are_refused() {
+		use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
+		use ark_ec::AffineRepr;
+		use ark_ff::Field;
+		let model = digits_model();
+		let (pk, vk) = setup_from_seed(&model, 7).unwrap();
+		let key = encode(&vk);
+		let input = held_out()[0].input_bytes();
+		let (output, proof) = prove(&pk, &model, &input).unwrap();
+		let honest = verifier::Proof::<Bls12_381>::decode(&proof).unwrap();
+		let malformed = |proof: &[u8]| verify(&key, &input, &output, proof) == Err(ZkError::MalformedProof);
+
+		// A on another curve y² = x³ + b': the same x, y + 1.
+		let off_a = verifier::Proof { a: G1Affine::new_unchecked(honest.a.x, honest.a.y + <ark_bls12_381::Fq as Field>::ONE), ..honest.clone() };
+		assert!(!off_a.a.is_on_curve());
+		assert!(malformed(&off_a.encode()), "A off the curve");
+		let off_b = verifier::Proof {
+			b: G2Affine::new_unchecked(honest.b.x, honest.b.y + <ark_bls12_381::Fq2 as Field>::ONE),
+			..honest.clone()
+		};
+		assert!(!off_b.b.is_on_curve());
+		assert!(malformed(&off_b.encode()), "B off the curve");
+		// The identity as C: canonically all zero with the infinity flag (it then fails the
+		// pairing check); with a coordinate bit, or the sort flag, it is malformed.
+		let identity_c = verifier::Proof { c: G1Affine::identity(), ..honest.clone() }.encode();
+		assert_eq!(verify(&key, &input, &output, &identity_c), Err(ZkError::ProofRejected));
+		let c_at = 96 + 192;
+		assert_eq!(identity_c[c_at], 0x40, "the infinity flag");
+		for (offset, byte) in [(0, 0x60), (47, 0x01), (95, 0x01)] {
+			let mut non_canonical = identity_c.clone();
+			non_canonical[c_at + offset] |= byte;
+			assert!(malformed(&non_canonical), "identity with byte {offset} |= {byte:#x}");
+		}
+		// A coordinate at or above the field modulus.
+		let mut above_modulus = proof.clone();
+		above_modulus[1..48].fill(0xff);
+		assert!(malformed(&above_modulus));
+	}
+
 	#[test]
 	fn keys_from_the_same_seed_are_the_same() {
 		let model = digits_model();

@@ -11,7 +11,7 @@ use ark_ec::{
 	AffineRepr, CurveGroup, VariableBaseMSM,
 };
 use ark_ff::PrimeField;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Valid, Validate};
 
 /// Bytes packed into one public field element (fewer than the field's 32, so any value fits).
 pub const BYTES_PER_ELEMENT: usize = 31;
@@ -138,9 +138,16 @@ impl<E: Pairing> PreparedKey<E> {
 
 impl<E: Pairing> Proof<E> {
 	/// Decodes a proof from an untrusted source (uncompressed, [`PROOF_LEN`] bytes), checking
-	/// every point.
+	/// that every point is on its curve and in the prime-order subgroup, and that the bytes are
+	/// the proof's one canonical encoding.
+	///
+	/// Arkworks' BLS12-381 decoding of an uncompressed point checks its subgroup *assuming* it
+	/// is on the curve, so the points are decoded unchecked and then checked for both
+	/// (`Valid::check`, once).
 	pub fn decode(bytes: &[u8]) -> Result<Self, VerifyError> {
-		decode_exact(bytes, Compress::No, Validate::Yes).ok_or(VerifyError::MalformedProof)
+		let proof: Self = decode_exact(bytes, Compress::No, Validate::No).ok_or(VerifyError::MalformedProof)?;
+		proof.check().map_err(|_| VerifyError::MalformedProof)?;
+		(proof.encode() == bytes).then_some(proof).ok_or(VerifyError::MalformedProof)
 	}
 
 	/// The encoding [`Self::decode`] reads.

@@ -328,14 +328,15 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Every check of an authorization that does not depend on the amount: network, window,
-	/// nonce, then (the costliest) signature.
+	/// Every check of an authorization that does not depend on the amount: network, listed
+	/// asset, window, nonce, then (the costliest) signature.
 	pub fn check(
 		authorization: &AuthorizationOf<T>,
 		signature: &T::Signature,
 		now: u64,
 	) -> Result<(), PaymentError> {
 		ensure!(authorization.network == Self::genesis_hash(), PaymentError::InvalidNetwork);
+		ensure!(T::SupportedAssets::get().contains(&authorization.asset), PaymentError::UnsupportedAsset);
 		ensure!(now > authorization.valid_after, PaymentError::NotYetValid);
 		ensure!(now < authorization.valid_before, PaymentError::Expired);
 		ensure!(

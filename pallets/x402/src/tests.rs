@@ -50,6 +50,30 @@ fn exact_settlement_moves_exactly_value() {
 	});
 }
 
+/// Item 15 of the hardening issue: anyone may create an asset and name it like the listed stable
+/// asset; a payment in it is refused, whatever its name, and nothing moves.
+#[test]
+fn a_payment_in_an_unlisted_asset_named_like_vusd_is_refused() {
+	run(|| {
+		const LOOKALIKE: u32 = 66;
+		assert_ok!(Assets::create(RuntimeOrigin::signed(bob()), LOOKALIKE, bob(), 1));
+		assert_ok!(Assets::set_metadata(RuntimeOrigin::signed(bob()), LOOKALIKE, b"vUSD".to_vec(), b"vUSD".to_vec(), 6));
+		assert_ok!(Assets::mint(RuntimeOrigin::signed(bob()), LOOKALIKE, alice(), 1_000_000));
+		let mut authorization = authorization(1);
+		authorization.asset = AssetKind::WithId(LOOKALIKE);
+		assert_noop!(
+			settle(&authorization, alice_signs(&authorization)),
+			Error::<Test>::Payment(PaymentError::UnsupportedAsset)
+		);
+		assert_eq!(Assets::balance(LOOKALIKE, alice()), 1_000_000);
+		// Nor may it pay for a job.
+		assert_eq!(
+			<X402 as PaymentAuthorizer<_, _>>::consume(&authorization, &alice_signs(&authorization)),
+			Err(PaymentError::UnsupportedAsset)
+		);
+	});
+}
+
 #[test]
 fn settles_in_a_pallet_assets_asset() {
 	run(|| {
