@@ -46,7 +46,10 @@ function submit(api, tx, signer) {
   });
 }
 
-// Submits one signed-tier digits job as //Bob and returns its id.
+// The digits model's genesis prices: the most a job accepts (`maxPrice`).
+const DIGITS_PRICES = { Signed: 10_000_000_000n, Zk: 100_000_000_000n };
+
+// Submits one digits job (signed tier unless `mode` says otherwise) as //Bob and returns its id.
 async function submitDigitJob(api, maxFee, deadlineBlocks, mode = "Signed") {
   const bob = new zombie.Keyring({ type: "sr25519" }).addFromUri("//Bob");
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
@@ -54,6 +57,7 @@ async function submitDigitJob(api, maxFee, deadlineBlocks, mode = "Signed") {
     model: DIGITS_MLP,
     mode,
     input: { Inline: "0x" + Buffer.from(DIGIT_ZERO).toString("hex") },
+    maxPrice: DIGITS_PRICES[mode],
     maxFee,
     deadline: best + deadlineBlocks,
   };

@@ -552,7 +552,9 @@ async fn infer(
 		model,
 		mode,
 		input: JobInput::Inline(input),
-		max_fee: quote.max_executor_fee,
+		max_price: quote.price,
+		// The lowest fee asked: the draw is among the executors at or below it.
+		max_fee: quote.min_executor_fee,
 		deadline: chain.best_number().await?.saturating_add(deadline_blocks),
 	};
 	eprintln!(

@@ -89,18 +89,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
 		"tee" => VerificationMode::Tee,
 		_ => VerificationMode::Signed,
 	};
+	let Some(quote) = chain.quote(model, mode).await? else {
+		bail!("{} is not offered at the {} tier", args.model, args.tier)
+	};
 	let max_fee = match args.max_fee {
 		Some(max_fee) => max_fee,
-		None => match chain.quote(model, mode).await? {
-			Some(quote) if quote.eligible_executors > 0 => quote.max_executor_fee,
-			Some(_) => bail!("no executor can take {} at the {} tier now: none serves it, or all are busy", args.model, args.tier),
-			None => bail!("{} is not offered at the {} tier", args.model, args.tier),
-		},
+		None if quote.eligible_executors > 0 => quote.max_executor_fee,
+		None => bail!("no executor can take {} at the {} tier now: none serves it, or all are busy", args.model, args.tier),
 	};
 	let spec = JobSpec {
 		model,
 		mode,
 		input: JobInput::Inline(input.try_into().map_err(|_| anyhow::anyhow!("input too large"))?),
+		max_price: quote.price,
 		max_fee,
 		deadline: chain.best_number().await? + args.deadline_blocks,
 	};

@@ -95,6 +95,11 @@ async fn main() -> anyhow::Result<()> {
 	};
 
 	let all_inputs = inputs(&args.model, args.jobs);
+	let price = chain
+		.quote(model, VerificationMode::Signed)
+		.await?
+		.ok_or_else(|| anyhow::anyhow!("the model is not offered at the signed tier"))?
+		.price;
 	let per_payer = args.jobs.div_ceil(args.payers.len());
 	let start = Instant::now();
 	let mut tasks = Vec::new();
@@ -112,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
 						model,
 						mode: VerificationMode::Signed,
 						input: JobInput::Inline(input.clone().try_into().expect("small input")),
+						max_price: price,
 						max_fee: 1_000_000_000,
 						deadline,
 					})

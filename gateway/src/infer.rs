@@ -259,10 +259,13 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		return retry_later("the gateway holds as many unpaid offers as it can; retry shortly");
 	}
 	for offer in served {
+		// An amount past `u128::MAX` (a fee registered near it) is no offer: no one could pay it.
+		let Some(escrow) = offer.price.checked_add(offer.max_fee) else { continue };
 		let spec = JobSpec {
 			model,
 			mode,
 			input: input.clone(),
+			max_price: offer.price,
 			max_fee: offer.max_fee,
 			deadline: best + gateway.settings.deadline_blocks,
 		};
@@ -272,7 +275,7 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		let requirements = PaymentRequirements {
 			scheme: "exact".into(),
 			network: network_id(&genesis),
-			amount: (offer.price + spec.max_fee).to_string(),
+			amount: escrow.to_string(),
 			asset: format_asset(&offer.asset),
 			pay_to: format_account(&verity_x402::job_escrow_binding()),
 			max_timeout_seconds: gateway.settings.offer_ttl.as_secs(),
@@ -282,6 +285,7 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 				"job": {
 					"model": format!("{model:?}"),
 					"tier": tier_name(mode),
+					"maxPrice": spec.max_price.to_string(),
 					"maxFee": spec.max_fee.to_string(),
 					"deadline": spec.deadline,
 					"salt": hex0x(&salt),
@@ -292,6 +296,9 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 		accepts.push(requirements);
 	}
 	drop(offers);
+	if accepts.is_empty() {
+		return error(StatusCode::SERVICE_UNAVAILABLE, format!("no offer for model {model:?} has an amount that fits in u128"));
+	}
 	let required = PaymentRequired {
 		x402_version: X402_VERSION,
 		error: Some(format!("{PAYMENT_SIGNATURE_HEADER} header is required")),

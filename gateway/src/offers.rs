@@ -77,6 +77,7 @@ mod tests {
 			model: ModelId::repeat_byte(1),
 			mode: VerificationMode::Signed,
 			input: JobInput::Inline(Default::default()),
+			max_price: 1,
 			max_fee: 1,
 			deadline: 10,
 		}

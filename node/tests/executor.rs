@@ -135,6 +135,7 @@ fn spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<
 		model,
 		mode: VerificationMode::Signed,
 		input: JobInput::Inline(input.to_vec().try_into().unwrap()),
+		max_price: price(model),
 		max_fee: DEMO_EXECUTOR_FEE,
 		deadline: node.best_number().unwrap() + deadline_in,
 	}
@@ -142,7 +143,12 @@ fn spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<
 
 /// A zk-tier job: proved by the executor, the proof verified by the runtime.
 fn zk_spec(node: &Node, model: ModelId, input: &[u8], deadline_in: u32) -> JobSpec<BlockNumber> {
-	JobSpec { mode: VerificationMode::Zk, max_fee: DEMO_EXECUTOR_ZK_FEE, ..spec(node, model, input, deadline_in) }
+	JobSpec {
+		mode: VerificationMode::Zk,
+		max_price: 100 * MILLI_UNIT,
+		max_fee: DEMO_EXECUTOR_ZK_FEE,
+		..spec(node, model, input, deadline_in)
+	}
 }
 
 fn submit_jobs(node: &Node, payer: Sr25519Keyring, specs: Vec<JobSpec<BlockNumber>>) {
@@ -403,7 +409,7 @@ fn result_in_pool(node: &Node, id: JobId) -> bool {
 fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_still_charged() {
 	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 	let dir = TempDir::new("executor-cancel-race");
-	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "manual"]);
+	let node = Node::start(dir.path(), &["--dev", "--sealing", "manual"]);
 	let seal = |node: &Node| node.call("engine_createBlock", json!([true, true, null])).expect("a block");
 	seal(&node);
 	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
@@ -580,7 +586,13 @@ fn enclave(node: &Node, who: &AccountId) -> Option<pallet_verity_attestation::En
 }
 
 fn tee_spec(node: &Node, input: JobInput) -> JobSpec<BlockNumber> {
-	JobSpec { mode: VerificationMode::Tee, max_fee: DEMO_EXECUTOR_TEE_FEE, input, ..spec(node, DIGITS_MLP_ID, &[], 50) }
+	JobSpec {
+		mode: VerificationMode::Tee,
+		max_price: 50 * MILLI_UNIT,
+		max_fee: DEMO_EXECUTOR_TEE_FEE,
+		input,
+		..spec(node, DIGITS_MLP_ID, &[], 50)
+	}
 }
 
 /// Submits `call` as sudo (Alice).

@@ -568,6 +568,10 @@ pub struct JobSpec<BlockNumber> {
 	pub mode: VerificationMode,
 	/// The input.
 	pub input: JobInput,
+	/// The most the caller accepts as the model's price, in the asset the job is paid in (the
+	/// price it was quoted): a price raised before the job lands refuses the job instead of
+	/// charging more.
+	pub max_price: Balance,
 	/// The most the caller pays the executor, on top of the model's price.
 	pub max_fee: Balance,
 	/// The last block at which a result is accepted.
@@ -658,9 +662,9 @@ pub struct Offer<AssetKind> {
 	pub asset: AssetKind,
 	/// The model's price at the tier, in `asset`.
 	pub price: Balance,
-	/// The `max_fee` a job paid this way carries, in `asset`: the highest fee among the
-	/// executors that serve the model at the tier, busy or not, since any of them may be drawn;
-	/// what the drawn one does not charge is refunded. The payment is `price + max_fee`.
+	/// The `max_fee` a job paid this way carries, in `asset`: the lowest fee among the executors
+	/// free to take it now (while all are busy, among those that serve the model at the tier);
+	/// the draw is among executors at or below it. The payment is `price + max_fee`.
 	pub max_fee: Balance,
 	/// How many executors serve the model at the tier (0: none, the offer cannot be served).
 	pub serving_executors: u32,

@@ -63,7 +63,9 @@ pub mod opaque {
 
 /// The runtime version. `spec_version` must be bumped with every change of logic or storage
 /// layout (101: the lifecycle hooks, storage versions, governance origins; 103: no push dispatch;
-/// 104: payment and verification errors nested).
+/// 104: payment and verification errors nested; 105: bounded expiry slash, start before
+/// reveal, listed payment assets, price caps), `transaction_version` with every change of a
+/// call's encoding (2: `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
@@ -72,7 +74,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 

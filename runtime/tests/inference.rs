@@ -94,6 +94,8 @@ fn job(model: H256, mode: VerificationMode, max_fee: u128) -> pallet_verity_infe
 		model,
 		mode,
 		input: JobInput::Inline(vec![3u8; 64].try_into().unwrap()),
+		// Any price: these tests are about the money's moves, not the price cap.
+		max_price: u128::MAX,
 		max_fee,
 		deadline: 50,
 	}
@@ -423,6 +425,7 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 			model: DIGITS_MLP_ID,
 			mode: VerificationMode::Zk,
 			input: JobInput::Inline(input.clone().try_into().unwrap()),
+			max_price: 100 * MILLI_UNIT,
 			max_fee: DEMO_EXECUTOR_ZK_FEE,
 			deadline: 50,
 		};

@@ -93,7 +93,7 @@ fn market() -> AccountId {
 }
 
 fn spec() -> pallet_verity_inference::JobSpecOf<Runtime> {
-	JobSpec { model: MODEL, mode: VerificationMode::Signed, input: JobInput::Inline(vec![3u8; 64].try_into().unwrap()), max_fee: FEE, deadline: 20 }
+	JobSpec { model: MODEL, mode: VerificationMode::Signed, input: JobInput::Inline(vec![3u8; 64].try_into().unwrap()), max_price: PRICE, max_fee: FEE, deadline: 20 }
 }
 
 /// The agent's authorization to pay for `spec()` with `salt`, and its wallet-style signature.
@@ -215,4 +215,22 @@ fn the_escrow_binding_is_the_documented_address() {
 	assert_eq!(JobEscrowBinding::get().to_ss58check(), documented);
 	assert_eq!(verity_x402::job_escrow_binding(), JobEscrowBinding::get(), "the off-chain crates agree");
 	assert!(include_str!("../../docs/x402.md").contains(documented));
+}
+
+/// Item 9 of the hardening issue. Used nonces were pruned at 256 per block while about 2,800
+/// settlements fit in one, so under sustained load the nonces kept grew without bound, past
+/// the "one validity window" the docs promised. Now a block prunes at least as many nonces as a
+/// block can use (the measured weights say how many), and pruning that many still leaves most
+/// of the block to extrinsics.
+#[test]
+fn nonce_pruning_keeps_up_with_the_most_settlements_a_block_holds() {
+	use frame_support::traits::Get;
+	use pallet_verity_x402::WeightInfo as _;
+	let most_used = X402::most_nonces_used_per_block();
+	assert!(most_used > 1_000, "the weights say a block holds {most_used} settlements");
+	let pruned = <<Runtime as pallet_verity_x402::Config>::MaxPrunesPerBlock as Get<u32>>::get();
+	assert!(pruned as u64 >= most_used, "{pruned} nonces pruned per block, {most_used} used");
+	let pruning = <Runtime as pallet_verity_x402::Config>::WeightInfo::prune_nonces(pruned);
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	assert!(pruning.ref_time() < block.ref_time() / 4, "pruning {pruned} nonces takes {pruning:?} of {block:?}");
 }

@@ -200,7 +200,6 @@ mod tests {
 	#[test]
 	fn off_curve_and_non_canonical_proof_points_are_refused() {
 		use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
-		use ark_ec::AffineRepr;
 		use ark_ff::Field;
 		let model = digits_model();
 		let (pk, vk) = setup_from_seed(&model, 7).unwrap();

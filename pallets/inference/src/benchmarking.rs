@@ -54,6 +54,7 @@ fn spec<T: Config>(model: ModelId, input_len: u32, deadline: BlockNumberFor<T>) 
 		model,
 		mode: VerificationMode::Signed,
 		input: JobInput::Inline(alloc::vec![7u8; input_len as usize].try_into().unwrap()),
+		max_price: Balance::MAX,
 		max_fee: 1_000,
 		deadline,
 	}

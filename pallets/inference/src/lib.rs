@@ -546,6 +546,8 @@ pub mod pallet {
 		/// The job was not started in an earlier block: a result is accepted only once its job
 		/// can no longer be cancelled.
 		NotStarted,
+		/// The model's price is above the spec's `max_price`: it changed since the quote.
+		PriceAboveMax,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {

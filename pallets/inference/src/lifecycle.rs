@@ -30,10 +30,11 @@ impl<T: Config> Pallet<T> {
 		spec: JobSpecOf<T>,
 		terms: ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Result<JobId, DispatchError> {
-		let JobSpec { model, mode, input, max_fee, deadline } = spec;
+		let JobSpec { model, mode, input, max_price, max_fee, deadline } = spec;
 		let now = frame_system::Pallet::<T>::block_number();
 
 		let price = terms.price.ok_or(Error::<T>::TierNotOffered)?;
+		ensure!(price <= max_price, Error::<T>::PriceAboveMax);
 		ensure!(Self::tier_available(mode), Error::<T>::Verification(VerificationError::TierUnavailable));
 		Self::can_verify(mode, &model, &input).map_err(Error::<T>::from)?;
 		ensure!(input.inline_len() as u32 <= terms.max_input_len, Error::<T>::InputTooLarge);
@@ -43,9 +44,10 @@ impl<T: Config> Pallet<T> {
 		let job_id = NextJobId::<T>::get();
 		let (executor, executor_fee) = Self::assign(job_id, &model, mode, &input, max_fee, &terms)?;
 
+		// No balance can hold more than `Balance::MAX`: an escrow that overflows is unaffordable.
+		let escrow = price.checked_add(max_fee).ok_or(Error::<T>::InsufficientBalance)?;
 		Deadlines::<T>::try_mutate(Self::expiry_block(deadline), |jobs| jobs.try_push(job_id))
 			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
-		let escrow = price.saturating_add(max_fee);
 		Self::hold_escrow(&payer, &terms.asset, escrow)?;
 
 		T::Executors::job_assigned(&executor);

@@ -25,23 +25,27 @@ impl<T: Config> Pallet<T> {
 
 	/// The offer for a job on `model` at `mode` paid in `asset`, if the model is priced so and
 	/// the tier can verify its results. The one place that decides which fee a paid job carries:
-	/// the highest among the executors that serve it, busy or not (any may be drawn once free).
+	/// the lowest among the executors free to take it now, or, while every one is busy, the
+	/// lowest among those that serve it. The draw is then only among executors at or below that
+	/// fee, so an executor asking a huge fee never raises what a payer is asked.
 	fn offer(model: ModelId, mode: VerificationMode, asset: &T::AssetKind) -> Option<Offer<T::AssetKind>> {
 		let terms = T::Models::terms_in(&model, mode, asset)?;
 		let (price, inline) = Self::verifiable_price(model, mode, &terms)?;
-		let fees: Vec<Balance> = T::Executors::serving(&model, mode)
+		let serving: Vec<Balance> = T::Executors::serving(&model, mode)
 			.into_iter()
 			.filter(|(executor, _)| Self::can_serve(mode, executor, &model, &inline))
 			.filter_map(|(_, fee)| terms.fee_in_asset(fee))
 			.collect();
-		let eligible_executors = Self::eligible_in(&model, mode, &inline, &terms).len() as u32;
+		let eligible: Vec<Balance> =
+			Self::eligible_in(&model, mode, &inline, &terms).into_iter().map(|(_, _, fee)| fee).collect();
+		let lowest = eligible.iter().min().or_else(|| serving.iter().min()).copied().unwrap_or_default();
 		Some(Offer {
 			mode,
 			asset: terms.asset,
 			price,
-			max_fee: fees.iter().max().copied().unwrap_or_default(),
-			serving_executors: fees.len() as u32,
-			eligible_executors,
+			max_fee: lowest,
+			serving_executors: serving.len() as u32,
+			eligible_executors: eligible.len() as u32,
 		})
 	}
 

@@ -25,6 +25,8 @@ fn spec(model: H256, mode: VerificationMode, max_fee: u128, deadline: Deadline) 
 		model,
 		mode,
 		input: JobInput::Inline(b"1 2 3 4".to_vec().try_into().unwrap()),
+		// The most any test model charges at any tier, in any asset.
+		max_price: 2_000,
 		max_fee,
 		deadline,
 	}
@@ -449,6 +451,57 @@ fn an_expiry_governance_excuses_fails_the_job_and_slashes_nothing() {
 		assert_eq!((native(PAYER), staked(EXEC_A)), (payer, stake));
 		ZkExcused::set(false);
 		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
+
+/// Item 4 of the hardening issue. Offers used to name the highest fee among the executors, and
+/// the draw was among all under it: one executor registering a huge fee made every payer escrow
+/// it, and near `u128::MAX` overflowed `price + max_fee`. Now an offer names the lowest fee
+/// among the executors free to take the job, the draw is only among those at or below it, and
+/// an escrow that overflows is refused, never wrapped or saturated.
+#[test]
+fn one_greedy_executor_cannot_raise_what_payers_are_offered_or_overflow_the_escrow() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let greedy = PAYER_2;
+		register_executor(greedy, 300_000, &[(NATIVE_MODEL, Signed, u128::MAX - 1)]);
+		let offer = Inference::offers(NATIVE_MODEL)
+			.offers
+			.into_iter()
+			.find(|o| o.mode == Signed && o.asset == NativeOrWithId::Native)
+			.unwrap();
+		assert_eq!((offer.max_fee, offer.serving_executors), (10, 3), "the lowest fee, not the greedy one");
+		for _ in 0..4 {
+			let id = submit(PAYER, spec(NATIVE_MODEL, Signed, offer.max_fee, 20)).unwrap();
+			assert_eq!(executor_of(id), EXEC_A, "only executors at or below the offered fee are drawn");
+		}
+		// A fee cap that overflows the escrow is refused, whoever would be drawn.
+		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, u128::MAX, 20)), Error::<Test>::InsufficientBalance);
+		check(n, u);
+	});
+}
+
+/// Item 3 of the hardening issue. Before the fix a job spec had no price cap: a model owner who
+/// saw a victim's `submit_job` in the pool raised the price first, and the job held (then paid)
+/// up to the victim's whole free balance. Now the spec carries the price the payer was quoted.
+#[test]
+fn price_front_running_refuses_the_job_instead_of_charging_more() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let quoted = Inference::quote(NATIVE_MODEL, Signed).unwrap().price;
+		let victim = JobSpecOf::<Test> { max_price: quoted, ..spec(NATIVE_MODEL, Signed, 30, 10) };
+		let before = native(PAYER);
+		// The owner front-runs with a price a hundred times higher.
+		let limits = pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 32 };
+		let gouging = pallet_verity_models::TierPrices { signed: Some(100 * quoted), tee: None, zk: Some(300) };
+		assert_ok!(Models::update_model(RuntimeOrigin::signed(OWNER), NATIVE_MODEL, limits, gouging, sp_runtime::Perbill::from_percent(10)));
+		assert_noop!(submit(PAYER, victim.clone()), Error::<Test>::PriceAboveMax);
+		assert_eq!(native(PAYER), before);
+		// At the quoted price (or below) the job goes through.
+		let fair = pallet_verity_models::TierPrices { signed: Some(quoted), tee: None, zk: Some(300) };
+		assert_ok!(Models::update_model(RuntimeOrigin::signed(OWNER), NATIVE_MODEL, limits, fair, sp_runtime::Perbill::from_percent(10)));
+		assert_ok!(submit(PAYER, victim));
 		check(n, u);
 	});
 }
@@ -924,7 +977,7 @@ fn a_paid_job_that_cannot_be_submitted_leaves_the_payment_unused() {
 }
 
 /// While every executor is at capacity an offer still names the fee a paid job must carry (the
-/// highest among the executors that serve the model), with none eligible now: a gateway can
+/// lowest among the executors that serve the model), with none eligible now: a gateway can
 /// answer a 402 at once and let the paid retry wait for a free executor.
 #[test]
 fn offers_stand_while_every_executor_is_busy() {
@@ -933,13 +986,13 @@ fn offers_stand_while_every_executor_is_busy() {
 			offers.offers.iter().find(|o| o.mode == Signed && o.asset == NativeOrWithId::Native).cloned().unwrap()
 		};
 		let idle = signed_native(&Inference::offers(NATIVE_MODEL));
-		assert_eq!((idle.price, idle.max_fee, idle.serving_executors, idle.eligible_executors), (100, 20, 2, 2));
+		assert_eq!((idle.price, idle.max_fee, idle.serving_executors, idle.eligible_executors), (100, 10, 2, 2));
 		// Both executors have capacity 4: eight jobs fill them.
 		for deadline in [10, 10, 10, 10, 11, 11, 11, 11] {
 			submit(PAYER, spec(NATIVE_MODEL, Signed, 20, deadline)).unwrap();
 		}
 		let busy = signed_native(&Inference::offers(NATIVE_MODEL));
-		assert_eq!((busy.price, busy.max_fee, busy.serving_executors, busy.eligible_executors), (100, 20, 2, 0));
+		assert_eq!((busy.price, busy.max_fee, busy.serving_executors, busy.eligible_executors), (100, 10, 2, 0));
 		assert_noop!(submit(PAYER, spec(NATIVE_MODEL, Signed, 20, 12)), Error::<Test>::NoEligibleExecutor);
 		assert!(Inference::offers(H256::repeat_byte(0x77)).offers.is_empty());
 	});

@@ -20,8 +20,11 @@
 //!
 //! ## Bounded storage
 //! A used nonce is kept until its window has closed, then pruned in `on_initialize`, at most
-//! [`Config::MaxPrunesPerBlock`] per block. Because a window is at most `MaxValidity` long, the
-//! nonces kept are at most the settlements of one `MaxValidity`.
+//! [`Config::MaxPrunesPerBlock`] per block. That is at least as many nonces as the most
+//! settlements one block holds ([`Pallet::most_nonces_used_per_block`]; the runtime's tests check
+//! it against the runtime's weights), so pruning keeps
+//! up under any sustained load, and because a window is at most `MaxValidity` long, the nonces
+//! kept are at most the settlements of one `MaxValidity` and one block.
 //!
 //! ## Who pays the fee
 //! The submitter of the extrinsic: a facilitator, a relayer or the payer. There is no fee-less
@@ -150,7 +153,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxValidity: Get<u64>;
 
-		/// Most storage items the nonce pruning touches in one block.
+		/// Most storage items the nonce pruning touches in one block: at least the most nonces
+		/// one block can use, so that pruning keeps up.
 		#[pallet::constant]
 		type MaxPrunesPerBlock: Get<u32>;
 
@@ -462,6 +466,15 @@ impl<T: Config> Pallet<T> {
 			PaymentError::InsufficientFunds
 		);
 		Ok(authorization.from.clone())
+	}
+
+	/// The most nonces one block's normal extrinsics can use: its weight over the cheapest call
+	/// that uses one (`settle` or `settle_upto`; a paid job costs more). 0 without weights.
+	pub fn most_nonces_used_per_block() -> u64 {
+		let cheapest = T::WeightInfo::settle().ref_time().min(T::WeightInfo::settle_upto().ref_time());
+		let block = T::BlockWeights::get();
+		let normal = block.get(frame_support::dispatch::DispatchClass::Normal).max_total.unwrap_or(block.max_block);
+		normal.ref_time().checked_div(cheapest).unwrap_or(0)
 	}
 
 	/// `X402Api::supported`: both schemes in every supported asset.
