@@ -90,8 +90,9 @@ log "through the gateway: $PAID paid requests per tier"
 DIGITS_ID="0x$(sha256sum "$VERITY_MODELS_DIR/digits-mlp/model.vmlp" | cut -d' ' -f1)"
 # Instant sealing moves the chain's clock a whole slot (6 s) per block, so under load it runs
 # far ahead of the wall clock payers sign their validity windows by: offers stay payable for a day.
+# The load generator is one client on loopback: no limit on its unpaid requests.
 "$VERITY_BIN/verity-gateway" --node-url "ws://127.0.0.1:$RPC_PORT" --key //Eve --listen 127.0.0.1:18402 \
-	--model "digits-mlp=$DIGITS_ID" --offer-ttl 86000 2>"$BASE/gateway.log" &
+	--model "digits-mlp=$DIGITS_ID" --offer-ttl 86000 --unpaid-per-minute 4000000000 2>"$BASE/gateway.log" &
 GATEWAY_PID=$!
 for _ in $(seq 1 120); do
 	curl -sf http://127.0.0.1:18402/health >/dev/null 2>&1 && break
@@ -127,7 +128,7 @@ paid=""
 for tier in signed zk; do
 	rpc_calls >"$BASE/rpc-before"
 	line="$("$VERITY_BIN/examples/gateway_loadgen" --url http://127.0.0.1:18402/v1/models/digits-mlp/infer \
-		--tier "$tier" --requests "$PAID" --concurrency 8 | tail -n 1)"
+		--node-url "ws://127.0.0.1:$RPC_PORT" --tier "$tier" --requests "$PAID" --concurrency 8 | tail -n 1)"
 	rpc_calls >"$BASE/rpc-after"
 	line="$line"$'\n'"  $(rpc_per_request "$BASE/rpc-before" "$BASE/rpc-after")"
 	echo "$line"
@@ -171,8 +172,8 @@ report="$(mktemp)"
 	echo '```'
 	echo
 	echo "Paid requests through the x402 gateway (the same node and executor, \`gateway/examples/gateway_loadgen\`):"
-	echo "8 requests in flight from 4 payers, each the whole flow (request, 402 offer, signed payment,"
-	echo "retry, verified answer); latency is from the first request to the verified answer; the node's"
+	echo "8 requests in flight from 4 payers, each the whole flow as \`verity pay\` runs it (request, 402"
+	echo "offer checked against the node, signed payment, retry, answer checked against the chain); latency is from the first request to the verified answer; the node's"
 	echo "JSON-RPC calls per paid request count every client of the node during the run (gateway,"
 	echo "executor, payers), from its \`substrate_rpc_calls_started\` metric:"
 	echo

@@ -5,8 +5,10 @@
 
 use serde_json::{json, Value};
 use sp_core::H256;
-use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, VerificationMode};
+use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, JobStatus, VerificationMode};
 use verity_x402::{format_account, format_asset};
+
+use crate::verify::Verified;
 
 use crate::chain::{Chain, Job};
 
@@ -45,7 +47,8 @@ pub fn evidence_json(evidence: &Evidence) -> Value {
 
 impl Chain {
 	/// The keys on chain that `answer`'s evidence is checked against: the executor's registered
-	/// signing key (signed tier), the model's verifying key (zk tier).
+	/// signing key (signed tier), the model's verifying key and the exact lengths it covers (zk
+	/// tier).
 	pub async fn evidence_keys(&self, answer: &Value) -> anyhow::Result<crate::verify::Keys> {
 		let mut keys = crate::verify::Keys::default();
 		match answer["evidence"]["tier"].as_str() {
@@ -71,10 +74,52 @@ impl Chain {
 				keys.zk_key = Some(
 					self.zk_key(model).await?.ok_or_else(|| anyhow::anyhow!("the model has no verifying key on chain"))?,
 				);
+				let limits = self.model(model).await?.ok_or_else(|| anyhow::anyhow!("the model is not registered on chain"))?;
+				keys.zk_lengths = Some((limits.max_input_len as usize, limits.max_output_len as usize));
 			},
 			_ => {},
 		}
 		Ok(keys)
+	}
+
+	/// Checks `answer` against this node's chain, taking nothing from whoever served it: the job
+	/// it names is on this chain and completed, assigned to the executor it names, for its
+	/// model, tier, input hash and output hash; then its evidence against the keys on chain. So
+	/// a server that registered a key of its own cannot pass off an answer it made up: the job's
+	/// record names the executor the chain drew and the output the chain accepted. The job must
+	/// still be on chain (closed jobs are pruned after `RetentionPeriod`, a week on Verity).
+	pub async fn check_answer(&self, answer: &Value) -> anyhow::Result<(Verified, Job)> {
+		let statement = crate::verify::statement(answer)?;
+		let id = statement.job_id;
+		anyhow::ensure!(
+			statement.genesis_hash == self.genesis_hash(),
+			"the answer is for the chain {:?}, not the one the node follows ({:?})",
+			statement.genesis_hash,
+			self.genesis_hash()
+		);
+		let job = self
+			.job(id)
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("job {id} is not on chain: never submitted, or pruned after it closed"))?;
+		anyhow::ensure!(job.status == JobStatus::Completed, "job {id} is {:?} on chain, not Completed", job.status);
+		anyhow::ensure!(job.model == statement.model_id, "job {id} is for model {:?}, not the answer's", job.model);
+		anyhow::ensure!(job.input_hash == statement.input_hash, "job {id} was on another input than the answer's");
+		anyhow::ensure!(
+			job.output_hash == Some(statement.output_hash),
+			"the answer's output is not the one the chain accepted for job {id}"
+		);
+		let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
+			.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
+		anyhow::ensure!(
+			executor == job.executor,
+			"job {id} was run by {}, not by the answer's executor {}",
+			format_account(&job.executor),
+			format_account(&executor)
+		);
+		let tier = answer["evidence"]["tier"].as_str().unwrap_or_default();
+		anyhow::ensure!(tier == tier_name(job.mode), "job {id} is at the {} tier, and the evidence is {tier:?}", tier_name(job.mode));
+		let keys = self.evidence_keys(answer).await?;
+		Ok((crate::verify::verify(answer, &keys)?, job))
 	}
 
 	/// A closed job as JSON, read at `block`: for a completed job its output, hashes, evidence

@@ -327,6 +327,45 @@ impl Chain {
 		self.runtime_call_at("EventsApi_events", &[], Some(at)).await
 	}
 
+	/// The job that `payer`'s job payment with `nonce` paid for, searching the best chain's
+	/// blocks from `from` to the best: the job, the block and the transaction that submitted
+	/// it. Whoever submitted it (a relayer, or someone who copied the payment from the pool
+	/// and got it in first), the payer was charged for that job.
+	pub async fn paid_job(
+		&self,
+		payer: &AccountId,
+		nonce: &verity_primitives::x402::PaymentNonce,
+		from: BlockNumber,
+	) -> anyhow::Result<Option<(JobId, H256, H256)>> {
+		let best = self.best_number().await?;
+		for number in (from..=best).rev() {
+			let block = self.block_hash(number).await?;
+			let events = self.events_at(block).await?;
+			let spent = events.iter().find_map(|(index, event)| match event {
+				ChainEvent::PaymentSpentOnJob { payer: who, nonce: used } if who == payer && used == nonce => *index,
+				_ => None,
+			});
+			let Some(index) = spent else { continue };
+			let job = events.iter().find_map(|(at, event)| match event {
+				ChainEvent::JobSubmitted { job, .. } if *at == Some(index) => Some(*job),
+				_ => None,
+			});
+			let Some(job) = job else { continue };
+			let body = self
+				.rpc
+				.chain_get_block(Some(subxt::utils::H256(block.0)))
+				.await?
+				.ok_or_else(|| anyhow::anyhow!("block {block:?} is gone"))?;
+			let extrinsic = body
+				.block
+				.extrinsics
+				.get(index as usize)
+				.ok_or_else(|| anyhow::anyhow!("block {block:?} has no extrinsic {index}"))?;
+			return Ok(Some((job, block, H256(sp_crypto_hashing::blake2_256(&extrinsic.0)))));
+		}
+		Ok(None)
+	}
+
 	/// A constant of the runtime's metadata.
 	pub async fn constant<T: subxt::ext::scale_decode::DecodeAsType>(&self, pallet: &str, name: &str) -> anyhow::Result<T> {
 		let at = self.client.at_current_block().await?;

@@ -24,7 +24,7 @@ use verity_client::{
 	answer::{parse_tier, tier_name},
 	chain::{AccountKey, Call, Chain, Job, SubmitError, Submitted},
 	follow::Follower,
-	pay::{http_client, pay, PayError},
+	pay::{http_client, pay, PayError, Payer},
 };
 use verity_primitives::{
 	inference::{JobId, JobInput, JobSpec, JobStatus, ModelId, TierPrices, VerificationMode, MAX_INLINE_INPUT},
@@ -48,7 +48,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Pays for a resource behind an x402 gateway and prints the answer and the receipt.
+	/// Pays for a resource behind an x402 gateway and prints the answer and the receipt. The
+	/// offer is checked against the payer's own node (`--node-url`) before it is signed, and the
+	/// answer against the chain before it is printed.
 	Pay {
 		/// The resource, e.g. `http://127.0.0.1:8402/v1/models/digits-mlp/infer`.
 		url: String,
@@ -67,6 +69,10 @@ enum Command {
 		/// Pay only an offer in this asset (`native`, or an asset id).
 		#[arg(long)]
 		asset: Option<String>,
+		/// The most to pay, in the offer's asset's smallest unit. By default twice what the node
+		/// (`--node-url`, the payer's own, never the gateway's) quotes for the same job.
+		#[arg(long)]
+		max_amount: Option<Balance>,
 	},
 	/// Checks a paid inference's evidence, as the runtime did: the signature (signed tier), the
 	/// attested enclave key's signature (tee tier) or the zk proof (zk tier) over the result
@@ -79,8 +85,12 @@ enum Command {
 		signing_key: Option<String>,
 		/// The model's verifying key file (compressed, as `verity-zkml keygen` writes it), instead
 		/// of asking the node.
-		#[arg(long)]
+		#[arg(long, requires = "zk_lengths")]
 		verifying_key: Option<std::path::PathBuf>,
+		/// With `--verifying-key`: the model's input and output lengths in bytes, `IN,OUT` (its
+		/// size limits on chain). The key covers exactly these lengths.
+		#[arg(long, value_parser = parse_lengths)]
+		zk_lengths: Option<(usize, usize)>,
 	},
 	/// Runs an inference by a direct extrinsic (`inference.submit_jobs`), signed and paid by
 	/// `--key`, and waits for its verified result.
@@ -288,11 +298,15 @@ async fn submit(chain: &Chain, call: Call, signer: &sr25519::Pair) -> anyhow::Re
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	match cli.command {
-		Command::Pay { url, input, input_hex, tier, key: suri, asset } => {
+		Command::Pay { url, input, input_hex, tier, key: suri, asset, max_amount } => {
 			let payer = key(&suri)?;
 			let body = json!({ "tier": tier, "inputHex": verity_client::answer::hex0x(&input_bytes(input, input_hex)?) });
 			let http = http_client()?;
-			match pay(&http, &url, &body, &payer, asset.as_deref(), None, Duration::from_secs(600)).await {
+			let chain = Chain::connect(&cli.node_url)
+				.await
+				.context("the payer's own node says which chain this is and checks the answer (--node-url)")?;
+			let payer = Payer { key: &payer, chain: &chain, asset: asset.as_deref(), max_amount };
+			match pay(&http, &url, &body, &payer, Duration::from_secs(600)).await {
 				Ok(paid) => {
 					if cli.json {
 						println!("{}", json!({ "offer": paid.offer, "result": paid.body, "receipt": paid.receipt }));
@@ -312,20 +326,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				Err(e) => Err(e.into()),
 			}
 		},
-		Command::Verify { answer, signing_key, verifying_key } => {
+		Command::Verify { answer, signing_key, verifying_key, zk_lengths } => {
 			let text = std::fs::read_to_string(&answer).with_context(|| format!("reading {}", answer.display()))?;
 			let mut answer: serde_json::Value =
 				serde_json::from_str(&text).with_context(|| format!("{} is not JSON", answer.display()))?;
 			if let Some(result) = answer.get("result") {
 				answer = result.clone();
 			}
-			let keys = verification_keys(&cli.node_url, &answer, signing_key, verifying_key).await?;
-			let verified = verity_client::verify::verify(&answer, &keys)?;
+			let (verified, on_chain) = match offline_keys(&answer, signing_key, verifying_key.zip(zk_lengths))? {
+				Some(keys) => (verity_client::verify::verify(&answer, &keys)?, false),
+				None => {
+					let chain = Chain::connect(&cli.node_url)
+						.await
+						.context("no key given (--signing-key, --verifying-key), so the node is asked")?;
+					let (verified, _) = chain.check_answer(&answer).await.context(
+						"checked against the node's chain (give a key offline to check the evidence alone)",
+					)?;
+					(verified, true)
+				},
+			};
 			if cli.json {
-				println!("{}", json!({ "valid": true, "tier": verified.tier, "job": verified.statement.job_id.to_string() }));
+				println!(
+					"{}",
+					json!({ "valid": true, "onChain": on_chain, "tier": verified.tier, "job": verified.statement.job_id.to_string() })
+				);
 			} else {
 				println!(
-					"valid: the {} evidence of job {} covers output {:?} of model {:?} on input {:?}",
+					"valid{}: the {} evidence of job {} covers output {:?} of model {:?} on input {:?}",
+					if on_chain { " on chain" } else { " (evidence only: the chain was not asked)" },
 					verified.tier,
 					verified.statement.job_id,
 					verified.statement.output_hash,
@@ -588,13 +616,20 @@ async fn infer(
 	Ok(())
 }
 
-/// The keys to check `answer` against: the ones given, else the chain's.
-async fn verification_keys(
-	node_url: &str,
+/// `IN,OUT`: a zk model's input and output lengths in bytes.
+fn parse_lengths(text: &str) -> Result<(usize, usize), String> {
+	let (input, output) = text.split_once(',').ok_or("expected IN,OUT, e.g. 64,40")?;
+	let parse = |n: &str| n.trim().parse::<usize>().map_err(|e| format!("{n:?}: {e}"));
+	Ok((parse(input)?, parse(output)?))
+}
+
+/// The keys given to check `answer` offline, if any: then only the evidence is checked, not
+/// that the chain accepted the job.
+fn offline_keys(
 	answer: &serde_json::Value,
 	signing_key: Option<String>,
-	verifying_key: Option<std::path::PathBuf>,
-) -> anyhow::Result<verity_client::verify::Keys> {
+	verifying_key: Option<(std::path::PathBuf, (usize, usize))>,
+) -> anyhow::Result<Option<verity_client::verify::Keys>> {
 	use verity_primitives::inference::SigningKey;
 	let mut keys = verity_client::verify::Keys::default();
 	match (answer["evidence"]["tier"].as_str().unwrap_or_default(), signing_key, verifying_key) {
@@ -602,18 +637,16 @@ async fn verification_keys(
 			let bytes = verity_x402::parse_hex32(&key).context("--signing-key is not 32 bytes of 0x hex")?;
 			keys.signing_key = Some(SigningKey::Sr25519(sp_core::sr25519::Public::from_raw(bytes)));
 		},
-		("zk", _, Some(path)) => {
+		("zk", _, Some((path, lengths))) => {
 			let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
 			let key = verity_zkml::verifier::VerifyingKey::decode(&bytes)
 				.map_err(|e| anyhow::anyhow!("{} is not a verifying key: {e:?}", path.display()))?;
 			keys.zk_key = Some(verity_zkml::verifier::PreparedKey::new(&key));
+			keys.zk_lengths = Some(lengths);
 		},
-		_ => {
-			let chain = Chain::connect(node_url).await.context("no key given (--signing-key, --verifying-key), so the node is asked")?;
-			keys = chain.evidence_keys(answer).await.context("give the key offline with --signing-key or --verifying-key")?;
-		},
+		_ => return Ok(None),
 	}
-	Ok(keys)
+	Ok(Some(keys))
 }
 
 async fn print_job(chain: &Chain, job: JobId, json: bool) -> anyhow::Result<JobStatus> {

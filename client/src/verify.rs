@@ -7,7 +7,8 @@
 //! - tee tier: the statement's signature by the executor's attested enclave key (the chain
 //!   verified the enclave's quote when the key was registered, and any per-job quote when it
 //!   accepted the result);
-//! - zk tier: the Groth16 proof of `output = model(input)` against the model's verifying key.
+//! - zk tier: the Groth16 proof of `output = model(input)` against the model's verifying key,
+//!   with input and output of exactly the lengths the key was registered for.
 //!
 //! The keys come from the chain, or from the caller when there is no node to ask.
 
@@ -32,6 +33,10 @@ pub enum VerifyError {
 	/// The proof does not verify against the model's key.
 	#[error("the zk proof does not verify against the model's verifying key: {0}")]
 	BadProof(String),
+	/// The input or output is not the exact length the model's key verifies. Packing ignores
+	/// trailing zero bytes, so a proof alone would also cover a padded or truncated output.
+	#[error("the {0} is {1} bytes; the model's verifying key covers exactly {2}")]
+	WrongLength(&'static str, usize, usize),
 	/// The tier's evidence cannot be checked here yet.
 	#[error("{0} evidence cannot be checked offline yet")]
 	Unsupported(String),
@@ -55,6 +60,8 @@ pub struct Keys {
 	pub enclave_key: Option<SigningKey>,
 	/// The model's verifying key (zk tier).
 	pub zk_key: Option<PreparedKey<Bls12_381>>,
+	/// The exact input and output lengths the key verifies: the model's size limits (zk tier).
+	pub zk_lengths: Option<(usize, usize)>,
 }
 
 fn bytes(answer: &Value, field: &'static str) -> Result<Vec<u8>, VerifyError> {
@@ -124,8 +131,15 @@ pub fn verify(answer: &Value, keys: &Keys) -> Result<Verified, VerifyError> {
 		},
 		"zk" => {
 			let key = keys.zk_key.as_ref().ok_or(VerifyError::Field("the model's verifying key"))?;
+			let (input_len, output_len) = keys.zk_lengths.ok_or(VerifyError::Field("the model's input and output lengths"))?;
 			let input = bytes(answer, "input")?;
 			let output = bytes(answer, "output")?;
+			if input.len() != input_len {
+				return Err(VerifyError::WrongLength("input", input.len(), input_len));
+			}
+			if output.len() != output_len {
+				return Err(VerifyError::WrongLength("output", output.len(), output_len));
+			}
 			let proof = Proof::<Bls12_381>::decode(&bytes(evidence, "proof")?)
 				.map_err(|e| VerifyError::BadProof(format!("{e:?}")))?;
 			verifier::verify(key, &input, &output, &proof).map_err(|e| VerifyError::BadProof(format!("{e:?}")))?;

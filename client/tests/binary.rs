@@ -15,10 +15,12 @@ fn a_bad_key_is_named_with_the_accepted_forms() {
 }
 
 #[test]
-fn an_unreachable_gateway_is_named() {
-	let (code, stderr) = verity(&["pay", "http://127.0.0.1:1/v1/models/m/infer", "--input", "a", "--key", "//Bob"]);
+fn pay_without_the_payers_own_node_is_refused_and_says_why() {
+	// The payer's node, not the gateway, says which chain this is and checks the answer.
+	let args = ["--node-url", "ws://127.0.0.1:1", "pay", "http://127.0.0.1:1/v1/models/m/infer", "--input", "a", "--key", "//Bob"];
+	let (code, stderr) = verity(&args);
 	assert_eq!(code, Some(1));
-	assert!(stderr.contains("http://127.0.0.1:1/v1/models/m/infer"), "{stderr}");
+	assert!(stderr.contains("--node-url") && stderr.contains("ws://127.0.0.1:1"), "{stderr}");
 }
 
 #[test]

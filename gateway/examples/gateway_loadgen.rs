@@ -1,5 +1,6 @@
 //! Paid requests through the gateway: each of `--concurrency` workers runs the whole x402 flow
-//! (request, 402 offer, signed payment, retry, verified answer) in a loop until `--requests`
+//! as `verity pay` does (request, 402 offer checked against the node, signed payment, retry,
+//! answer checked against the chain) in a loop until `--requests`
 //! answers came back. Payers may be shared: each payment carries its own nonce, not the
 //! account's. Prints paid requests per second and
 //! the p50/p95/max latency of the whole flow. `scripts/bench.sh` runs it against a dev node, the
@@ -10,13 +11,19 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde_json::json;
 use sp_core::{sr25519, Pair};
-use verity_client::pay::{http_client, pay};
+use verity_client::{
+	chain::Chain,
+	pay::{http_client, pay, Payer},
+};
 
 #[derive(Parser)]
 struct Args {
 	/// The paid resource.
 	#[arg(long, default_value = "http://127.0.0.1:8402/v1/models/digits-mlp/infer")]
 	url: String,
+	/// The payers' own node, which offers and answers are checked against.
+	#[arg(long, default_value = "ws://127.0.0.1:9944")]
+	node_url: String,
 	/// Paid requests to make in all.
 	#[arg(long, default_value_t = 100)]
 	requests: usize,
@@ -39,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
 	anyhow::ensure!(!args.payers.is_empty() && args.concurrency > 0, "give at least one payer and a concurrency of 1 or more");
 	let http = http_client()?;
+	let chain = Chain::connect(&args.node_url).await?;
 	let inputs: Vec<String> = match &args.input_hex {
 		Some(hex) => vec![hex.clone()],
 		None => {
@@ -50,7 +58,8 @@ async fn main() -> anyhow::Result<()> {
 	let started = Instant::now();
 	let workers: Vec<_> = (0..args.concurrency)
 		.map(|worker| {
-			let (http, inputs, next, url, tier) = (http.clone(), inputs.clone(), next.clone(), args.url.clone(), args.tier.clone());
+			let (http, chain, inputs, next, url, tier) =
+				(http.clone(), chain.clone(), inputs.clone(), next.clone(), args.url.clone(), args.tier.clone());
 			let suri = &args.payers[worker % args.payers.len()];
 			let payer = sr25519::Pair::from_string(suri, None).unwrap_or_else(|e| panic!("payer {suri}: {e:?}"));
 			let requests = args.requests;
@@ -64,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
 					}
 					let body = json!({ "tier": tier, "inputHex": inputs[request % inputs.len()] });
 					let sent = Instant::now();
-					match pay(&http, &url, &body, &payer, None, None, Duration::from_secs(300)).await {
+					let payer = Payer { key: &payer, chain: &chain, asset: None, max_amount: None };
+					match pay(&http, &url, &body, &payer, Duration::from_secs(300)).await {
 						Ok(_) => latencies.push(sent.elapsed()),
 						Err(e) => failures.push(e.to_string()),
 					}

@@ -8,17 +8,19 @@
 
 use std::{
 	collections::{HashMap, VecDeque},
+	net::{IpAddr, SocketAddr},
 	sync::{Arc, Mutex},
 	time::Instant,
 };
 
 use axum::{
 	body::Bytes,
-	extract::{Path, RawQuery, State},
+	extract::{ConnectInfo, Path, RawQuery, State},
 	http::{HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 	Json,
 };
+use codec::Encode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use verity_client::{
@@ -34,10 +36,10 @@ use verity_primitives::{
 use verity_x402::{
 	decode_header, encode_header, format_account, format_asset, network_id, parse_hex32, payload_to_chain, PaymentPayload,
 	PaymentPayloadV1, PaymentRequired, PaymentRequirements, ResourceInfo, SettleResponse, PAYMENT_REQUIRED_HEADER,
-	PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, X_PAYMENT_RESPONSE_HEADER, X402_VERSION,
+	ChainPayload, PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, X_PAYMENT_RESPONSE_HEADER, X402_VERSION,
 };
 
-use crate::{error, Gateway};
+use crate::{error, offers::Offer, too_many_requests, Gateway};
 
 /// The refusal when every executor that could take the job stayed at capacity.
 const EXECUTORS_BUSY: &str = "job_refused_Inference.NoEligibleExecutor";
@@ -91,8 +93,8 @@ impl IntoResponse for Answer {
 
 type AnswerSlot = Arc<tokio::sync::Mutex<Option<Answer>>>;
 
-/// Answers by payment (BLAKE2-256 of the SCALE payload): the same payment sent twice settles
-/// once and both requests get the first's answer.
+/// Answers by payment ([`payment_key`]): the same payment sent twice settles once and both
+/// requests get the first's answer.
 #[derive(Default)]
 pub struct Payments {
 	slots: Mutex<(HashMap<[u8; 32], AnswerSlot>, VecDeque<[u8; 32]>)>,
@@ -114,6 +116,31 @@ impl Payments {
 	}
 }
 
+/// Identifies a payment by the chain's own bytes, `(from, nonce)`: one payment sent in several
+/// encodings (SS58 prefixes, `0x` ids, bare or typed signatures) is one payment, submitted once.
+/// A payload that does not parse is keyed by its JSON (it is refused anyway). Another payload
+/// under the same `(from, nonce)` gets the same answer; that reveals nothing, as the job and
+/// its output are public on chain.
+fn payment_key(gateway: &Gateway, payload: &PaymentPayload) -> [u8; 32] {
+	match payload_to_chain(payload, &gateway.chain.genesis_hash()) {
+		Ok(chain) => sp_crypto_hashing::blake2_256(&(chain.authorization.from, chain.authorization.nonce).encode()),
+		Err(_) => sp_crypto_hashing::blake2_256(&serde_json::to_vec(&payload.payload).unwrap_or_default()),
+	}
+}
+
+/// Whom unpaid requests are counted against: an IPv4 address, or an IPv6 address's /64 (one
+/// host usually holds a whole /64).
+fn client_network(address: IpAddr) -> IpAddr {
+	match address {
+		IpAddr::V4(_) => address,
+		IpAddr::V6(v6) => {
+			let mut segments = v6.segments();
+			segments[4..].fill(0);
+			IpAddr::V6(segments.into())
+		},
+	}
+}
+
 /// Which header a payment came in, so the answer uses the same version.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Version {
@@ -124,6 +151,7 @@ enum Version {
 /// The handler.
 pub async fn infer(
 	State(gateway): State<Arc<Gateway>>,
+	ConnectInfo(client): ConnectInfo<SocketAddr>,
 	Path(model): Path<String>,
 	RawQuery(query): RawQuery,
 	headers: HeaderMap,
@@ -139,6 +167,13 @@ pub async fn infer(
 		(None, None) => None,
 	};
 	let Some((version, header)) = payment else {
+		if let Err(retry_after) = gateway.unpaid.admit(client_network(client.ip())) {
+			gateway.metrics.requests.with_label_values(&["limited"]).inc();
+			return too_many_requests(
+				format!("{} unpaid requests a minute per client; pay an offer you have, or retry later", gateway.unpaid.limit()),
+				retry_after,
+			);
+		}
 		gateway.metrics.requests.with_label_values(&["offered"]).inc();
 		return offer(&gateway, &model, request).await;
 	};
@@ -155,7 +190,7 @@ pub async fn infer(
 		},
 	};
 	let started = Instant::now();
-	let key = sp_crypto_hashing::blake2_256(&serde_json::to_vec(&payload.payload).unwrap_or_default());
+	let key = payment_key(&gateway, &payload);
 	// The payment is served by a task of its own, holding the payment's slot: a client that
 	// hangs up cancels nothing, and a retry of the same payment waits for the first. The retry
 	// then gets the first's answer; if that said the job had no result yet, a retry that came
@@ -292,7 +327,7 @@ async fn offer(gateway: &Gateway, model_path: &str, request: InferRequest) -> Re
 				},
 			})),
 		};
-		offers.insert(nonce, spec, salt, requirements.clone());
+		offers.insert(nonce, &spec, salt, requirements.clone());
 		accepts.push(requirements);
 	}
 	drop(offers);
@@ -369,10 +404,9 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 	if payload.accepted != offer.requirements {
 		return refuse("accepted_does_not_match_offer");
 	}
-	let JobInput::Inline(offered_input) = &offer.spec.input else { unreachable!("offers are inline") };
-	if request.model != offer.spec.model || request.mode != offer.spec.mode || request.input != offered_input.as_slice() {
+	let Some(spec) = offer.spec_for(request.model, request.mode, &request.input) else {
 		return refuse("request_does_not_match_offer");
-	}
+	};
 	let chain_payload = match payload_to_chain(&payload, &genesis) {
 		Ok(chain_payload) => chain_payload,
 		Err(reason) => return refuse(reason.reason()),
@@ -382,8 +416,8 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 	let patience = Instant::now() + gateway.settings.job_timeout;
 	let mut heads = gateway.follower.heads();
 	let (submitted, job) = loop {
-		let attempt = match gateway.chain.check_paid_job(&offer.spec, &offer.salt, &chain_payload).await {
-			Ok(Ok(())) => match gateway.relay.submit_paid(&offer.spec, &offer.salt, &chain_payload).await {
+		let attempt = match gateway.chain.check_paid_job(&spec, &offer.salt, &chain_payload).await {
+			Ok(Ok(())) => match gateway.relay.submit_paid(&spec, &offer.salt, &chain_payload).await {
 				Ok(submitted) => match submitted.job() {
 					Some(job) => break (submitted, job),
 					None => Err("job_not_submitted".to_string()),
@@ -399,6 +433,15 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 			Err(e) => return unavailable(format!("cannot reach the chain: {e}")),
 		};
 		if let Err(reason) = attempt {
+			if reason == PaymentError::NonceUsed.reason() {
+				// Someone may have copied the payment from the pool and got it in first: the payer
+				// was charged for this very job (the nonce binds it), so answer with that job.
+				match paid_elsewhere(gateway, &offer, &chain_payload, &payload).await {
+					Ok(Some(waiting)) => return outcome(gateway, waiting, version).await,
+					Ok(None) => {},
+					Err(e) => return unavailable(format!("cannot reach the chain: {e}")),
+				}
+			}
 			return refuse(&reason);
 		}
 		// Busy: try again at the next block, while patience lasts.
@@ -417,7 +460,35 @@ async fn paid(gateway: &Gateway, request: InferRequest, payload: PaymentPayload,
 		amount: Some(payload.accepted.amount.clone()),
 		block_hash: Some(format!("{:?}", submitted.block)),
 	};
-	outcome(gateway, Waiting { job, deadline: offer.spec.deadline, receipt }, version).await
+	outcome(gateway, Waiting { job, deadline: offer.deadline, receipt }, version).await
+}
+
+/// The job an already used payment paid for, submitted by someone else since its offer was
+/// made (a relayer retrying elsewhere, or a copy of the payment taken from the pool), as the
+/// job to wait for with its receipt; `None` if the nonce was used otherwise.
+async fn paid_elsewhere(
+	gateway: &Gateway,
+	offer: &Offer,
+	chain_payload: &ChainPayload,
+	payload: &PaymentPayload,
+) -> anyhow::Result<Option<Waiting>> {
+	let authorization = &chain_payload.authorization;
+	let offered_at = offer.deadline.saturating_sub(gateway.settings.deadline_blocks);
+	let Some((job, block, transaction)) = gateway.chain.paid_job(&authorization.from, &authorization.nonce, offered_at).await?
+	else {
+		return Ok(None);
+	};
+	tracing::info!(job, ?block, "the payment was submitted by someone else: answering with its job");
+	let receipt = SettleResponse {
+		success: true,
+		error_reason: None,
+		transaction: format!("{transaction:?}"),
+		network: network_id(&gateway.chain.genesis_hash()),
+		payer: Some(payload.payload.authorization.from.clone()),
+		amount: Some(payload.accepted.amount.clone()),
+		block_hash: Some(format!("{block:?}")),
+	};
+	Ok(Some(Waiting { job, deadline: offer.deadline, receipt }))
 }
 
 /// A paid job submitted on chain, whose answer is awaited.

@@ -6,7 +6,8 @@
 //! | `POST /v1/models/{model}/infer` | an inference: 402 with the offer, or, paid, the verified result |
 //! | `GET /v1/models`, `GET /v1/stats`, `GET /v1/jobs`, `GET /v1/jobs/{id}` | what the page shows (JSON) |
 //! | `POST /dev/pay` | development chains only: the page's form, paid by a dev account |
-//! | `POST /verify`, `POST /settle`, `GET /supported` | the x402 facilitator API, by the node's `x402_*` RPC |
+//! | `POST /verify`, `GET /supported` | the x402 facilitator API, by the node's `x402_*` RPC |
+//! | `POST /settle` | the same, for the resource servers this gateway is configured with only (`settlers`) |
 //! | `GET /health` | the chain and the relayer account (JSON) |
 //! | `GET /metrics` | Prometheus metrics |
 //! | `GET /openapi.json` | the OpenAPI document of these routes |
@@ -15,13 +16,15 @@ pub mod infer;
 pub mod metrics;
 pub mod offers;
 pub mod page;
+pub mod rate;
 pub mod relay;
+pub mod settlers;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
-	http::{header, StatusCode},
+	http::{header, HeaderMap, StatusCode},
 	response::{IntoResponse, Response},
 	routing::{get, post},
 	Json, Router,
@@ -31,7 +34,9 @@ use sp_core::crypto::Ss58Codec;
 use verity_client::{chain::Chain, follow::Follower};
 use verity_primitives::inference::ModelId;
 
-use crate::{infer::Payments, metrics::Metrics, offers::Offers, page::RecentJobs, relay::Relay};
+use crate::{
+	infer::Payments, metrics::Metrics, offers::Offers, page::RecentJobs, rate::RateLimit, relay::Relay, settlers::Settlers,
+};
 
 /// Largest request body: a 16 KiB inline input as hex, plus the envelope.
 pub const MAX_BODY: usize = 40 * 1024;
@@ -53,6 +58,12 @@ pub struct Settings {
 	pub public_url: String,
 	/// Dev accounts the page's form may pay with, by name; empty outside development chains.
 	pub dev_payers: HashMap<String, sp_core::sr25519::Pair>,
+	/// The resource servers `POST /settle` serves, as `(name, key)`; none: it serves no one.
+	pub settlers: Vec<(String, String)>,
+	/// Settlements each resource server may make per minute.
+	pub settles_per_minute: u32,
+	/// Unpaid requests (offers) each client may make per minute.
+	pub unpaid_per_minute: u32,
 }
 
 /// The gateway's state, shared by its handlers.
@@ -66,6 +77,9 @@ pub struct Gateway {
 	pub(crate) metrics: Metrics,
 	pub(crate) paid_slots: tokio::sync::Semaphore,
 	pub(crate) recent: Arc<RecentJobs>,
+	pub(crate) settlers: Settlers,
+	/// Unpaid requests by client network: they cost the client nothing and the gateway an offer.
+	pub(crate) unpaid: RateLimit<std::net::IpAddr>,
 }
 
 impl Gateway {
@@ -83,6 +97,8 @@ impl Gateway {
 			payments: Payments::default(),
 			metrics: Metrics::new(),
 			paid_slots: tokio::sync::Semaphore::new(settings.max_concurrent),
+			settlers: Settlers::new(settings.settlers.clone(), settings.settles_per_minute),
+			unpaid: RateLimit::per_minute(settings.unpaid_per_minute),
 			chain,
 			relay,
 			settings,
@@ -90,7 +106,9 @@ impl Gateway {
 	}
 }
 
-/// The router.
+/// The router. Serve it with its clients' addresses
+/// (`into_make_service_with_connect_info::<SocketAddr>()`): unpaid requests are limited per
+/// client.
 pub fn router(gateway: Arc<Gateway>) -> Router {
 	Router::new()
 		.route("/", get(page::index))
@@ -115,6 +133,13 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
 	(status, Json(json!({ "error": message.into() }))).into_response()
 }
 
+/// 429 with `Retry-After: retry_after` seconds.
+pub(crate) fn too_many_requests(message: impl Into<String>, retry_after: u64) -> Response {
+	let mut answer = error(StatusCode::TOO_MANY_REQUESTS, message);
+	answer.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+	answer
+}
+
 async fn facilitator(gateway: &Gateway, method: &str, params: Vec<Value>) -> Response {
 	match gateway.chain.rpc_request(method, params).await {
 		Ok(answer) => Json(answer).into_response(),
@@ -126,7 +151,18 @@ async fn facilitator_verify(State(gateway): State<Arc<Gateway>>, Json(request): 
 	facilitator(&gateway, "x402_verify", vec![request]).await
 }
 
-async fn facilitator_settle(State(gateway): State<Arc<Gateway>>, Json(request): Json<Value>) -> Response {
+/// Only for a configured resource server, within its rate: settling spends the facilitator's
+/// fees ([`settlers`]).
+async fn facilitator_settle(
+	State(gateway): State<Arc<Gateway>>,
+	headers: HeaderMap,
+	Json(request): Json<Value>,
+) -> Response {
+	let settler = match gateway.settlers.admit(&headers) {
+		Ok(settler) => settler,
+		Err(refused) => return refused,
+	};
+	tracing::debug!(%settler, "settling");
 	facilitator(&gateway, "x402_settle", vec![request]).await
 }
 

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use sp_core::{sr25519, Pair};
 use verity_client::chain::{Chain, AccountKey};
-use verity_gateway::{router, relay::Relay, Gateway, Settings};
+use verity_gateway::{relay::Relay, router, settlers::Settlers, Gateway, Settings};
 use verity_primitives::inference::ModelId;
 
 #[derive(Parser)]
@@ -46,6 +46,18 @@ struct Cli {
 	/// Refused unless the chain is a development or local one.
 	#[arg(long = "dev-payer", value_parser = verity_gateway::page::dev_payer)]
 	dev_payers: Vec<(String, sr25519::Pair)>,
+	/// The resource servers `POST /settle` serves: a file of `name=key` lines (keys of at least
+	/// 16 characters, sent as `Authorization: Bearer <key>`). Without it `/settle` answers 403:
+	/// settling spends the node's facilitator fees.
+	#[arg(long, env = "VERITY_GATEWAY_SETTLERS_FILE")]
+	settlers_file: Option<PathBuf>,
+	/// Settlements each resource server may make per minute; more get 429.
+	#[arg(long, default_value_t = 600)]
+	settles_per_minute: u32,
+	/// Unpaid requests (each makes offers) a client address (an IPv6 /64) may make per minute;
+	/// more get 429. Behind a reverse proxy every client has the proxy's address: limit there.
+	#[arg(long, default_value_t = 600)]
+	unpaid_per_minute: u32,
 }
 
 fn parse_alias(alias: &str) -> Result<(String, ModelId), String> {
@@ -76,6 +88,13 @@ async fn main() -> anyhow::Result<()> {
 			"--dev-payer is for development chains; this chain's type is {chain_type}"
 		);
 	}
+	let settlers = match &cli.settlers_file {
+		Some(file) => {
+			let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+			Settlers::parse_file(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+		},
+		None => Vec::new(),
+	};
 	let relay = Relay::start(chain.clone(), AccountKey(pair));
 	let settings = Settings {
 		aliases: cli.models.into_iter().collect::<HashMap<_, _>>(),
@@ -85,11 +104,14 @@ async fn main() -> anyhow::Result<()> {
 		max_concurrent: cli.max_concurrent,
 		public_url: cli.public_url.unwrap_or_else(|| format!("http://{}", cli.listen)),
 		dev_payers: cli.dev_payers.into_iter().collect(),
+		settlers,
+		settles_per_minute: cli.settles_per_minute,
+		unpaid_per_minute: cli.unpaid_per_minute,
 	};
 	let gateway = Gateway::new(chain, relay, settings);
 	let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
 	tracing::info!(listen = %cli.listen, "verity-gateway serving");
-	axum::serve(listener, router(gateway))
+	axum::serve(listener, router(gateway).into_make_service_with_connect_info::<SocketAddr>())
 		.with_graceful_shutdown(async {
 			let _ = tokio::signal::ctrl_c().await;
 		})

@@ -6,7 +6,7 @@ use prometheus::{Encoder, Histogram, HistogramOpts, IntCounterVec, Opts, Registr
 #[derive(Clone)]
 pub struct Metrics {
 	registry: Registry,
-	/// Inference requests, by outcome (`offered`, `paid`, `refused`, `malformed`, `busy`).
+	/// Inference requests, by outcome (`offered`, `limited`, `paid`, `refused`, `malformed`, `busy`).
 	pub requests: IntCounterVec,
 	/// Seconds from a paid request to its answer.
 	pub paid_latency: Histogram,

@@ -304,7 +304,8 @@ pub async fn dev_pay(State(gateway): State<Arc<Gateway>>, Json(request): Json<De
 	};
 	let body = json!({ "tier": request.tier, "inputHex": input_hex });
 	let timeout = gateway.settings.job_timeout + Duration::from_secs(30);
-	match verity_client::pay::pay(&http, &url, &body, &payer, None, None, timeout).await {
+	let payer_checks = verity_client::pay::Payer { key: &payer, chain: &gateway.chain, asset: None, max_amount: None };
+	match verity_client::pay::pay(&http, &url, &body, &payer_checks, timeout).await {
 		Ok(paid) => Json(json!({
 			"payer": format_account(&sp_core::crypto::AccountId32::from(payer.public())),
 			"offer": paid.offer,

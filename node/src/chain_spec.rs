@@ -8,7 +8,7 @@ use verity_runtime::WASM_BINARY;
 pub type ChainSpec = sc_service::GenericChainSpec<sc_chain_spec::NoExtension, crate::service::VerityHostFunctions>;
 
 /// Properties wallets read to show balances: the native token's symbol and decimals.
-fn properties() -> sc_chain_spec::Properties {
+pub(crate) fn properties() -> sc_chain_spec::Properties {
 	let mut properties = sc_chain_spec::Properties::new();
 	properties.insert("tokenSymbol".into(), verity_primitives::currency::SYMBOL.into());
 	properties.insert("tokenDecimals".into(), verity_primitives::currency::DECIMALS.into());
@@ -16,7 +16,7 @@ fn properties() -> sc_chain_spec::Properties {
 	properties
 }
 
-fn wasm_binary() -> Result<&'static [u8], String> {
+pub(crate) fn wasm_binary() -> Result<&'static [u8], String> {
 	WASM_BINARY.ok_or_else(|| "The wasm runtime was not built (SKIP_WASM_BUILD is set?)".into())
 }
 

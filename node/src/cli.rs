@@ -72,6 +72,10 @@ pub enum Subcommand {
 	/// Build a chain specification.
 	BuildSpec(sc_cli::BuildSpecCmd),
 
+	/// Write the chain specification of a production chain with your own validators,
+	/// governance key and endowments (docs/network.md).
+	ProductionSpec(crate::production_spec::ProductionSpecCmd),
+
 	/// Export the chain specification of a running chain.
 	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 

@@ -13,6 +13,10 @@
 //! runtime that ran it: `docs/x402.md` says why). So the node knows no pallet's calls, events
 //! or storage: it builds no `RuntimeCall` and decodes no `System::Events`.
 //!
+//! `x402_verify` answers whether `x402_settle` would settle the payment in the next block: the
+//! runtime's `X402Api::verify_with_pending`, with this node's settlements in flight from the same
+//! payer in the same asset counted as spent.
+//!
 //! Settling the same payment twice settles once: a concurrent or later call with the same
 //! request gets the first call's receipt while this node remembers it; any other request whose
 //! (payer, nonce) is used on chain gets `duplicate_settlement`.
@@ -22,7 +26,7 @@
 //! `x402_supported` are safe.
 
 use std::{
-	collections::{HashMap, VecDeque},
+	collections::{BTreeMap, HashMap, VecDeque},
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -44,7 +48,7 @@ use verity_client::{
 use verity_primitives::{
 	events::Refusal,
 	x402::{PaymentError, X402Api},
-	AccountId, Hash, OpaqueBlock as Block,
+	AccountId, Balance, Hash, OpaqueBlock as Block,
 };
 use verity_runtime::{AssetKind, Signature};
 use verity_x402::{
@@ -134,6 +138,39 @@ pub struct Facilitator<C> {
 	/// settlement was not included (the connection may be what failed).
 	settler: tokio::sync::Mutex<Option<(Chain, Submitter)>>,
 	receipts: Mutex<Receipts>,
+	/// What this node's settlements not yet in a block spend, by payer and asset.
+	in_flight: Mutex<BTreeMap<(AccountId, AssetKind), Balance>>,
+}
+
+/// A settlement's amount counted in [`Facilitator::in_flight`] until it is dropped.
+struct InFlight<'a> {
+	in_flight: &'a Mutex<BTreeMap<(AccountId, AssetKind), Balance>>,
+	key: (AccountId, AssetKind),
+	amount: Balance,
+}
+
+impl<'a> InFlight<'a> {
+	fn count(
+		in_flight: &'a Mutex<BTreeMap<(AccountId, AssetKind), Balance>>,
+		payment: &ChainPayload,
+		amount: Balance,
+	) -> Self {
+		let key = (payment.authorization.from.clone(), payment.authorization.asset.clone());
+		*in_flight.lock().expect("not poisoned").entry(key.clone()).or_default() += amount;
+		Self { in_flight, key, amount }
+	}
+}
+
+impl Drop for InFlight<'_> {
+	fn drop(&mut self) {
+		let mut in_flight = self.in_flight.lock().expect("not poisoned");
+		if let Some(pending) = in_flight.get_mut(&self.key) {
+			*pending = pending.saturating_sub(self.amount);
+			if *pending == 0 {
+				in_flight.remove(&self.key);
+			}
+		}
+	}
 }
 
 impl<C> Facilitator<C>
@@ -144,7 +181,14 @@ where
 	/// A facilitator that settles with `key` through the node's JSON-RPC at `rpc_url`; without
 	/// a key it only verifies.
 	pub fn new(client: Arc<C>, key: Option<sr25519::Pair>, rpc_url: String) -> Self {
-		Self { client, key, rpc_url, settler: Default::default(), receipts: Default::default() }
+		Self {
+			client,
+			key,
+			rpc_url,
+			settler: Default::default(),
+			receipts: Default::default(),
+			in_flight: Default::default(),
+		}
 	}
 
 	fn account(&self) -> Option<AccountId> {
@@ -175,18 +219,21 @@ where
 		}
 	}
 
-	/// The runtime's verdict at the best block, then [`Self::check_facilitator`]: the payer, or
-	/// why the payment would not settle through this node now.
+	/// The runtime's verdict at the best block, with this node's settlements in flight from the
+	/// same payer in the same asset counted as spent, then [`Self::check_facilitator`]: the
+	/// payer, or why the payment would not settle through this node in the next block.
 	fn verified(
 		&self,
 		payload: &ChainPayload,
 		requirements: &ChainRequirements,
 	) -> RpcResult<Result<AccountId, PaymentError>> {
 		let best = self.client.info().best_hash;
+		let key = (payload.authorization.from.clone(), payload.authorization.asset.clone());
+		let pending = self.in_flight.lock().expect("not poisoned").get(&key).copied().unwrap_or_default();
 		let verdict = self
 			.client
 			.runtime_api()
-			.verify(best, payload.clone(), requirements.clone())
+			.verify_with_pending(best, payload.clone(), requirements.clone(), pending)
 			.map_err(|e| rpc_error(RUNTIME_ERROR, format!("runtime call failed: {e}")))?;
 		Ok(verdict.and_then(|payer| self.check_facilitator(payload).map(|()| payer)))
 	}
@@ -329,7 +376,10 @@ where
 		if let Some(first) = receipt.as_ref() {
 			return Ok(first.clone());
 		}
-		let response = match self.settle_verified(&payload, &requirements, wait_for_finality.unwrap_or(false)).await {
+		let counted = InFlight::count(&self.in_flight, &payload, requirements.amount);
+		let settled = self.settle_verified(&payload, &requirements, wait_for_finality.unwrap_or(false)).await;
+		drop(counted);
+		let response = match settled {
 			Ok((transaction, block)) => SettleResponse {
 				success: true,
 				error_reason: None,

@@ -111,3 +111,57 @@ fn instant_sealing_authors_a_block_per_transaction() {
 	}
 	assert_eq!(node.free_balance(&bob, None), bob_before + 3 * UNIT);
 }
+
+/// #17 item 19: a production chain takes its validators, governance key and endowments from
+/// `production-spec` parameters, refuses a well-known development key there, and runs on the
+/// operator's keys alone: its one validator authors and finalizes blocks, and no dev account
+/// holds anything.
+#[test]
+fn a_production_chain_runs_on_the_operators_keys_alone() {
+	use sp_core::{crypto::Ss58Codec, ed25519};
+	let dir = TempDir::new("production");
+	let verity_node = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_verity-node")).args(args).output().unwrap();
+	let validator = "//Verity//production-test-validator";
+	let aura = sr25519::Pair::from_string(validator, None).unwrap().public().to_ss58check();
+	let grandpa = ed25519::Pair::from_string(validator, None).unwrap().public().to_ss58check();
+	let governance: AccountId = sr25519::Pair::from_string("//Verity//production-test-governance", None).unwrap().public().into();
+	let governance = governance.to_ss58check();
+
+	let alice = Sr25519Keyring::Alice.to_account_id().to_ss58check();
+	let refused = verity_node(&["production-spec", "--authority", &format!("{aura},{grandpa}"), "--governance", &alice]);
+	assert!(!refused.status.success());
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("well-known development key"), "{refused:?}");
+
+	let made = verity_node(&[
+		"production-spec",
+		"--authority",
+		&format!("{aura},{grandpa}"),
+		"--governance",
+		&governance,
+		"--endow",
+		&format!("{governance}=1000"),
+	]);
+	assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+	let spec = dir.path().join("production.json");
+	std::fs::write(&spec, &made.stdout).unwrap();
+	let spec = spec.to_str().unwrap();
+	let base = dir.path().to_str().unwrap();
+	for (key_type, scheme) in [("aura", "sr25519"), ("gran", "ed25519")] {
+		let inserted = verity_node(&[
+			"key", "insert", "--base-path", base, "--chain", spec, "--key-type", key_type, "--scheme", scheme, "--suri", validator,
+		]);
+		assert!(inserted.status.success(), "{}", String::from_utf8_lossy(&inserted.stderr));
+	}
+
+	// A live chain's validator needs a network key made beforehand.
+	let node_key = verity_node(&["key", "generate-node-key", "--base-path", base, "--chain", spec]);
+	assert!(node_key.status.success(), "{}", String::from_utf8_lossy(&node_key.stderr));
+
+	let mut node = Node::start(dir.path(), &["--chain", spec, "--validator"]);
+	node.wait_for(TIMEOUT, "finalized block #1", |n| n.finalized().filter(|(_, number)| *number >= 1));
+	let governance = AccountId::from_ss58check(&governance).unwrap();
+	assert_eq!(node.free_balance(&governance, None), 1000 * UNIT);
+	for dev in Sr25519Keyring::iter() {
+		assert_eq!(node.free_balance(&dev.to_account_id(), None), 0, "{dev:?} holds nothing");
+	}
+}

@@ -28,6 +28,8 @@ const EXECUTOR_PORT: u16 = 9955;
 /// The digits model's price at the signed tier in the development genesis.
 const DIGITS_PRICE: Balance = 10 * verity_primitives::currency::MILLI_UNIT;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// The key of the one resource server the gateway settles for.
+const SETTLER_KEY: &str = "test-resource-server-key";
 
 const INFER: &str = "/v1/models/digits-mlp/infer";
 
@@ -42,7 +44,10 @@ impl Market {
 	/// A market whose gateway gets `gateway_args` besides its relayer key, port and model name.
 	fn start(tag: &str, gateway_args: &[&str]) -> Self {
 		let dir = TempDir::new(tag);
-		let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+		let node = Node::start(dir.path(), &["--dev", "--sealing", "instant", "--x402-facilitator", "//Bob//stash"]);
+		// One resource server may settle through the gateway, twice a minute.
+		let settlers = dir.path().join("settlers");
+		std::fs::write(&settlers, format!("shop={SETTLER_KEY}\n")).unwrap();
 		let models = models_dir();
 		let executor = Service::start(
 			"verity-executor",
@@ -74,6 +79,7 @@ impl Market {
 			&[
 				&["--key", "//Eve", "--listen", &format!("127.0.0.1:{port}"), "--model", &alias][..],
 				&["--job-timeout", "60", "--offer-ttl", "3600"],
+				&["--settlers-file", settlers.to_str().unwrap(), "--settles-per-minute", "2"],
 				gateway_args,
 			]
 			.concat(),
@@ -166,10 +172,37 @@ fn receipt(answer: &HttpAnswer) -> SettleResponse {
 	decode_header(answer.header("payment-response").expect("PAYMENT-RESPONSE")).unwrap()
 }
 
+/// A gateway that answers one request with `required` (a 402) and counts the requests it got:
+/// the port, and the count.
+fn one_offer_gateway(required: PaymentRequired) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+	use std::io::{Read, Write};
+	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+	let port = listener.local_addr().unwrap().port();
+	let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+	let counted = requests.clone();
+	std::thread::spawn(move || {
+		for stream in listener.incoming() {
+			let Ok(mut stream) = stream else { return };
+			counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+			let mut request = [0u8; 16 * 1024];
+			let _ = stream.read(&mut request);
+			let answer = format!(
+				"HTTP/1.1 402 Payment Required\r\npayment-required: {}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+				encode_header(&required)
+			);
+			let _ = stream.write_all(answer.as_bytes());
+		}
+	});
+	(port, requests)
+}
+
 #[test]
 fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-	let market = Market::start("gateway-e2e", &[]);
+	// Instant sealing makes a block per transaction: the 50 concurrent payments below make well
+	// over a hundred blocks between the first offer and the last submission, so offers carry a
+	// deadline further off than the default 100 blocks (a minute of Aura blocks is 10).
+	let market = Market::start("gateway-e2e", &["--deadline-blocks", "1000"]);
 	let node = &market.node;
 	let (body, label) = digit();
 	let bob = Sr25519Keyring::Bob;
@@ -243,8 +276,67 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	assert_eq!(again.json(), result);
 	assert_eq!(market.balance(&bob.to_account_id()), before - DIGITS_PRICE - DEMO_EXECUTOR_FEE);
 
-	// Bad payments: 402 with the reason, and nothing moves.
+	// One payment in several encodings is one payment: the payer as a `0x` account id and the
+	// signature bare instead of typed get the first's answer, and the relayer submits it once.
+	// Before the fix retries were keyed on the payment's JSON: each encoding was submitted
+	// again, at the relayer's cost, and answered "nonce used".
+	let (_, offer) = market.offer(&body);
+	let payment = market.pay(&bob.pair(), &offer, None);
+	let before = market.balance(&bob.to_account_id());
+	let first = market.send(&payment, &body);
+	assert_eq!(first.status, 200, "{}", first.body);
+	let mut reencoded = payment.clone();
+	reencoded.payload.authorization.from = encode_hex(bob.to_account_id().as_ref());
+	let typed = decode_hex(&payment.payload.signature);
+	assert_eq!(typed.len(), 65, "sign_payment writes a typed MultiSignature");
+	reencoded.payload.signature = encode_hex(&typed[1..]);
+	let second = market.send(&reencoded, &body);
+	assert_eq!(second.status, 200, "{}", second.body);
+	assert_eq!(second.json()["jobId"], first.json()["jobId"]);
+	assert_eq!(market.balance(&bob.to_account_id()), before - DIGITS_PRICE - DEMO_EXECUTOR_FEE, "charged once");
+
+	// A payment someone copies (here from its offer; in the wild from the pool) and gets in
+	// first still gets its answer: the gateway finds the job the nonce paid for. Before the
+	// fix the payer was charged and the gateway answered "nonce used".
 	let charlie = Sr25519Keyring::Charlie;
+	let (_, offer) = market.offer(&body);
+	let payment = market.pay(&charlie.pair(), &offer, None);
+	let before = market.balance(&charlie.to_account_id());
+	let job = offer.extra.as_ref().unwrap()["job"].clone();
+	let spec = verity_primitives::inference::JobSpec {
+		model: DIGITS_MLP_ID,
+		mode: verity_primitives::inference::VerificationMode::Signed,
+		input: verity_primitives::inference::JobInput::Inline(
+			decode_hex(body["inputHex"].as_str().unwrap()).try_into().unwrap(),
+		),
+		max_price: job["maxPrice"].as_str().unwrap().parse().unwrap(),
+		max_fee: job["maxFee"].as_str().unwrap().parse().unwrap(),
+		deadline: job["deadline"].as_u64().unwrap() as u32,
+	};
+	let salt: [u8; 32] = decode_hex(job["salt"].as_str().unwrap()).try_into().unwrap();
+	let copied = verity_x402::payload_to_chain(&payment, &node.genesis_hash()).unwrap();
+	let call = verity_runtime::RuntimeCall::Inference(pallet_verity_inference::Call::submit_paid {
+		spec,
+		salt,
+		authorization: copied.authorization,
+		signature: copied.signature,
+	});
+	let dave = Sr25519Keyring::Dave;
+	let nonce = node.call("system_accountNextIndex", json!([format_account(&dave.to_account_id())])).unwrap();
+	let extrinsic = verity_runtime::signing::sign_extrinsic(&dave.pair(), call, nonce.as_u64().unwrap() as u32, node.genesis_hash());
+	node.submit(&codec::Encode::encode(&extrinsic)).unwrap();
+	let started = std::time::Instant::now();
+	while market.balance(&charlie.to_account_id()) == before {
+		assert!(started.elapsed() < std::time::Duration::from_secs(30), "the copied payment was not included");
+		std::thread::sleep(std::time::Duration::from_millis(50));
+	}
+	let answer = market.send(&payment, &body);
+	assert_eq!(answer.status, 200, "{}\ngateway log:\n{}", answer.body, market.gateway.log_tail());
+	assert!(receipt(&answer).success);
+	assert_eq!(classify(&answer.json()), label);
+	assert_eq!(market.balance(&charlie.to_account_id()), before - DIGITS_PRICE - DEMO_EXECUTOR_FEE, "charged once");
+
+	// Bad payments: 402 with the reason, and nothing moves.
 	let before = market.balance(&charlie.to_account_id());
 	let refused = |payment: &PaymentPayload, reason: &str| {
 		let answer = market.send(payment, &body);
@@ -309,11 +401,12 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 		assert_eq!(summary.unwrap().status, JobStatus::Completed);
 	}
 
-	// The `verity` CLI pays the same way.
+	// The `verity` CLI pays the same way, checking offers and answers against its own node.
 	let verity = verity_cli();
 	let url = format!("http://127.0.0.1:{}{INFER}", market.gateway.port);
+	let node_url = format!("ws://127.0.0.1:{}", node.rpc_port);
 	let output = Command::new(&verity)
-		.args(["--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Ferdie//payer"])
+		.args(["--node-url", &node_url, "--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Ferdie//payer"])
 		.output()
 		.unwrap();
 	// An account with nothing to pay with is told so.
@@ -321,7 +414,7 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	let refusal: Value = serde_json::from_slice(&output.stdout).unwrap();
 	assert_eq!(refusal["errorReason"], json!("insufficient_funds"), "{refusal}");
 	let output = Command::new(&verity)
-		.args(["--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Alice"])
+		.args(["--node-url", &node_url, "--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Alice"])
 		.output()
 		.unwrap();
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -329,12 +422,71 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	assert_eq!(paid["receipt"]["success"], json!(true), "{paid}");
 	assert_eq!(paid["result"]["evidence"]["tier"], json!("signed"));
 
+	// A gateway asks far above the chain's quote with an offer that is consistent in itself
+	// (its nonce is the job its terms make, paid into the escrow binding): a fee cap a
+	// thousand times the quoted one, which one greedy executor could take. `verity pay`
+	// refuses it by its own node's quote and signs nothing: the gateway sees one request only.
+	let input = decode_hex(body["inputHex"].as_str().unwrap());
+	let greedy = verity_primitives::inference::JobSpec {
+		model: DIGITS_MLP_ID,
+		mode: verity_primitives::inference::VerificationMode::Signed,
+		input: verity_primitives::inference::JobInput::Inline(input.clone().try_into().unwrap()),
+		max_price: DIGITS_PRICE,
+		max_fee: 1_000 * DEMO_EXECUTOR_FEE,
+		deadline: 1_000,
+	};
+	let salt = [1u8; 32];
+	let genesis = node.genesis_hash();
+	let greedy_offer = PaymentRequirements {
+		scheme: "exact".into(),
+		network: network_id(&genesis),
+		amount: (greedy.max_price + greedy.max_fee).to_string(),
+		asset: "native".into(),
+		pay_to: format_account(&verity_x402::job_escrow_binding()),
+		max_timeout_seconds: 300,
+		extra: Some(json!({
+			"nonce": encode_hex(&verity_primitives::x402::job_nonce(&greedy, &salt)),
+			"genesisHash": format!("{genesis:?}"),
+			"job": {
+				"model": format!("{DIGITS_MLP_ID:?}"),
+				"tier": "signed",
+				"maxPrice": greedy.max_price.to_string(),
+				"maxFee": greedy.max_fee.to_string(),
+				"deadline": greedy.deadline,
+				"salt": encode_hex(&salt),
+			},
+		})),
+	};
+	let (port, requests) = one_offer_gateway(PaymentRequired {
+		x402_version: 2,
+		error: None,
+		resource: verity_x402::ResourceInfo { url: INFER.into(), description: "digits".into(), mime_type: "application/json".into() },
+		accepts: vec![greedy_offer],
+		extensions: None,
+	});
+	let greedy_url = format!("http://127.0.0.1:{port}{INFER}");
+	let output = Command::new(&verity)
+		.args(["--node-url", &node_url, "pay", &greedy_url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Alice"])
+		.output()
+		.unwrap();
+	let said = String::from_utf8_lossy(&output.stderr);
+	assert!(!output.status.success() && said.contains("above this payer's cap") && said.contains("nothing was signed"), "{said}");
+	assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1, "no paid retry was sent");
+	// The same offer for another input than the payer's: its nonce is not the job asked for.
+	let output = Command::new(&verity)
+		.args(["--node-url", &node_url, "pay", &greedy_url, "--input", "another input", "--key", "//Alice", "--max-amount", "1000000000000000000"])
+		.output()
+		.unwrap();
+	let said = String::from_utf8_lossy(&output.stderr);
+	assert!(!output.status.success() && said.contains("extra.nonce is not the nonce of the job"), "{said}");
+	assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2, "no paid retry was sent");
+
 	// Paid in the stable asset instead: the escrow and the charge are in vUSD. (Charlie pays:
 	// Alice owns the model and would get the royalty back.)
 	let charlie = Sr25519Keyring::Charlie.to_account_id();
 	let (charlie_native, charlie_stable) = (market.balance(&charlie), node.stable_balance(&charlie));
 	let output = Command::new(&verity)
-		.args(["--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Charlie", "--asset", "1"])
+		.args(["--node-url", &node_url, "--json", "pay", &url, "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Charlie", "--asset", "1"])
 		.output()
 		.unwrap();
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -342,6 +494,42 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	assert_eq!((in_stable["offer"]["asset"].clone(), in_stable["result"]["asset"].clone()), (json!("1"), json!("1")));
 	assert_eq!(node.stable_balance(&charlie), charlie_stable - 11 * verity_primitives::stable_asset::UNIT / 1_000, "{in_stable}");
 	assert_eq!(market.balance(&charlie), charlie_native, "no native token moved: the relayer paid the fee");
+
+	// The gateway's `POST /settle` is no open relay: it spends the node's facilitator fees.
+	// Before the fix a stranger's zero-value settle went through at the facilitator's cost.
+	// Now a stranger is refused, and even the configured resource server cannot settle a
+	// zero-value payment (the chain refuses it before any fee is spent), nor exceed its rate.
+	let facilitator = Sr25519Keyring::BobStash.to_account_id();
+	let facilitator_funds = market.balance(&facilitator);
+	let to_dave = PaymentRequirements {
+		scheme: "exact".into(),
+		network: network_id(&node.genesis_hash()),
+		amount: "0".into(),
+		asset: "native".into(),
+		pay_to: format_account(&Sr25519Keyring::Dave.to_account_id()),
+		max_timeout_seconds: 60,
+		extra: None,
+	};
+	let terms = PaymentTerms { valid_after: now() - 600, valid_before: now() + 3600, nonce: [0x5e; 32] };
+	let settle = |requirements: &PaymentRequirements, headers: &[(&str, &str)]| {
+		let payment = sign_payment(&Sr25519Keyring::Charlie.pair(), requirements, None, &terms, &node.genesis_hash()).unwrap();
+		let request = json!({"x402Version": 2, "paymentPayload": payment, "paymentRequirements": requirements});
+		http_request(market.gateway.port, "POST", "/settle", headers, &request.to_string()).unwrap()
+	};
+	let bearer = format!("Bearer {SETTLER_KEY}");
+	let stranger = settle(&to_dave, &[]);
+	assert_eq!(stranger.status, 401, "{}", stranger.body);
+	assert_eq!(settle(&to_dave, &[("Authorization", "Bearer not-the-key")]).status, 401);
+	let zero = settle(&to_dave, &[("Authorization", &bearer)]);
+	assert_eq!(zero.status, 200, "{}", zero.body);
+	assert_eq!(zero.json()["errorReason"], json!("invalid_exact_substrate_payload_zero_amount"), "{}", zero.body);
+	assert_eq!(market.balance(&facilitator), facilitator_funds, "no fee spent on refused settlements");
+	let one = PaymentRequirements { amount: verity_primitives::currency::MILLI_UNIT.to_string(), ..to_dave.clone() };
+	let settled = settle(&one, &[("Authorization", &bearer)]);
+	assert_eq!(settled.json()["success"], json!(true), "{}", settled.body);
+	let limited = settle(&one, &[("Authorization", &bearer)]);
+	assert_eq!(limited.status, 429, "{}", limited.body);
+	assert!(limited.header("retry-after").is_some());
 
 	// `verity verify` checks the evidence as the runtime did: with the executor's key from the
 	// chain, or given offline; a changed output or signature fails.
@@ -356,7 +544,7 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 		(output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr))
 	};
 	let (valid, said) = verify(&paid, &[]);
-	assert!(valid && said.contains("valid: the signed evidence"), "{said}");
+	assert!(valid && said.contains("valid on chain: the signed evidence"), "{said}");
 	let ferdie_key = encode_hex(Sr25519Keyring::Ferdie.public().as_ref());
 	let (valid, said) = verify(&paid["result"], &["--signing-key", &ferdie_key]);
 	assert!(valid, "offline, with the key given: {said}");
@@ -366,6 +554,29 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 	changed["output"] = json!(encode_hex(&output));
 	let (valid, said) = verify(&changed, &[]);
 	assert!(!valid && said.contains("outputHash"), "a changed output: {said}");
+	// A gateway that holds a registered executor key (here the executor's own: it runs a
+	// gateway too) answers with an output of its choosing, or with a job that never ran, and
+	// signs the statement. The signature verifies against a registered key, and the chain's
+	// record of the job does not match, so `verity verify` refuses it (`verity pay` runs the
+	// same check on every answer). A key given offline skips the chain, and says so.
+	let fabricate = |answer: &Value, job_id: u64, output: &[u8]| {
+		let mut made_up = answer.clone();
+		made_up["jobId"] = json!(job_id.to_string());
+		made_up["output"] = json!(encode_hex(output));
+		made_up["outputHash"] = json!(encode_hex(&sp_io::hashing::blake2_256(output)));
+		let statement = verity_client::verify::statement(&made_up).unwrap();
+		let signature = Sr25519Keyring::Ferdie.pair().sign(&statement.signing_payload());
+		made_up["evidence"]["signature"] = json!({ "sr25519": encode_hex(&signature.0) });
+		made_up
+	};
+	let paid_job: u64 = paid["result"]["jobId"].as_str().unwrap().parse().unwrap();
+	let made_up_output = vec![0x5a; decode_hex(paid["result"]["output"].as_str().unwrap()).len()];
+	let (valid, said) = verify(&fabricate(&paid["result"], paid_job, &made_up_output), &[]);
+	assert!(!valid && said.contains("not the one the chain accepted"), "a made-up output: {said}");
+	let (valid, said) = verify(&fabricate(&paid["result"], 999_999, &made_up_output), &[]);
+	assert!(!valid && said.contains("job 999999 is not on chain"), "a job that never ran: {said}");
+	let (valid, said) = verify(&fabricate(&paid["result"], paid_job, &made_up_output), &["--signing-key", &ferdie_key]);
+	assert!(valid && said.contains("evidence only"), "offline, the evidence alone: {said}");
 	let mut forged = paid["result"].clone();
 	forged["evidence"]["signature"]["sr25519"] = json!(encode_hex(&[7; 64]));
 	let (valid, said) = verify(&forged, &["--signing-key", &ferdie_key]);
@@ -373,23 +584,36 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 
 	// The zk tier through the gateway: the proof checks offline against the model's key file.
 	let zk = Command::new(&verity)
-		.args(["--json", "pay", &url, "--tier", "zk", "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Alice"])
+		.args(["--node-url", &node_url, "--json", "pay", &url, "--tier", "zk", "--input-hex", body["inputHex"].as_str().unwrap(), "--key", "//Alice"])
 		.output()
 		.unwrap();
 	assert!(zk.status.success(), "{}", String::from_utf8_lossy(&zk.stderr));
 	let zk: Value = serde_json::from_slice(&zk.stdout).unwrap();
 	assert_eq!(zk["result"]["evidence"]["tier"], json!("zk"), "{zk}");
 	let key_file = models_dir().join("digits-mlp/zk/verifying.key");
-	let (valid, said) = verify(&zk, &["--verifying-key", key_file.to_str().unwrap()]);
-	assert!(valid && said.contains("valid: the zk evidence"), "{said}");
+	let offline_key = ["--verifying-key", key_file.to_str().unwrap(), "--zk-lengths", "64,40"];
+	let (valid, said) = verify(&zk, &offline_key);
+	assert!(valid && said.contains("the zk evidence"), "{said}");
 	let (valid, said) = verify(&zk, &[]);
 	assert!(valid, "with the chain's key: {said}");
 	let mut changed = zk["result"].clone();
 	let mut proof = decode_hex(changed["evidence"]["proof"].as_str().unwrap());
 	proof[100] ^= 1;
 	changed["evidence"]["proof"] = json!(encode_hex(&proof));
-	let (valid, said) = verify(&changed, &["--verifying-key", key_file.to_str().unwrap()]);
+	let (valid, said) = verify(&changed, &offline_key);
 	assert!(!valid && said.contains("zk proof"), "a changed proof: {said}");
+	// Packing ignores trailing zero bytes, so the proof also holds for the output with a zero
+	// byte appended, and the answer's hash can be made to match it: the key's exact lengths
+	// refuse it offline, and the chain's record of the output refuses it online.
+	let mut padded = zk["result"].clone();
+	let mut output = decode_hex(padded["output"].as_str().unwrap());
+	output.push(0);
+	padded["outputHash"] = json!(encode_hex(&sp_io::hashing::blake2_256(&output)));
+	padded["output"] = json!(encode_hex(&output));
+	let (valid, said) = verify(&padded, &offline_key);
+	assert!(!valid && said.contains("the output is 41 bytes; the model's verifying key covers exactly 40"), "{said}");
+	let (valid, said) = verify(&padded, &[]);
+	assert!(!valid && said.contains("not the one the chain accepted"), "against the chain: {said}");
 }
 
 #[test]
@@ -425,7 +649,7 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 	let file = market.dir.path().join("infer.json");
 	std::fs::write(&file, &out).unwrap();
 	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
-	assert!(ok && out.contains("valid: the signed evidence"), "{out}{err}");
+	assert!(ok && out.contains("valid on chain: the signed evidence"), "{out}{err}");
 	let (ok, out, err) =
 		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--tier", "zk", "--input-hex", input_hex, "--key", "//Charlie"]);
 	assert!(ok, "{err}");
@@ -433,7 +657,7 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 	assert_eq!((answer["evidence"]["tier"].clone(), classify(&answer)), (json!("zk"), label));
 	std::fs::write(&file, &out).unwrap();
 	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
-	assert!(ok && out.contains("valid: the zk evidence"), "{out}{err}");
+	assert!(ok && out.contains("valid on chain: the zk evidence"), "{out}{err}");
 	// The tee tier: signed by the executor's attested enclave key, checked against it.
 	let (ok, out, err) =
 		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--tier", "tee", "--input-hex", input_hex, "--key", "//Charlie"]);
@@ -442,7 +666,7 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 	assert_eq!((answer["evidence"]["tier"].clone(), classify(&answer)), (json!("tee"), label));
 	std::fs::write(&file, &out).unwrap();
 	let (ok, out, err) = run_verity(node, &["verify", file.to_str().unwrap()]);
-	assert!(ok && out.contains("valid: the tee evidence"), "{out}{err}");
+	assert!(ok && out.contains("valid on chain: the tee evidence"), "{out}{err}");
 	let (ok, _, err) = run_verity(node, &["infer", "--model", "no-such-model", "--input", "x", "--key", "//Charlie"]);
 	assert!(!ok && err.contains("no model named \"no-such-model\""), "{err}");
 

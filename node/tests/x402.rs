@@ -1,6 +1,8 @@
 //! x402 over the real `verity-node`'s JSON-RPC (`x402_supported`, `x402_verify`,
 //! `x402_settle`): a valid payment verifies and settles; every listed failure is answered with
-//! its reason and moves nothing; a replay settles once; `upto` settles less than its maximum;
+//! its reason and moves nothing (a zero value, a window closing before the next block and a
+//! recipient left below its minimum among them: `verify` says yes only to what settles in the
+//! next block); a replay settles once; `upto` settles less than its maximum;
 //! and 100 concurrent settlements from 10 payers all land exactly once.
 
 mod common;
@@ -198,6 +200,18 @@ fn x402_rpc_verifies_and_settles_once() {
 		let mut garbled = fresh(19);
 		garbled.payload.authorization.from = "5NotAnAddress".into();
 		cases.push(("malformed address", garbled, offer.clone(), "invalid_payload"));
+		// #17 items 10 and 11: a zero-value payment would only spend the facilitator's fee; a
+		// window closing before the next block, or a recipient the transfer would leave below
+		// the minimum balance, would fail in the block at the facilitator's cost. Before the
+		// fix, verify said yes to all three.
+		let zero = market.offer("exact", 0);
+		cases.push(("zero value", market.pay(&node, first, &zero, [22; 32]), zero, "invalid_exact_substrate_payload_zero_amount"));
+		let closing_terms = PaymentTerms { valid_after: now - 600, valid_before: now + 6, nonce: [23; 32] };
+		let closing = sign_payment(first, &offer, None, &closing_terms, &market.genesis).unwrap();
+		cases.push(("closes within the settlement margin", closing, offer.clone(), "invalid_exact_substrate_payload_authorization_valid_before"));
+		let nobody = format_account(&payer(99).public().into());
+		let dust = market_to(&nobody, &market.offer("exact", stable_asset::MIN_BALANCE - 1));
+		cases.push(("recipient left below its minimum", market.pay(&node, first, &dust, [24; 32]), dust, "invalid_exact_substrate_payload_transfer_failed"));
 		// A job payment (to the escrow binding) settles only through inference.submit_paid.
 		let to_escrow = market_to("5EYCAe5jw99vbMLHNL61pxL4JwsCAWskUYJ7o7nZNzbTGaFh", &offer);
 		cases.push(("escrow binding", market.pay(&node, first, &to_escrow, [21; 32]), to_escrow, "invalid_exact_substrate_payload_recipient_mismatch"));

@@ -7,7 +7,10 @@ use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
-use crate::{inference::JobId, x402::PaymentError};
+use crate::{
+	inference::JobId,
+	x402::{PaymentError, PaymentNonce},
+};
 
 /// An event an off-chain service acts on. Other events of the block are left out.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
@@ -28,6 +31,10 @@ pub enum ChainEvent<AccountId> {
 	PaymentSettled { payer: AccountId },
 	/// `Inference::JobStarted`: the executor acknowledged the job (it is `Running`).
 	JobStarted { job: JobId },
+	/// `X402::SpentOnJob`: `payer`'s authorization with `nonce` paid a job's escrow; the
+	/// transaction's `JobSubmitted` names the job. A relayer whose copy of the payment was
+	/// submitted first by someone else finds the job it paid for by this.
+	PaymentSpentOnJob { payer: AccountId, nonce: PaymentNonce },
 }
 
 impl<AccountId> ChainEvent<AccountId> {

@@ -195,6 +195,10 @@ pub enum VerificationError {
 	InputNotInline,
 	/// A sealed (confidential) input can only be read by an enclave: tee tier only.
 	SealedInputNeedsTee,
+	/// The input or output is not exactly as long as the model's zk key verifies: a zk model's
+	/// `max_input_len` and `max_output_len` are exact lengths, fixed with its key (packing 31
+	/// bytes to a field element would otherwise leave trailing zero bytes unproven).
+	WrongLength,
 }
 
 /// Checks the evidence of one tier. The inference pallet takes one per tier through its
@@ -393,8 +397,12 @@ pub trait ModelKeyRegistry<AccountId> {
 	/// The owner of `model`, if it is registered.
 	fn owner(model: &ModelId) -> Option<AccountId>;
 
-	/// Records the hash of `model`'s zk verifying key in the model's entry.
+	/// Records the hash of `model`'s zk verifying key in the model's entry. From then on the
+	/// model's size limits cannot change: they are the exact lengths its key verifies.
 	fn record_zk_key(model: &ModelId, key_hash: H256) -> DispatchResult;
+
+	/// `model`'s size limits, `(max_input_len, max_output_len)`, if it is registered.
+	fn io_limits(model: &ModelId) -> Option<(u32, u32)>;
 }
 
 /// Told when a model is retired, so that what hangs off it (a zk key, enclave requirements)

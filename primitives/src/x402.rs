@@ -202,6 +202,9 @@ pub enum PaymentError {
 	/// The asset is not one the chain lists for payments (`X402Api::supported`): anyone can
 	/// create an asset with a listed one's name.
 	UnsupportedAsset,
+	/// The amount to settle is zero: settling it would only spend the facilitator's fee and
+	/// the payer's nonce (an `upto` payment settled at 0 before its resource server settles it).
+	ZeroAmount,
 }
 
 impl PaymentError {
@@ -226,6 +229,7 @@ impl PaymentError {
 			TransferFailed => "invalid_exact_substrate_payload_transfer_failed",
 			DuplicateSettlement => "duplicate_settlement",
 			UnsupportedAsset => "invalid_exact_substrate_payload_unsupported_asset",
+			ZeroAmount => "invalid_exact_substrate_payload_zero_amount",
 		}
 	}
 }
@@ -253,17 +257,28 @@ pub trait PaymentAuthorizer<AccountId, AssetKind> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// x402 facilitator queries, for the node's `x402_*` RPC.
+	/// x402 facilitator queries, for the node's `x402_*` RPC. Version 2 added
+	/// `verify_with_pending`.
+	#[api_version(2)]
 	pub trait X402Api<AccountId, AssetKind, Signature> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,
 		Signature: codec::Codec,
 	{
-		/// Whether `payload` would settle `requirements` now: the payer, or why not. Nothing
-		/// is written.
+		/// Whether `payload` would settle `requirements` in the next block: the payer, or why
+		/// not. Nothing is written. `verify_with_pending` with nothing pending.
 		fn verify(
 			payload: PaymentPayload<AccountId, AssetKind, Signature>,
 			requirements: PaymentRequirements<AccountId, AssetKind>,
+		) -> Result<AccountId, PaymentError>;
+
+		/// `verify`, with `pending` of the payer's asset already spent by settlements the
+		/// caller has submitted and not yet seen in a block.
+		#[api_version(2)]
+		fn verify_with_pending(
+			payload: PaymentPayload<AccountId, AssetKind, Signature>,
+			requirements: PaymentRequirements<AccountId, AssetKind>,
+			pending: Balance,
 		) -> Result<AccountId, PaymentError>;
 
 		/// The schemes and assets the chain settles.

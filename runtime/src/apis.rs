@@ -316,7 +316,15 @@ impl_runtime_apis! {
 			payload: verity_primitives::x402::PaymentPayload<AccountId, AssetKind, Signature>,
 			requirements: verity_primitives::x402::PaymentRequirements<AccountId, AssetKind>,
 		) -> Result<AccountId, verity_primitives::x402::PaymentError> {
-			X402::verify_payment(&payload, &requirements)
+			X402::verify_payment(&payload, &requirements, 0)
+		}
+
+		fn verify_with_pending(
+			payload: verity_primitives::x402::PaymentPayload<AccountId, AssetKind, Signature>,
+			requirements: verity_primitives::x402::PaymentRequirements<AccountId, AssetKind>,
+			pending: Balance,
+		) -> Result<AccountId, verity_primitives::x402::PaymentError> {
+			X402::verify_payment(&payload, &requirements, pending)
 		}
 
 		fn supported() -> Vec<verity_primitives::x402::SupportedKind<AssetKind>> {

@@ -41,20 +41,20 @@ mod helper {
 		id[28..].copy_from_slice(&index.to_be_bytes());
 		let model = ModelId::from(id);
 		if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
-			register(owner(), model);
+			register(owner(), model, IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 });
 		}
 		model
 	}
 
-	/// Registers `model` for `owner`, funding it.
-	fn register(owner: AccountId, model: ModelId) {
+	/// Registers `model` with `limits` for `owner`, funding it.
+	fn register(owner: AccountId, model: ModelId, limits: IoLimits) {
 		Balances::set_balance(&owner, PLENTY);
 		pallet_verity_models::Pallet::<Runtime>::do_register_model(
 			owner,
 			model,
 			b"bench".to_vec().try_into().unwrap(),
 			b"bench".to_vec().try_into().unwrap(),
-			IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 },
+			limits,
 			AssetKind::Native,
 			TierPrices { signed: Some(UNIT), tee: Some(UNIT), zk: Some(UNIT) },
 			Perbill::from_percent(10),
@@ -63,8 +63,8 @@ mod helper {
 	}
 
 	impl pallet_verity_zk_verifier::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
-		fn register_model(owner: &AccountId, model: &ModelId) {
-			register(owner.clone(), *model);
+		fn register_model(owner: &AccountId, model: &ModelId, (input, output): (u32, u32)) {
+			register(owner.clone(), *model, IoLimits { max_input_len: input, max_output_len: output });
 		}
 	}
 

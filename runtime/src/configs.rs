@@ -299,6 +299,9 @@ impl pallet_verity_x402::Config for Runtime {
 	type JobEscrow = JobEscrowBinding;
 	type SupportedAssets = X402Assets;
 	type MaxValidity = ConstU64<{ 24 * 60 * 60 }>;
+	// Two 6-second slots: a verified payment settles in the next block even if one slot is
+	// missed.
+	type SettlementMargin = ConstU64<12>;
 	/// Above the most settlements a block holds (about 2,800 at the measured `settle_upto` weight;
 	/// `runtime/tests/x402.rs` checks it), so that pruning keeps up: at most about 0.37 s of a block.
 	type MaxPrunesPerBlock = ConstU32<3072>;

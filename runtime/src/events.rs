@@ -24,6 +24,8 @@ fn chain_event(event: &RuntimeEvent) -> Option<ChainEvent<AccountId>> {
 			ChainEvent::EnclaveRegistered { executor: executor.clone() },
 		RuntimeEvent::X402(pallet_verity_x402::Event::Settled { payer, .. }) =>
 			ChainEvent::PaymentSettled { payer: payer.clone() },
+		RuntimeEvent::X402(pallet_verity_x402::Event::SpentOnJob { payer, nonce, .. }) =>
+			ChainEvent::PaymentSpentOnJob { payer: payer.clone(), nonce: *nonce },
 		_ => return None,
 	})
 }

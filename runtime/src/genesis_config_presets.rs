@@ -3,8 +3,8 @@
 //! Both are for development and testing only: their keys are the well-known dev keys
 //! (`//Alice`, `//Bob`, ...) that anyone can sign with, and their tee tier trusts the **TEST
 //! ONLY** DCAP root of the repository's test PKI, with which anyone can make a quote. The
-//! `production` preset shows a production chain's trust settings (Intel's SGX root CA, no test
-//! measurement) on the local testnet's authorities, which an operator replaces.
+//! `production` preset is the template of a production chain: no key, account or trust root
+//! anyone can derive, Intel's SGX root CA; [`production_genesis`] fills in the operator's keys.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -99,19 +99,15 @@ pub const ATTESTATION_VALIDITY_SECS: u64 = 24 * 60 * 60;
 /// The name of the preset with a production chain's trust settings.
 pub const PRODUCTION_PRESET: &str = "production";
 
-/// Builds the JSON patch of a genesis state from its parts. With the test root, the allowlist
-/// holds the test-PKI executor enclave.
+/// Builds the JSON patch of a development or local genesis from its parts: the **TEST ONLY**
+/// root, whose allowlist holds the test-PKI executor enclave, the shipped models and the demo
+/// executor.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
-	trusted_root: GenesisRoot,
 ) -> Value {
-	let measurements = match trusted_root {
-		GenesisRoot::TestOnlyVerityTestPki =>
-			vec![AllowedMeasurement::SgxEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE }],
-		_ => Vec::new(),
-	};
+	let measurements = vec![AllowedMeasurement::SgxEnclave { mr_enclave: verity_tee::TEST_EXECUTOR_MR_ENCLAVE }];
 	let mut balances: Vec<(AccountId, u128)> =
 		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
 	// The treasury must exist to receive protocol fees.
@@ -188,7 +184,7 @@ fn testnet_genesis(
 			],
 		},
 		attestation: AttestationConfig {
-			trusted_root,
+			trusted_root: GenesisRoot::TestOnlyVerityTestPki,
 			validity_secs: ATTESTATION_VALIDITY_SECS,
 			measurements,
 			..Default::default()
@@ -234,23 +230,60 @@ pub fn development_config_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
-		GenesisRoot::TestOnlyVerityTestPki,
 	)
+}
+
+/// The `production` preset: the template of a production chain, with no authority, governance
+/// key or endowment (so it produces no blocks as it is), from which [`production_genesis`]
+/// builds a chain with the operator's keys (`verity-node production-spec`).
+pub fn production_config_genesis() -> Value {
+	production_genesis(Vec::new(), None, Vec::new())
+}
+
+/// A production chain's genesis: the operator's `authorities` (Aura, GRANDPA), `governance`
+/// account (sudo, and owner of the stable asset) and `endowed` accounts, and nothing anyone
+/// else can sign for: no dev key, account or authority, no model, executor or zk key (the
+/// shipped digits key's setup randomness is public), Intel's SGX root CA and an empty
+/// measurement allowlist, and no executor endpoint on private hosts. Governance registers
+/// models, keys from a ceremony and enclave builds after launch.
+pub fn production_genesis(
+	authorities: Vec<(AuraId, GrandpaId)>,
+	governance: Option<AccountId>,
+	endowed: Vec<(AccountId, u128)>,
+) -> Value {
+	let treasury = TreasuryAccount::get();
+	let mut balances = endowed;
+	balances.push((treasury.clone(), UNIT));
+	// Without a governance key (the bare template) the keyless treasury owns the asset.
+	let asset_owner = governance.clone().unwrap_or_else(|| treasury.clone());
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances },
+		aura: pallet_aura::GenesisConfig { authorities: authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>() },
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: governance },
+		assets: AssetsConfig {
+			assets: vec![(stable_asset::ID, asset_owner, true, stable_asset::MIN_BALANCE)],
+			metadata: vec![(
+				stable_asset::ID,
+				stable_asset::NAME.as_bytes().to_vec(),
+				stable_asset::SYMBOL.as_bytes().to_vec(),
+				stable_asset::DECIMALS,
+			)],
+			accounts: vec![(stable_asset::ID, treasury, stable_asset::MIN_BALANCE)],
+		},
+		attestation: AttestationConfig {
+			trusted_root: GenesisRoot::IntelSgxRootCa,
+			validity_secs: ATTESTATION_VALIDITY_SECS,
+			..Default::default()
+		},
+		executors: ExecutorsConfig { allow_private_endpoints: false },
+	})
 }
 
 /// The `local_testnet` preset: four validators, Alice, Bob, Charlie and Dave.
 pub fn local_config_genesis() -> Value {
-	local_genesis(GenesisRoot::TestOnlyVerityTestPki)
-}
-
-/// The `production` preset: a production chain's tee trust settings, Intel's SGX root CA and
-/// no test measurement (governance allows real enclave builds), on the local testnet's
-/// authorities and accounts, which an operator replaces. Test-PKI quotes are refused here.
-pub fn production_config_genesis() -> Value {
-	local_genesis(GenesisRoot::IntelSgxRootCa)
-}
-
-fn local_genesis(trusted_root: GenesisRoot) -> Value {
 	testnet_genesis(
 		vec![
 			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
@@ -263,7 +296,6 @@ fn local_genesis(trusted_root: GenesisRoot) -> Value {
 			.map(|k| k.to_account_id())
 			.collect(),
 		Sr25519Keyring::Alice.to_account_id(),
-		trusted_root,
 	)
 }
 

@@ -29,7 +29,7 @@ fn ext(preset: &str) -> sp_io::TestExternalities {
 	ext
 }
 
-/// Ferdie (the genesis executor) registers `EXECUTOR_ENCLAVE` with a test-PKI quote.
+/// Ferdie (the development genesis' executor) registers `EXECUTOR_ENCLAVE` with a test-PKI quote.
 fn register_test_enclave() -> sp_runtime::DispatchResult {
 	let ferdie = Sr25519Keyring::Ferdie.to_account_id();
 	let keys = EnclaveKeys { signing: SigningKey::Ed25519(sp_core::ed25519::Public::from_raw([1; 32])), encryption: [2; 32] };
@@ -66,6 +66,33 @@ fn the_dev_preset_trusts_the_test_pki_says_so_and_registers_a_test_enclave() {
 #[test]
 fn the_production_preset_trusts_intels_root_and_refuses_test_pki_quotes() {
 	ext(genesis_config_presets::PRODUCTION_PRESET).execute_with(|| {
+		// The production genesis has no model and no executor: Ferdie registers both, as an
+		// owner and an operator would after launch.
+		use frame_support::traits::fungible::Mutate;
+		use pallet_verity_executors::{HardwareClass, Registration, Service};
+		use verity_primitives::inference::VerificationMode;
+		let ferdie = Sr25519Keyring::Ferdie;
+		verity_runtime::Balances::mint_into(&ferdie.to_account_id(), 1_000_000 * verity_primitives::currency::UNIT).unwrap();
+		Models::do_register_model(
+			ferdie.to_account_id(),
+			DIGITS_MLP_ID,
+			b"digits-mlp".to_vec().try_into().unwrap(),
+			b"int8-mlp".to_vec().try_into().unwrap(),
+			pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 40 },
+			verity_runtime::AssetKind::Native,
+			pallet_verity_models::TierPrices { signed: None, tee: Some(1), zk: None },
+			Default::default(),
+		)
+		.unwrap();
+		let registration = Registration {
+			endpoint: b"https://executor.example.com/jobs".to_vec().try_into().unwrap(),
+			signing_key: SigningKey::Sr25519(ferdie.public()),
+			services: vec![Service { model: DIGITS_MLP_ID, mode: VerificationMode::Tee, fee: 1 }].try_into().unwrap(),
+			hardware: HardwareClass::Cpu,
+			capacity: 1,
+			stake: verity_runtime::configs::MinExecutorStake::get(),
+		};
+		Executors::do_register(ferdie.to_account_id(), registration).unwrap();
 		assert_eq!(
 			pallet_verity_attestation::TrustedRoot::<Runtime>::get().unwrap().into_inner(),
 			verity_tee::INTEL_SGX_ROOT_CA_DER
@@ -75,6 +102,52 @@ fn the_production_preset_trusts_intels_root_and_refuses_test_pki_quotes() {
 			register_test_enclave(),
 			Err(pallet_verity_attestation::Error::<Runtime>::UntrustedCertificateChain.into())
 		);
+	});
+}
+
+/// #17 item 19: the `production` preset used to register the seed-1 digits zk key (whose setup
+/// randomness is public: anyone could forge digits results), name //Alice as sudo, take the dev
+/// authorities and endowments, run Ferdie as an executor and allow private endpoints. Every
+/// account, authority, sudo key, asset role, executor, model, zk key and trust root of it is
+/// listed here, and none may be one anyone can derive.
+#[test]
+fn the_production_preset_holds_no_key_account_or_root_anyone_can_derive() {
+	use std::collections::BTreeSet;
+	fn bytes(key: &impl AsRef<[u8]>) -> [u8; 32] {
+		key.as_ref().try_into().expect("32-byte keys")
+	}
+	let derivable: BTreeSet<[u8; 32]> = Sr25519Keyring::iter()
+		.map(|k| k.public().0)
+		.chain(sp_keyring::Ed25519Keyring::iter().map(|k| k.public().0))
+		.collect();
+	ext(genesis_config_presets::PRODUCTION_PRESET).execute_with(|| {
+		let mut keys: Vec<(&str, [u8; 32])> = Vec::new();
+		keys.extend(frame_system::Account::<Runtime>::iter_keys().map(|who| ("account", bytes(&who))));
+		keys.extend(pallet_aura::Authorities::<Runtime>::get().iter().map(|a| ("aura authority", bytes(a))));
+		keys.extend(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().iter().map(|(a, _)| ("grandpa authority", bytes(a))));
+		keys.extend(pallet_sudo::Key::<Runtime>::get().map(|key| ("sudo key", bytes(&key))));
+		for (_, asset) in pallet_assets::Asset::<Runtime>::iter() {
+			keys.extend([asset.owner, asset.issuer, asset.admin, asset.freezer].iter().map(|who| ("asset role", bytes(who))));
+		}
+		keys.extend(pallet_assets::Account::<Runtime>::iter_keys().map(|(_, who)| ("asset account", bytes(&who))));
+		keys.extend(pallet_verity_executors::Executors::<Runtime>::iter_keys().map(|who| ("executor", bytes(&who))));
+		keys.extend(pallet_verity_models::Models::<Runtime>::iter().map(|(_, model)| ("model owner", bytes(&model.owner))));
+		for (what, key) in &keys {
+			assert!(!derivable.contains(key), "the production preset's {what} {key:?} is a dev keyring key");
+		}
+		// What is there: only the keyless treasury's accounts.
+		let treasury = bytes(&verity_runtime::configs::TreasuryAccount::get());
+		assert!(keys.iter().all(|(_, key)| *key == treasury), "{keys:?}");
+		assert!(pallet_aura::Authorities::<Runtime>::get().is_empty() && pallet_sudo::Key::<Runtime>::get().is_none());
+		// No zk key (the shipped one's setup randomness is public), no model, no test trust.
+		assert_eq!(pallet_verity_zk_verifier::VerifyingKeys::<Runtime>::iter().count(), 0);
+		assert_eq!(pallet_verity_models::Models::<Runtime>::iter().count(), 0);
+		assert_eq!(
+			pallet_verity_attestation::TrustedRoot::<Runtime>::get().unwrap().into_inner(),
+			verity_tee::INTEL_SGX_ROOT_CA_DER
+		);
+		assert_eq!(pallet_verity_attestation::AllowedMeasurements::<Runtime>::iter().count(), 0);
+		assert!(!pallet_verity_executors::AllowPrivateEndpoints::<Runtime>::get());
 	});
 }
 

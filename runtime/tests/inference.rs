@@ -187,6 +187,7 @@ fn a_signed_job_runs_across_models_executors_and_inference() {
 				executor_paid,
 				royalty,
 				protocol_fee: protocol,
+				undelivered: 0,
 				refund: 3 * MILLI_UNIT,
 			}
 		);

@@ -88,7 +88,8 @@ pub fn prove(pk: &ProvingKey, model: &QuantizedMlp, input: &[u8]) -> Result<(Vec
 }
 
 /// Verifies that `proof` shows `output = model(input)` for the model whose verifying key is
-/// `key` (compressed), natively. Never panics.
+/// `key` (compressed), natively. Never panics. The caller checks the lengths, as for
+/// [`verifier::verify`].
 pub fn verify(key: &[u8], input: &[u8], output: &[u8], proof: &[u8]) -> Result<(), ZkError> {
 	let key = verifier::PreparedKey::new(&verifier::VerifyingKey::<Bls12_381>::decode(key)?);
 	let proof = verifier::Proof::<Bls12_381>::decode(proof)?;

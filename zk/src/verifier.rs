@@ -189,6 +189,8 @@ pub const fn public_input_count(input_len: usize, output_len: usize) -> usize {
 
 /// Checks `proof` against `key` for `output = model(input)`: one multi-Miller loop of three
 /// pairs and one final exponentiation, `e(A, B) · e(Σ xᵢ·ICᵢ, −γ) · e(C, −δ) = e(α, β)`.
+/// Packing ignores trailing zero bytes, so the caller checks that `input` and `output` have the
+/// exact lengths the key was made for (the model's size limits), as the runtime does.
 pub fn verify<E: Pairing>(
 	key: &PreparedKey<E>,
 	input: &[u8],

@@ -100,8 +100,10 @@ impl Node {
 		stream.set_read_timeout(Some(Duration::from_secs(180))).unwrap();
 		write!(
 			stream,
-			"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+			// The port in `Host` too: outside development chains the node checks it.
+			"POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
 			 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+			self.rpc_port,
 			body.len()
 		)
 		.map_err(|e| json!({"transport": e.to_string()}))?;

@@ -73,6 +73,9 @@ impl ModelKeyRegistry<u64> for Models {
 	fn record_zk_key(_: &ModelId, _: Hash) -> sp_runtime::DispatchResult {
 		Ok(())
 	}
+	fn io_limits(model: &ModelId) -> Option<(u32, u32)> {
+		(*model == MODEL).then_some((64, 40))
+	}
 }
 
 /// The quote bound of the mock (the chain's).

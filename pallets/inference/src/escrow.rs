@@ -10,6 +10,10 @@ pub(crate) struct Payouts {
 	pub(crate) executor: Balance,
 	pub(crate) royalty: Balance,
 	pub(crate) protocol: Balance,
+	/// Shares the executor or the owner could not take (the amount would leave a new account
+	/// below the asset's minimum balance): paid to the treasury, or burned if it cannot take
+	/// them either. Never refunded, so a payer cannot route around paying an executor.
+	pub(crate) undelivered: Balance,
 	pub(crate) refund: Balance,
 }
 
@@ -38,13 +42,16 @@ impl<T: Config> Pallet<T> {
 		.unwrap_or_default()
 	}
 
-	/// Pays the escrow of a completed job: owner, treasury, executor; the rest goes back to the
-	/// payer. A payout that cannot be made is refunded instead.
+	/// Pays the escrow of a completed job: owner, executor, treasury; the unspent rest (the
+	/// escrow above price + the executor's fee) goes back to the payer. A share its recipient
+	/// cannot take goes to the treasury ([`Payouts::undelivered`]): the payer is charged in full
+	/// whoever can be paid.
 	pub(crate) fn pay_out(job: &Job<T>) -> Payouts {
 		let charged = job.price.saturating_add(job.executor_fee);
-		let royalty = job.royalty * job.price;
+		let royalty_due = job.royalty * job.price;
 		let protocol = T::ProtocolFee::get() * charged;
-		let executor_share = charged.saturating_sub(royalty).saturating_sub(protocol);
+		let executor_due = charged.saturating_sub(royalty_due).saturating_sub(protocol);
+		let reason = HoldReason::JobEscrow.into();
 
 		let pay = |to: &T::AccountId, amount: Balance| -> Balance {
 			if amount.is_zero() {
@@ -52,7 +59,7 @@ impl<T: Config> Pallet<T> {
 			}
 			T::Currency::transfer_on_hold(
 				job.asset.clone(),
-				&HoldReason::JobEscrow.into(),
+				&reason,
 				&job.payer,
 				to,
 				amount,
@@ -62,18 +69,30 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_default()
 		};
-		let royalty = pay(&job.owner, royalty);
-		let protocol = pay(&T::Treasury::get(), protocol);
-		let executor = pay(&job.executor, executor_share);
-		let left = job.escrow().saturating_sub(royalty).saturating_sub(protocol).saturating_sub(executor);
+		let royalty = pay(&job.owner, royalty_due);
+		let executor = pay(&job.executor, executor_due);
+		let undelivered = (royalty_due - royalty).saturating_add(executor_due - executor);
+		let to_treasury = protocol.saturating_add(undelivered);
+		let paid_to_treasury = pay(&T::Treasury::get(), to_treasury);
+		if paid_to_treasury < to_treasury {
+			// The treasury has no account in this asset and the amount is below its minimum.
+			let _ = T::Currency::burn_held(
+				job.asset.clone(),
+				&reason,
+				&job.payer,
+				to_treasury,
+				Precision::Exact,
+				Fortitude::Force,
+			);
+		}
 		let refund = T::Currency::release(
 			job.asset.clone(),
-			&HoldReason::JobEscrow.into(),
+			&reason,
 			&job.payer,
-			left,
+			job.escrow().saturating_sub(charged),
 			Precision::BestEffort,
 		)
 		.unwrap_or_default();
-		Payouts { executor, royalty, protocol, refund }
+		Payouts { executor, royalty, protocol, undelivered, refund }
 	}
 }

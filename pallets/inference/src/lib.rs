@@ -464,7 +464,9 @@ pub mod pallet {
 		},
 		/// The executor acknowledged the job.
 		JobStarted { job: JobId, executor: T::AccountId },
-		/// A verified result was accepted and the escrow paid out.
+		/// A verified result was accepted and the escrow paid out. `undelivered`: shares the
+		/// executor or the owner could not take (below the asset's minimum balance), paid to
+		/// the treasury instead (burned if it cannot take them either), never refunded.
 		JobCompleted {
 			job: JobId,
 			executor: T::AccountId,
@@ -472,6 +474,7 @@ pub mod pallet {
 			executor_paid: Balance,
 			royalty: Balance,
 			protocol_fee: Balance,
+			undelivered: Balance,
 			refund: Balance,
 		},
 		/// The executor could not run the job; the escrow went back to the payer.

@@ -151,7 +151,7 @@ impl<T: Config> Pallet<T> {
 
 		let payouts = Self::pay_out(&job);
 		job.output_hash = Some(output_hash);
-		let fees = payouts.executor.saturating_add(payouts.royalty).saturating_add(payouts.protocol);
+		let fees = job.price.saturating_add(job.executor_fee);
 		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
 		Outputs::<T>::insert(job_id, output);
 		Evidences::<T>::insert(job_id, evidence);
@@ -163,6 +163,7 @@ impl<T: Config> Pallet<T> {
 			executor_paid: payouts.executor,
 			royalty: payouts.royalty,
 			protocol_fee: payouts.protocol,
+			undelivered: payouts.undelivered,
 			refund: payouts.refund,
 		});
 		Ok(())

@@ -68,7 +68,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The price of `terms`, and the (empty, inline) input quotes and offers are for, if the
 	/// tier is priced and could verify the model's results: a tier that could not (a zk model
-	/// without a verifying key, say) is neither quoted nor offered.
+	/// without a verifying key, say) is neither quoted nor offered. The empty input stands for
+	/// any inline input, so a length the tier would refuse (`WrongLength`) does not count here.
 	fn verifiable_price(
 		model: ModelId,
 		mode: VerificationMode,
@@ -76,7 +77,11 @@ impl<T: Config> Pallet<T> {
 	) -> Option<(Balance, JobInput)> {
 		let price = terms.price?;
 		let inline = JobInput::Inline(Default::default());
-		(Self::tier_available(mode) && Self::can_verify(mode, &model, &inline).is_ok()).then_some((price, inline))
+		let verifiable = match Self::can_verify(mode, &model, &inline) {
+			Ok(()) | Err(VerificationError::WrongLength) => true,
+			Err(_) => false,
+		};
+		(Self::tier_available(mode) && verifiable).then_some((price, inline))
 	}
 
 	/// [`verity_primitives::inference::InferenceApi::job`].

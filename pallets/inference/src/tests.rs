@@ -214,6 +214,7 @@ fn a_signed_result_pays_executor_owner_and_treasury_and_refunds_the_rest() {
 				executor_paid,
 				royalty,
 				protocol_fee: protocol,
+				undelivered: 0,
 				refund,
 			}
 			.into(),
@@ -956,6 +957,56 @@ fn a_model_priced_in_a_second_asset_is_paid_and_settled_in_it() {
 		let zk_in_usd = crate::PaymentAuthorizationOf::<Test> { asset: NativeOrWithId::WithId(USD), ..payment(&zk, [4; 32], 1_150) };
 		assert_noop!(submit_paid(&zk, [4; 32], &zk_in_usd, true), Error::<Test>::PaymentAssetMismatch);
 		check(n, u);
+	});
+}
+
+#[test]
+fn a_payer_cannot_route_an_executors_pay_back_to_itself_through_a_missing_account() {
+	new_test_ext().execute_with(|| {
+		// USD's minimum balance rises above every share of a 1_000 + 100 job, and neither the
+		// owner nor the executors hold USD: before the fix their shares were refunded to the payer,
+		// who so got the inference for 55 USD. The treasury holds USD.
+		assert_ok!(Assets::force_asset_status(RuntimeOrigin::root(), USD, OWNER, OWNER, OWNER, OWNER, 5_000, true, false));
+		assert_ok!(Assets::mint(RuntimeOrigin::signed(OWNER), USD, TREASURY, 5_000));
+		let (n, u) = issuance();
+		let id = crate::NextJobId::<Test>::get();
+		let (payer, treasury) = (usd(PAYER), usd(TREASURY));
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
+		let executor = Jobs::<Test>::get(id).unwrap().executor;
+		start(id);
+		let evidence = signed_evidence(executor, &statement(id, &output()));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
+
+		assert_eq!(usd(PAYER), payer - 1_100, "charged in full");
+		assert_eq!((usd(OWNER), usd(executor)), (0, 0));
+		assert_eq!(usd(TREASURY), treasury + 1_100, "every share the recipients could not take");
+		System::assert_last_event(
+			Event::JobCompleted {
+				job: id,
+				executor,
+				output_hash: statement(id, &output()).output_hash,
+				executor_paid: 0,
+				royalty: 0,
+				protocol_fee: 55,
+				undelivered: 1_045,
+				refund: 50,
+			}
+			.into(),
+		);
+		check(n, u);
+
+		// Nor when the treasury cannot take them either: they are burned, not refunded.
+		assert_ok!(Assets::burn(RuntimeOrigin::signed(OWNER), USD, TREASURY, u128::MAX));
+		let (n, u) = issuance();
+		let id = crate::NextJobId::<Test>::get();
+		let payer = usd(PAYER);
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
+		let executor = Jobs::<Test>::get(id).unwrap().executor;
+		start(id);
+		let evidence = signed_evidence(executor, &statement(id, &output()));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
+		assert_eq!(usd(PAYER), payer - 1_100, "charged in full");
+		check(n, u - 1_100);
 	});
 }
 

@@ -20,7 +20,8 @@
 //! - [`Pallet::register_model`] creates a model and holds [`Config::ModelDeposit`] from the owner,
 //!   so that storage is paid for.
 //! - [`Pallet::update_model`] changes prices, royalty and size limits; jobs already submitted
-//!   keep the terms they were submitted under.
+//!   keep the terms they were submitted under. A model with a zk key keeps its limits: they are
+//!   the exact lengths the key verifies.
 //! - [`Pallet::set_asset_prices`] prices the model in another asset, or stops accepting it.
 //! - [`Pallet::retire_model`] removes the model and releases the deposit. Open jobs finish under
 //!   their recorded terms; the id may be registered again later.
@@ -60,7 +61,8 @@ use verity_primitives::{
 	Balance, Hash,
 };
 
-/// Size limits of a model's input and output, in bytes.
+/// Size limits of a model's input and output, in bytes. For a model with a zk key they are
+/// exact lengths, fixed with the key.
 #[derive(
 	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 	Debug,
@@ -318,6 +320,9 @@ pub mod pallet {
 		TierNotPricedInModelAsset,
 		/// The model is not priced in that asset.
 		AssetNotPriced,
+		/// The model has a zk key: its size limits are the exact lengths the key verifies,
+		/// fixed for the model's life with the key.
+		LimitsFixedByZkKey,
 	}
 
 	#[pallet::hooks]
@@ -454,6 +459,7 @@ impl<T: Config> Pallet<T> {
 			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
 			Self::ensure_terms_valid(&limits, &prices, royalty)?;
+			ensure!(info.zk_verifying_key.is_none() || limits == info.limits, Error::<T>::LimitsFixedByZkKey);
 			ensure!(
 				info.other_prices.iter().all(|(_, other)| Self::priced_within(other, &prices)),
 				Error::<T>::TierNotPricedInModelAsset
@@ -614,6 +620,10 @@ impl<T: Config> ModelKeyRegistry<T::AccountId> for Pallet<T> {
 			info.zk_verifying_key = Some(key_hash);
 			Ok(())
 		})
+	}
+
+	fn io_limits(model: &ModelId) -> Option<(u32, u32)> {
+		Models::<T>::get(model).map(|info| (info.limits.max_input_len, info.limits.max_output_len))
 	}
 }
 

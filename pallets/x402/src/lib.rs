@@ -16,7 +16,10 @@
 //! hash), window against `pallet-timestamp` (`valid_after < now < valid_before`, unix seconds),
 //! window length ([`Config::MaxValidity`]), nonce unused by this payer, signature (a
 //! `MultiSignature` over [`PaymentAuthorization::signing_payload`], bare or wrapped in
-//! `<Bytes>…</Bytes>`), balance, transfer.
+//! `<Bytes>…</Bytes>`), a non-zero amount, balance, transfer. [`Pallet::verify_payment`] answers
+//! whether a payment settles in the next block: its window must stay open
+//! [`Config::SettlementMargin`] more seconds, the transfer is dry-run, and the caller's
+//! settlements in flight count as spent.
 //!
 //! ## Bounded storage
 //! A used nonce is kept until its window has closed, then pruned in `on_initialize`, at most
@@ -51,7 +54,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungibles,
-		tokens::{Fortitude, Preservation},
+		tokens::{DepositConsequence, Fortitude, Preservation, Provenance},
 		Time,
 	},
 };
@@ -113,6 +116,7 @@ pub mod pallet {
 		#[frame_support::register_default_impl(TestDefaultConfig)]
 		impl DefaultConfig for TestDefaultConfig {
 			type MaxValidity = ConstU64<3_600>;
+			type SettlementMargin = ConstU64<12>;
 			type MaxPrunesPerBlock = ConstU32<3>;
 			type WeightInfo = ();
 		}
@@ -152,6 +156,11 @@ pub mod pallet {
 		/// Longest window from now to `valid_before`, in seconds: bounds how long a nonce is kept.
 		#[pallet::constant]
 		type MaxValidity: Get<u64>;
+
+		/// Seconds a payment must stay valid after `verify` answers (`now + margin <
+		/// valid_before`): its settlement lands in a later block, with a later timestamp.
+		#[pallet::constant]
+		type SettlementMargin: Get<u64>;
 
 		/// Most storage items the nonce pruning touches in one block: at least the most nonces
 		/// one block can use, so that pruning keeps up.
@@ -307,19 +316,12 @@ impl<T: Config> Pallet<T> {
 		scheme: SchemeKind,
 	) -> DispatchResult {
 		ensure!(authorization.to != T::JobEscrow::get(), Error::<T>::EscrowOnly);
+		ensure!(!amount.is_zero(), Error::<T>::Payment(PaymentError::ZeroAmount));
 		Self::check(&authorization, signature, Self::now()).map_err(Error::<T>::Payment)?;
 		let PaymentAuthorization { asset, from, to, nonce, .. } = &authorization;
 		ensure!(Self::can_pay(asset, from, amount), Error::<T>::Payment(PaymentError::InsufficientFunds));
-		if !amount.is_zero() {
-			<T::Currency as fungibles::Mutate<_>>::transfer(
-				asset.clone(),
-				from,
-				to,
-				amount,
-				Preservation::Preserve,
-			)
+		<T::Currency as fungibles::Mutate<_>>::transfer(asset.clone(), from, to, amount, Preservation::Preserve)
 			.map_err(|_| Error::<T>::Payment(PaymentError::TransferFailed))?;
-		}
 		Self::use_nonce(&authorization);
 		Self::deposit_event(Event::Settled {
 			payer: from.clone(),
@@ -437,12 +439,17 @@ impl<T: Config> Pallet<T> {
 		Hash::from_slice(hash.as_ref())
 	}
 
-	/// `X402Api::verify`: whether `payload` would settle `requirements` now through
-	/// [`Pallet::settle`] or [`Pallet::settle_upto`], without writing. Payments to the job-escrow
-	/// binding are refused (`RecipientMismatch`): they settle only through `inference.submit_paid`.
+	/// `X402Api::verify_with_pending`: whether `payload` would settle `requirements` in the
+	/// next block through [`Pallet::settle`] or [`Pallet::settle_upto`], with `pending` of the
+	/// payer's asset already spent by settlements in flight. Nothing is written. Beyond
+	/// `settle`'s own checks: the window stays open for [`Config::SettlementMargin`] more
+	/// seconds, and the transfer is dry-run (the recipient can take it). Payments to the
+	/// job-escrow binding are refused (`RecipientMismatch`): they settle only through
+	/// `inference.submit_paid`.
 	pub fn verify_payment(
 		payload: &PaymentPayload<T::AccountId, T::AssetKind, T::Signature>,
 		requirements: &PaymentRequirements<T::AccountId, T::AssetKind>,
+		pending: Balance,
 	) -> Result<T::AccountId, PaymentError> {
 		let authorization = &payload.authorization;
 		ensure!(
@@ -452,6 +459,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(authorization.asset == requirements.asset, PaymentError::AssetMismatch);
 		ensure!(authorization.to == requirements.pay_to, PaymentError::RecipientMismatch);
 		ensure!(authorization.to != T::JobEscrow::get(), PaymentError::RecipientMismatch);
+		ensure!(!requirements.amount.is_zero(), PaymentError::ZeroAmount);
 		match requirements.scheme {
 			SchemeKind::Exact =>
 				ensure!(authorization.value == requirements.amount, PaymentError::ValueMismatch),
@@ -460,10 +468,28 @@ impl<T: Config> Pallet<T> {
 				PaymentError::AmountExceedsMaximum
 			),
 		}
-		Self::check(authorization, &payload.signature, Self::now())?;
+		let now = Self::now();
+		Self::check(authorization, &payload.signature, now)?;
 		ensure!(
-			Self::can_pay(&authorization.asset, &authorization.from, requirements.amount),
+			now.saturating_add(T::SettlementMargin::get()) < authorization.valid_before,
+			PaymentError::Expired
+		);
+		ensure!(
+			Self::can_pay(
+				&authorization.asset,
+				&authorization.from,
+				requirements.amount.saturating_add(pending)
+			),
 			PaymentError::InsufficientFunds
+		);
+		ensure!(
+			<T::Currency as fungibles::Inspect<_>>::can_deposit(
+				authorization.asset.clone(),
+				&authorization.to,
+				requirements.amount,
+				Provenance::Extant,
+			) == DepositConsequence::Success,
+			PaymentError::TransferFailed
 		);
 		Ok(authorization.from.clone())
 	}

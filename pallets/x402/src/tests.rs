@@ -271,17 +271,70 @@ fn upto_settles_at_most_the_maximum_and_only_by_the_facilitator() {
 		// Settled once: the rest of the maximum cannot be taken later.
 		assert_noop!(upto(charlie(), 600), Error::<Test>::Payment(PaymentError::NonceUsed));
 
-		// An exact authorization cannot be settled as upto; a zero amount just uses the nonce.
+		// An exact authorization cannot be settled as upto.
 		let exact = crate::mock::authorization(2);
 		assert_noop!(
 			X402::settle_upto(RuntimeOrigin::signed(charlie()), exact.clone(), alice_signs(&exact), 1),
 			Error::<Test>::Payment(PaymentError::InvalidScheme)
 		);
-		let mut zero = crate::mock::authorization(3);
-		zero.scheme = PaymentScheme::Upto { facilitator: charlie() };
-		assert_ok!(X402::settle_upto(RuntimeOrigin::signed(charlie()), zero.clone(), alice_signs(&zero), 0));
-		assert_eq!(native(&alice()), 1_000_000 - 400);
-		assert!(UsedNonces::<Test>::contains_key(alice(), [3; 32]));
+	});
+}
+
+/// Before the fix a zero-value payment settled: whoever submitted it paid a fee for nothing
+/// (through a public facilitator, the facilitator did), and an `upto` payment settled at 0 used
+/// up the nonce its resource server was about to settle.
+#[test]
+fn a_payment_settled_at_zero_is_refused_so_no_one_burns_a_nonce_or_a_facilitators_fees() {
+	run(|| {
+		let mut upto = crate::mock::authorization(3);
+		upto.scheme = PaymentScheme::Upto { facilitator: charlie() };
+		assert_noop!(
+			X402::settle_upto(RuntimeOrigin::signed(charlie()), upto.clone(), alice_signs(&upto), 0),
+			Error::<Test>::Payment(PaymentError::ZeroAmount)
+		);
+		let mut exact = crate::mock::authorization(4);
+		exact.value = 0;
+		assert_noop!(settle(&exact, alice_signs(&exact)), Error::<Test>::Payment(PaymentError::ZeroAmount));
+		let payload = PaymentPayload { signature: alice_signs(&exact), authorization: exact };
+		let requirements =
+			PaymentRequirements { scheme: SchemeKind::Exact, asset: AssetKind::Native, amount: 0, pay_to: bob() };
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Err(PaymentError::ZeroAmount));
+		assert!(UsedNonces::<Test>::iter().next().is_none());
+	});
+}
+
+/// Before the fix `verify` answered yes to payments that would not settle, and the facilitator
+/// paid the fee of every failed settlement: a window closing before the next block, a
+/// recipient the transfer would leave below the minimum balance, a payer whose funds the
+/// facilitator's settlements in flight already spend.
+#[test]
+fn verify_says_yes_only_to_a_payment_that_settles_in_the_next_block() {
+	run(|| {
+		let authorization = authorization(1);
+		let payload = PaymentPayload { signature: alice_signs(&authorization), authorization: authorization.clone() };
+		let requirements =
+			PaymentRequirements { scheme: SchemeKind::Exact, asset: AssetKind::Native, amount: 1_000, pay_to: bob() };
+		// The window closes at START + 60: within the 12-second margin, verify refuses.
+		set_time(START + 48);
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Err(PaymentError::Expired));
+		set_time(START + 47);
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Ok(alice()));
+
+		// Alice's 1_000_000 less the minimum balance is spendable: with 999_000 in flight, a
+		// payment of 1_000 no longer fits.
+		assert_eq!(X402::verify_payment(&payload, &requirements, 998_990), Ok(alice()));
+		assert_eq!(X402::verify_payment(&payload, &requirements, 998_991), Err(PaymentError::InsufficientFunds));
+
+		// 5 native to an account that does not exist: below its minimum balance of 10.
+		let mut dust = crate::mock::authorization(2);
+		(dust.to, dust.value) = (broke(), 5);
+		let dust = PaymentPayload { signature: alice_signs(&dust.clone()), authorization: dust };
+		let to_broke = PaymentRequirements { amount: 5, pay_to: broke(), ..requirements.clone() };
+		assert_eq!(X402::verify_payment(&dust, &to_broke, 0), Err(PaymentError::TransferFailed));
+		assert_noop!(
+			settle(&dust.authorization, dust.signature.clone()),
+			Error::<Test>::Payment(PaymentError::TransferFailed)
+		);
 	});
 }
 
@@ -361,11 +414,11 @@ fn verify_payment_reports_the_payer_or_the_reason_and_writes_nothing() {
 			amount: 1_000,
 			pay_to: bob(),
 		};
-		assert_eq!(X402::verify_payment(&payload, &requirements), Ok(alice()));
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Ok(alice()));
 		assert!(UsedNonces::<Test>::iter().next().is_none());
 
 		let refused = |requirements: PaymentRequirements<AccountId, AssetKind>| {
-			X402::verify_payment(&payload, &requirements).unwrap_err()
+			X402::verify_payment(&payload, &requirements, 0).unwrap_err()
 		};
 		assert_eq!(refused(PaymentRequirements { scheme: SchemeKind::Upto, ..requirements.clone() }), PaymentError::InvalidScheme);
 		assert_eq!(refused(PaymentRequirements { asset: AssetKind::WithId(USD), ..requirements.clone() }), PaymentError::AssetMismatch);
@@ -377,38 +430,38 @@ fn verify_payment_reports_the_payer_or_the_reason_and_writes_nothing() {
 		to_escrow.to = Escrow::get();
 		let to_escrow = PaymentPayload { signature: alice_signs(&to_escrow), authorization: to_escrow };
 		assert_eq!(
-			X402::verify_payment(&to_escrow, &PaymentRequirements { pay_to: Escrow::get(), ..requirements.clone() }),
+			X402::verify_payment(&to_escrow, &PaymentRequirements { pay_to: Escrow::get(), ..requirements.clone() }, 0),
 			Err(PaymentError::RecipientMismatch)
 		);
 
 		let mut bad = payload.clone();
 		bad.signature = sign(&pair("Bob"), &authorization);
-		assert_eq!(X402::verify_payment(&bad, &requirements), Err(PaymentError::InvalidSignature));
+		assert_eq!(X402::verify_payment(&bad, &requirements, 0), Err(PaymentError::InvalidSignature));
 		set_time(START + 60);
-		assert_eq!(X402::verify_payment(&payload, &requirements), Err(PaymentError::Expired));
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Err(PaymentError::Expired));
 		set_time(START - 600);
-		assert_eq!(X402::verify_payment(&payload, &requirements), Err(PaymentError::NotYetValid));
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Err(PaymentError::NotYetValid));
 		set_time(START);
 
 		let mut rich = authorization.clone();
 		rich.value = 5_000_000;
 		let rich = PaymentPayload { signature: alice_signs(&rich), authorization: rich };
 		assert_eq!(
-			X402::verify_payment(&rich, &PaymentRequirements { amount: 5_000_000, ..requirements.clone() }),
+			X402::verify_payment(&rich, &PaymentRequirements { amount: 5_000_000, ..requirements.clone() }, 0),
 			Err(PaymentError::InsufficientFunds)
 		);
 
 		assert_ok!(settle(&authorization, payload.signature.clone()));
-		assert_eq!(X402::verify_payment(&payload, &requirements), Err(PaymentError::NonceUsed));
+		assert_eq!(X402::verify_payment(&payload, &requirements, 0), Err(PaymentError::NonceUsed));
 
 		// upto: an amount at most the maximum verifies.
 		let mut upto = crate::mock::authorization(2);
 		upto.scheme = PaymentScheme::Upto { facilitator: charlie() };
 		let upto = PaymentPayload { signature: alice_signs(&upto), authorization: upto };
 		let upto_requirements = PaymentRequirements { scheme: SchemeKind::Upto, amount: 700, ..requirements.clone() };
-		assert_eq!(X402::verify_payment(&upto, &upto_requirements), Ok(alice()));
+		assert_eq!(X402::verify_payment(&upto, &upto_requirements, 0), Ok(alice()));
 		assert_eq!(
-			X402::verify_payment(&upto, &PaymentRequirements { amount: 1_001, ..upto_requirements }),
+			X402::verify_payment(&upto, &PaymentRequirements { amount: 1_001, ..upto_requirements }, 0),
 			Err(PaymentError::AmountExceedsMaximum)
 		);
 	});

@@ -38,9 +38,10 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn register_key(n: Linear<1, { T::MaxPublicInputs::get() }>) {
+	fn register_key(n: Linear<2, { T::MaxPublicInputs::get() }>) {
 		let owner: T::AccountId = whitelisted_caller();
-		T::BenchmarkHelper::register_model(&owner, &MODEL);
+		// Limits that pack into exactly `n` public inputs: n - 1 for the input, 1 for the output.
+		T::BenchmarkHelper::register_model(&owner, &MODEL, (31 * (n - 1), 31));
 		let key: BoundedVec<u8, MaxKeyLen<T>> = key_with_inputs(n).encode().try_into().unwrap();
 
 		#[extrinsic_call]

@@ -10,6 +10,10 @@
 //!   is recorded in the model's entry in the models pallet.
 //! - A key is fixed for the life of the model: replacing it would fail the zk jobs in flight
 //!   (and slash their executors for no fault). Retiring the model drops the key.
+//! - The model's size limits must be the exact input and output lengths the key verifies (they
+//!   pack into its public-input count), and stay so: the models pallet refuses to change the
+//!   limits of a model with a key. Packing 31 bytes to an element would otherwise leave
+//!   trailing zero bytes unproven (an extra "verified" logit of zeros).
 //! - A key already registered for another model is refused: the same setup randomness gives
 //!   two models of the same shape the same key, and their proofs would be interchangeable.
 //! - The key is stored prepared (`e(α, β)` computed once) and uncompressed, so that a
@@ -17,8 +21,9 @@
 //!   registration) and runs three pairings instead of four.
 //!
 //! ## Verification
-//! The pallet implements [`TierVerifier`] for the inference pallet. The public inputs are the
-//! job's inline input and the submitted output, packed 31 bytes to a field element; the
+//! The pallet implements [`TierVerifier`] for the inference pallet. The input and the output
+//! must have exactly the model's lengths; the public inputs are the job's inline input and the
+//! submitted output, packed 31 bytes to a field element; the
 //! pairings and the multi-scalar multiplication run as `sp-crypto-ec-utils` host calls, which
 //! the node registers.
 
@@ -73,8 +78,9 @@ impl<T: Config> Get<u32> for MaxKeyLen<T> {
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Registers `model`, owned by `owner` (funding it as needed).
-	fn register_model(owner: &AccountId, model: &ModelId);
+	/// Registers `model` with size limits `(input, output)`, owned by `owner` (funding it as
+	/// needed).
+	fn register_model(owner: &AccountId, model: &ModelId, limits: (u32, u32));
 }
 
 /// A model's verifying key as stored.
@@ -199,6 +205,10 @@ pub mod pallet {
 		/// The key does not decode: wrong length, a point off the curve or outside the
 		/// prime-order subgroup, no public-input base, or trailing bytes.
 		MalformedKey,
+		/// The model's size limits do not pack into the key's public inputs (31 bytes to an
+		/// element): a zk model's limits must be the exact input and output lengths its key
+		/// verifies.
+		LimitsDoNotMatchKey,
 	}
 
 	#[pallet::hooks]
@@ -246,6 +256,11 @@ impl<T: Config> Pallet<T> {
 		let decoded = VerifyingKey::<Bls12_381>::decode(&key).map_err(|_| Error::<T>::MalformedKey)?;
 		// `MaxKeyLen` bounds the public inputs, so the uncompressed key fits `MaxStoredKeyLen`.
 		let public_inputs = decoded.public_inputs() as u32;
+		let (input_len, output_len) = T::Models::io_limits(&model).ok_or(Error::<T>::UnknownModel)?;
+		ensure!(
+			verifier::public_input_count(input_len as usize, output_len as usize) == public_inputs as usize,
+			Error::<T>::LimitsDoNotMatchKey
+		);
 		let stored: BoundedVec<u8, MaxStoredKeyLen<T>> =
 			PreparedKey::new(&decoded).encode_trusted().try_into().map_err(|_| Error::<T>::MalformedKey)?;
 
@@ -299,8 +314,12 @@ impl<T: Config> TierVerifier<T::AccountId> for Pallet<T> {
 	}
 
 	fn can_verify(model: &ModelId, input: &JobInput) -> Result<(), VerificationError> {
-		ensure!(matches!(input, JobInput::Inline(_)), VerificationError::InputNotInline);
+		let JobInput::Inline(input) = input else {
+			return Err(VerificationError::InputNotInline);
+		};
 		ensure!(VerifyingKeys::<T>::contains_key(model), VerificationError::NoVerifyingKey);
+		let (input_len, _) = Self::exact_lengths(model)?;
+		ensure!(input.len() == input_len, VerificationError::WrongLength);
 		Ok(())
 	}
 
@@ -311,12 +330,17 @@ impl<T: Config> TierVerifier<T::AccountId> for Pallet<T> {
 		let JobInput::Inline(input) = context.input else {
 			return Err(VerificationError::InputNotInline);
 		};
-		let key = VerifyingKeys::<T>::get(context.statement.model_id).ok_or(VerificationError::NoVerifyingKey)?;
+		let model = context.statement.model_id;
+		let key = VerifyingKeys::<T>::get(model).ok_or(VerificationError::NoVerifyingKey)?;
+		// Packing leaves trailing zero bytes unproven: only the key's exact lengths verify.
+		let (input_len, output_len) = Self::exact_lengths(&model)?;
+		ensure!(input.len() == input_len && context.output.len() == output_len, VerificationError::WrongLength);
 		Self::verify_proof(&key, input, context.output, proof)
 	}
 
+	/// The benchmarked verification, and the read of the model's exact lengths.
 	fn verify_weight() -> Weight {
-		T::WeightInfo::verify_proof(T::MaxPublicInputs::get())
+		T::WeightInfo::verify_proof(T::MaxPublicInputs::get()).saturating_add(T::DbWeight::get().reads(1))
 	}
 }
 
@@ -337,6 +361,13 @@ impl<T: Config> OnModelRetired for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The exact input and output lengths `model`'s key verifies: its size limits, which
+	/// registration checked against the key and which cannot change while it has one.
+	fn exact_lengths(model: &ModelId) -> Result<(usize, usize), VerificationError> {
+		let (input_len, output_len) = T::Models::io_limits(model).ok_or(VerificationError::NoVerifyingKey)?;
+		Ok((input_len as usize, output_len as usize))
+	}
+
 	/// [`verity_primitives::inference::ZkVerifierApi::verifying_key`]: `model`'s key, prepared.
 	pub fn prepared_key(model: ModelId) -> Option<Vec<u8>> {
 		VerifyingKeys::<T>::get(model).map(|stored| stored.key.into_inner())

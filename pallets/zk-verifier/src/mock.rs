@@ -50,7 +50,7 @@ pub struct RegisterModel;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<u64> for RegisterModel {
-	fn register_model(owner: &u64, model: &verity_primitives::inference::ModelId) {
+	fn register_model(owner: &u64, model: &verity_primitives::inference::ModelId, limits: (u32, u32)) {
 		use frame_support::traits::fungible::Mutate;
 		Balances::set_balance(owner, 1_000);
 		Models::do_register_model(
@@ -58,7 +58,7 @@ impl crate::BenchmarkHelper<u64> for RegisterModel {
 			*model,
 			b"bench".to_vec().try_into().unwrap(),
 			b"verity-int8-mlp".to_vec().try_into().unwrap(),
-			pallet_verity_models::IoLimits { max_input_len: 1024, max_output_len: 512 },
+			pallet_verity_models::IoLimits { max_input_len: limits.0, max_output_len: limits.1 },
 			0,
 			pallet_verity_models::TierPrices { signed: None, tee: None, zk: Some(1) },
 			Perbill::zero(),

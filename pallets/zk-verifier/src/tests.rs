@@ -41,17 +41,27 @@ fn bounded(key: &[u8]) -> BoundedVec<u8, crate::MaxKeyLen<Test>> {
 	key.to_vec().try_into().unwrap()
 }
 
-fn register_model(owner: u64, model: ModelId) {
+/// The digits model's exact lengths: 64 input bytes, 10 i32 logits.
+const DIGITS_LIMITS: pallet_verity_models::IoLimits =
+	pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 40 };
+const PRICES: pallet_verity_models::TierPrices =
+	pallet_verity_models::TierPrices { signed: Some(10), tee: None, zk: Some(30) };
+
+fn register_model_with(owner: u64, model: ModelId, limits: pallet_verity_models::IoLimits) {
 	assert_ok!(pallet_verity_models::Pallet::<Test>::do_register_model(
 		owner,
 		model,
 		b"digits".to_vec().try_into().unwrap(),
 		b"verity-int8-mlp".to_vec().try_into().unwrap(),
-		pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 40 },
+		limits,
 		0,
-		pallet_verity_models::TierPrices { signed: Some(10), tee: None, zk: Some(30) },
+		PRICES,
 		Perbill::from_percent(5),
 	));
+}
+
+fn register_model(owner: u64, model: ModelId) {
+	register_model_with(owner, model, DIGITS_LIMITS);
 }
 
 fn register_key(who: u64, model: ModelId, key: &[u8]) -> sp_runtime::DispatchResult {
@@ -176,8 +186,8 @@ fn an_honest_proof_verifies_and_every_tampering_is_refused_precisely() {
 		other_output[0] ^= 1;
 		assert_eq!(verify(DIGITS, &job_input, &other_output, &proof), Err(VerificationError::BadProof));
 		assert_eq!(verify(OTHER, &job_input, &output, &proof), Err(VerificationError::BadProof));
-		// An output of another length makes another number of public inputs.
-		assert_eq!(verify(DIGITS, &job_input, &output[..8], &proof), Err(VerificationError::BadProof));
+		// An output of another length is not the one the key verifies.
+		assert_eq!(verify(DIGITS, &job_input, &output[..8], &proof), Err(VerificationError::WrongLength));
 
 		// Flipped and truncated proofs.
 		for position in [0, 47, 100, proof.len() - 1] {
@@ -199,6 +209,55 @@ fn an_honest_proof_verifies_and_every_tampering_is_refused_precisely() {
 		assert_eq!(ZkVerifier::can_verify(&ModelId::repeat_byte(9), &job_input), Err(VerificationError::NoVerifyingKey));
 		let signed = Evidence::Signed(ExecutorSignature::Sr25519(sr25519::Signature::from_raw([0; 64])));
 		assert_eq!(verify_evidence(DIGITS, &job_input, &output, &signed), Err(VerificationError::WrongEvidence));
+		try_state();
+	});
+}
+
+/// #17 item 20: public inputs pack 31 bytes to an element and only their count was checked, so
+/// trailing zero bytes could be added to (or removed from) a proven output: before the fix an
+/// 11th logit of zeros verified. Now the key's exact lengths are the model's limits, checked at
+/// registration, at submission and at verification, and fixed while the key stands.
+#[test]
+fn trailing_zero_bytes_cannot_add_an_unproven_verified_logit() {
+	new_test_ext().execute_with(|| {
+		with_keys();
+		let input = digit_input(3);
+		let (output, proof) = prove(&fixture().proving_key, &fixture().model, &input).unwrap();
+		let mut eleven_logits = output.clone();
+		eleven_logits.extend([0; 4]);
+		assert_eq!(
+			verity_zkml::verifier::public_input_count(64, 44),
+			verity_zkml::verifier::public_input_count(64, 40),
+			"the same public inputs: only the length tells them apart"
+		);
+		assert_eq!(verify(DIGITS, &inline(&input), &eleven_logits, &proof), Err(VerificationError::WrongLength));
+		assert_eq!(verify(DIGITS, &inline(&input), &output, &proof), Ok(()));
+		// A shorter input is refused at submission too.
+		assert_eq!(ZkVerifier::can_verify(&DIGITS, &inline(&input[..63])), Err(VerificationError::WrongLength));
+
+		// The limits cannot change while the key stands...
+		assert_noop!(
+			pallet_verity_models::Pallet::<Test>::update_model(
+				RuntimeOrigin::signed(OWNER),
+				DIGITS,
+				pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 44 },
+				PRICES,
+				Perbill::from_percent(5),
+			),
+			pallet_verity_models::Error::<Test>::LimitsFixedByZkKey
+		);
+		assert_ok!(pallet_verity_models::Pallet::<Test>::update_model(
+			RuntimeOrigin::signed(OWNER),
+			DIGITS,
+			DIGITS_LIMITS,
+			PRICES,
+			Perbill::from_percent(10),
+		));
+		// ...and a key registers only for limits that pack into exactly its public inputs.
+		let loose = ModelId::repeat_byte(0x10);
+		register_model_with(OWNER, loose, pallet_verity_models::IoLimits { max_input_len: 64, max_output_len: 100 });
+		let key = verity_zkml::encode(&setup_from_seed(&fixture().model, 9).unwrap().1);
+		assert_noop!(register_key(OWNER, loose, &key), Error::<Test>::LimitsDoNotMatchKey);
 		try_state();
 	});
 }
