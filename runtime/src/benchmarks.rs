@@ -41,13 +41,16 @@ mod helper {
 		id[28..].copy_from_slice(&index.to_be_bytes());
 		let model = ModelId::from(id);
 		if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
-			register(owner(), model, IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 });
+			register(owner(), model, LARGEST, AssetKind::Native, UNIT);
 		}
 		model
 	}
 
-	/// Registers `model` with `limits` for `owner`, funding it.
-	fn register(owner: AccountId, model: ModelId, limits: IoLimits) {
+	/// The largest limits a model may have.
+	const LARGEST: IoLimits = IoLimits { max_input_len: 16 * 1024, max_output_len: 8 * 1024 };
+
+	/// Registers `model` with `limits` for `owner`, funding it, every tier at `price` in `asset`.
+	fn register(owner: AccountId, model: ModelId, limits: IoLimits, asset: AssetKind, price: Balance) {
 		Balances::set_balance(&owner, PLENTY);
 		pallet_verity_models::Pallet::<Runtime>::do_register_model(
 			owner,
@@ -55,8 +58,8 @@ mod helper {
 			b"bench".to_vec().try_into().unwrap(),
 			b"bench".to_vec().try_into().unwrap(),
 			limits,
-			AssetKind::Native,
-			TierPrices { signed: Some(UNIT), tee: Some(UNIT), zk: Some(UNIT) },
+			asset,
+			TierPrices { signed: Some(price), tee: Some(price), zk: Some(price) },
 			Perbill::from_percent(10),
 		)
 		.unwrap();
@@ -64,7 +67,7 @@ mod helper {
 
 	impl pallet_verity_zk_verifier::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
 		fn register_model(owner: &AccountId, model: &ModelId, (input, output): (u32, u32)) {
-			register(owner.clone(), *model, IoLimits { max_input_len: input, max_output_len: output });
+			register(owner.clone(), *model, IoLimits { max_input_len: input, max_output_len: output }, AssetKind::Native, UNIT);
 		}
 	}
 
@@ -95,6 +98,21 @@ mod helper {
 		fn model(payer: &AccountId) -> ModelId {
 			Balances::set_balance(payer, PLENTY);
 			register_model(0)
+		}
+
+		/// Priced in the stable asset (vUSD); its owner and executors hold none of it, so a
+		/// completed job creates the owner's account and sends the executor's fee, below the
+		/// minimum balance, to the treasury: the most storage a payout touches.
+		fn stable_model(payer: &AccountId) -> ModelId {
+			use frame_support::traits::fungibles::Mutate;
+			use verity_primitives::stable_asset;
+			let model = ModelId::from([0x5d; 32]);
+			if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
+				register(owner(), model, LARGEST, AssetKind::WithId(stable_asset::ID), stable_asset::UNIT);
+			}
+			Balances::set_balance(payer, PLENTY);
+			crate::Assets::mint_into(stable_asset::ID, payer, 1_000_000_000 * stable_asset::UNIT).unwrap();
+			model
 		}
 
 		fn executor(executor: &AccountId, key: SigningKey, model: ModelId) {

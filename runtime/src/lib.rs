@@ -66,14 +66,15 @@ pub mod opaque {
 /// 104: payment and verification errors nested; 105: bounded expiry slash, start before
 /// reveal, listed payment assets, price caps; 106: undeliverable payouts to the treasury,
 /// zero-value payments refused, `verify` as settlement in the next block, zk lengths bound to
-/// the key, no dev key in the production preset), `transaction_version` with every change of a
-/// call's encoding (2: `JobSpec.max_price`).
+/// the key, no dev key in the production preset; 107: executors displaced from full services,
+/// `Executors::evict`), `transaction_version` with every change of a call's encoding (2:
+/// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,

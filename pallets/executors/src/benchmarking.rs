@@ -52,6 +52,22 @@ fn crowd_services<T: Config>(services: u32) {
 	}
 }
 
+/// Fills each of the first `services` service indexes with its own executors at the minimum
+/// stake, so that a newcomer staking more scans every whole list and displaces a different
+/// executor from each.
+fn fill_services<T: Config>(services: u32) {
+	let registration = registration_with::<T>(services);
+	for (index, service) in registration.services.iter().enumerate() {
+		for seed in 0..T::MaxExecutorsPerService::get() {
+			let other = funded::<T>(10_000 * (index as u32 + 1) + seed);
+			let mut own = registration_with::<T>(0);
+			own.services = alloc::vec![service.clone()].try_into().unwrap();
+			own.capacity = 1;
+			Pallet::<T>::do_register(other, own).unwrap();
+		}
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -64,6 +80,32 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), registration);
 		assert!(Executors::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn register_executor_displacing(s: Linear<1, { T::MaxServices::get() }>) {
+		fill_services::<T>(s);
+		let who = funded::<T>(0);
+		let mut registration = registration_with::<T>(s);
+		registration.stake = T::MinStake::get() + 1;
+		#[block]
+		{
+			Pallet::<T>::register_executor(RawOrigin::Signed(who.clone()).into(), registration).unwrap();
+		}
+		assert_eq!(Executors::<T>::get(&who).unwrap().services.len() as u32, s);
+	}
+
+	#[benchmark]
+	fn evict(s: Linear<1, { T::MaxServices::get() }>) {
+		crowd_services::<T>(s);
+		let who = funded::<T>(0);
+		Pallet::<T>::do_register(who.clone(), registration_with::<T>(s)).unwrap();
+		let stale = frame_system::Pallet::<T>::block_number() + T::HeartbeatTimeout::get() + 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(stale);
+		let stranger = funded::<T>(1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), who.clone());
+		assert!(matches!(Executors::<T>::get(&who).unwrap().status, ExecutorStatus::Unbonding { .. }));
 	}
 
 	#[benchmark]

@@ -12,10 +12,17 @@
 //!   by the job's charge) and to whom (`docs/inference.md`, the slashing table).
 //! - **Eligible**: registered for the pair, not unbonding, heartbeat within
 //!   [`Config::HeartbeatTimeout`] blocks, stake at least the minimum, and a free slot.
+//! - **Serving**: active, stake at least the minimum, heartbeat within
+//!   [`Config::HeartbeatTimeout`] blocks. An executor that is not serving holds its places in
+//!   the service index for nothing: anyone may evict it ([`Pallet::evict`]), and a newcomer takes
+//!   its place in a full service.
 //!
 //! ## Usage
 //! - [`Pallet::register_executor`], then [`Pallet::heartbeat`] at least every
-//!   [`Config::HeartbeatTimeout`] blocks.
+//!   [`Config::HeartbeatTimeout`] blocks. Registering for a full (model, tier) takes the place
+//!   of its weakest entry: one that is not serving, else the lowest stake if the newcomer's is
+//!   higher; otherwise the registration fails with `ServiceFull`. So a crowd of sybils at the
+//!   minimum stake cannot hold a service against an executor that stakes more.
 //! - [`Pallet::deregister`] stops new assignments at once; [`Pallet::withdraw`] releases the stake
 //!   once [`Config::UnbondingPeriod`] has passed and no job is open.
 //!
@@ -300,8 +307,9 @@ pub mod pallet {
 		fn build(&self) {
 			AllowPrivateEndpoints::<T>::put(self.allow_private_endpoints);
 			for (who, registration) in &self.executors {
-				Pallet::<T>::do_register(who.clone(), registration.clone())
+				let displaced = Pallet::<T>::do_register(who.clone(), registration.clone())
 					.expect("genesis executors are valid");
+				assert_eq!(displaced, 0, "genesis executors fit their services");
 			}
 		}
 	}
@@ -321,6 +329,12 @@ pub mod pallet {
 		ExecutorSlashed { executor: T::AccountId, beneficiary: T::AccountId, amount: Balance },
 		/// Governance changed whether endpoints may point at private hosts.
 		EndpointPolicySet { allow_private: bool },
+		/// `executor` lost its place serving (model, tier) to the newcomer `by`: it was not
+		/// serving, or staked the least of a full service and less than `by`.
+		ExecutorDisplaced { executor: T::AccountId, by: T::AccountId, model: ModelId, mode: VerificationMode },
+		/// `by` evicted `executor`, which was not serving (stale heartbeat or stake below the
+		/// minimum): it is deregistered and may withdraw its stake from block `until` on.
+		ExecutorEvicted { executor: T::AccountId, by: T::AccountId, until: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -345,7 +359,8 @@ pub mod pallet {
 		DuplicateService,
 		/// A served model does not exist, or does not offer the tier.
 		UnknownService,
-		/// This (model, tier) already has as many executors as the chain allows.
+		/// This (model, tier) already has as many executors as the chain allows, all serving,
+		/// none with less stake than the newcomer's.
 		ServiceFull,
 		/// Capacity must be between 1 and the chain's maximum.
 		InvalidCapacity,
@@ -357,6 +372,9 @@ pub mod pallet {
 		StillUnbonding,
 		/// The executor still has open jobs.
 		OpenJobs,
+		/// The executor is serving (fresh heartbeat, stake at least the minimum): only one that
+		/// is not can be evicted.
+		StillServing,
 	}
 
 	#[pallet::hooks]
@@ -376,15 +394,19 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Registers the caller as an executor and puts `registration.stake` on hold.
+		/// Registers the caller as an executor and puts `registration.stake` on hold. In a full
+		/// service it takes the place of the weakest entry (see the pallet's docs).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_executor(registration.services.len() as u32))]
+		#[pallet::weight(T::WeightInfo::register_executor_displacing(registration.services.len() as u32))]
 		pub fn register_executor(
 			origin: OriginFor<T>,
 			registration: RegistrationOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_register(who, registration)
+			let services = registration.services.len() as u32;
+			let displaced = Self::do_register(who, registration)?;
+			// Only a full service is scanned, and a scan that succeeds displaces someone.
+			Ok((displaced == 0).then(|| T::WeightInfo::register_executor(services)).into())
 		}
 
 		/// Tells the chain the executor is alive; without it for
@@ -419,6 +441,16 @@ pub mod pallet {
 			Self::do_set_endpoint_policy(allow_private);
 			Ok(())
 		}
+
+		/// Deregisters `executor` if it is not serving (its heartbeat is older than
+		/// [`Config::HeartbeatTimeout`] or its stake below the minimum), freeing its places in
+		/// the service index. Anyone may call it; the executor keeps its stake and its open jobs.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::evict(T::MaxServices::get()))]
+		pub fn evict(origin: OriginFor<T>, executor: T::AccountId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_evict(who, executor)
+		}
 	}
 }
 
@@ -432,10 +464,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Registers `who` with `registration`.
-	pub fn do_register(who: T::AccountId, registration: RegistrationOf<T>) -> DispatchResult {
+	/// Registers `who` with `registration`; how many places it took from other executors.
+	pub fn do_register(who: T::AccountId, registration: RegistrationOf<T>) -> Result<u32, DispatchError> {
 		let Registration { endpoint, signing_key, services, hardware, capacity, stake } =
 			registration;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut displaced = Vec::new();
 		ensure!(!Executors::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
 		ensure!(capacity > 0 && capacity <= T::MaxCapacity::get(), Error::<T>::InvalidCapacity);
@@ -450,6 +484,10 @@ impl<T: Config> Pallet<T> {
 				.is_some_and(|terms| terms.price.is_some());
 			ensure!(offered, Error::<T>::UnknownService);
 			ServiceIndex::<T>::try_mutate((service.model, service.mode), |list| {
+				if list.is_full() {
+					let weakest = Self::weakest(list, stake, now).ok_or(Error::<T>::ServiceFull)?;
+					displaced.push((list.remove(weakest).0, service.model, service.mode));
+				}
 				list.try_push((who.clone(), service.fee)).map_err(|_| Error::<T>::ServiceFull)
 			})?;
 		}
@@ -465,13 +503,43 @@ impl<T: Config> Pallet<T> {
 				hardware,
 				capacity,
 				active_jobs: 0,
-				last_heartbeat: frame_system::Pallet::<T>::block_number(),
+				last_heartbeat: now,
 				status: ExecutorStatus::Active,
 				stats: ExecutorStats::default(),
 			},
 		);
+		let count = displaced.len() as u32;
+		for (executor, model, mode) in displaced {
+			Executors::<T>::mutate(&executor, |info| {
+				if let Some(info) = info {
+					info.services.retain(|s| s.model != model || s.mode != mode);
+				}
+			});
+			Self::deposit_event(Event::ExecutorDisplaced { executor, by: who.clone(), model, mode });
+		}
 		Self::deposit_event(Event::ExecutorRegistered { executor: who, stake });
-		Ok(())
+		Ok(count)
+	}
+
+	/// The place in a full service `list` a newcomer staking `stake` takes: the first entry
+	/// that is not serving, else the lowest stake (the earliest of equals) if below `stake`.
+	/// Reads every entry: at most [`Config::MaxExecutorsPerService`].
+	fn weakest(
+		list: &[(T::AccountId, Balance)],
+		stake: Balance,
+		now: BlockNumberFor<T>,
+	) -> Option<usize> {
+		let mut lowest: Option<(usize, Balance)> = None;
+		for (index, (account, _)) in list.iter().enumerate() {
+			let Some(info) = Executors::<T>::get(account) else { return Some(index) };
+			if !Self::is_serving(&info, now) {
+				return Some(index);
+			}
+			if lowest.is_none_or(|(_, least)| info.stake < least) {
+				lowest = Some((index, info.stake));
+			}
+		}
+		lowest.filter(|(_, least)| *least < stake).map(|(index, _)| index)
 	}
 
 	/// Records a heartbeat of `who`.
@@ -488,7 +556,24 @@ impl<T: Config> Pallet<T> {
 
 	/// Takes `who` out of every service index and starts its unbonding period.
 	pub fn do_deregister(who: T::AccountId) -> DispatchResult {
-		let until = Executors::<T>::try_mutate(&who, |info| {
+		let until = Self::unbond(&who)?;
+		Self::deposit_event(Event::ExecutorDeregistered { executor: who, until });
+		Ok(())
+	}
+
+	/// Deregisters `executor`, which must not be serving, on behalf of `by`.
+	pub fn do_evict(by: T::AccountId, executor: T::AccountId) -> DispatchResult {
+		let info = Executors::<T>::get(&executor).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(info.status == ExecutorStatus::Active, Error::<T>::Unbonding);
+		ensure!(!Self::is_serving(&info, frame_system::Pallet::<T>::block_number()), Error::<T>::StillServing);
+		let until = Self::unbond(&executor)?;
+		Self::deposit_event(Event::ExecutorEvicted { executor, by, until });
+		Ok(())
+	}
+
+	/// Takes `who` out of every service index and starts its unbonding period; its end.
+	fn unbond(who: &T::AccountId) -> Result<BlockNumberFor<T>, DispatchError> {
+		Executors::<T>::try_mutate(who, |info| {
 			let info = info.as_mut().ok_or(Error::<T>::NotRegistered)?;
 			ensure!(info.status == ExecutorStatus::Active, Error::<T>::Unbonding);
 			let until =
@@ -497,7 +582,7 @@ impl<T: Config> Pallet<T> {
 			for service in info.services.iter() {
 				ServiceIndex::<T>::mutate_exists((service.model, service.mode), |list| {
 					if let Some(entries) = list {
-						entries.retain(|(account, _)| account != &who);
+						entries.retain(|(account, _)| account != who);
 						if entries.is_empty() {
 							*list = None;
 						}
@@ -505,9 +590,7 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 			Ok::<_, DispatchError>(until)
-		})?;
-		Self::deposit_event(Event::ExecutorDeregistered { executor: who, until });
-		Ok(())
+		})
 	}
 
 	/// Sets whether new endpoints may point at private hosts.

@@ -6,7 +6,7 @@ use crate::{mock::*, Error, Event, ExecutorStatus, Executors as ExecutorsStorage
 type Provider = crate::Pallet<Test>;
 
 fn register(who: u64, services: &[(sp_core::H256, verity_primitives::inference::VerificationMode, u128)], stake: u128) -> sp_runtime::DispatchResult {
-	Executors::register_executor(RuntimeOrigin::signed(who), registration(services, stake))
+	Executors::register_executor(RuntimeOrigin::signed(who), registration(services, stake)).map(|_| ()).map_err(|e| e.error)
 }
 
 fn staked(who: u64) -> u128 {
@@ -95,6 +95,61 @@ fn a_service_holds_a_bounded_number_of_executors() {
 			assert_ok!(register(who, &[(MODEL_B, Signed, 1)], 100));
 		}
 		assert_noop!(register(4, &[(MODEL_B, Signed, 1)], 100), Error::<Test>::ServiceFull);
+		check_invariants();
+	});
+}
+
+#[test]
+fn sybils_at_the_minimum_stake_cannot_hold_a_service_against_a_better_staked_newcomer() {
+	new_test_ext().execute_with(|| {
+		// Three sybils (the mock's MaxExecutorsPerService) fill MODEL_B's signed tier at the
+		// minimum stake; the third also serves MODEL_A.
+		for who in 1..=2 {
+			assert_ok!(register(who, &[(MODEL_B, Signed, 1)], 100));
+		}
+		assert_ok!(register(3, &[(MODEL_B, Signed, 1), (MODEL_A, Signed, 1)], 100));
+		// A newcomer staking as little gets no place: nothing changes.
+		assert_noop!(register(4, &[(MODEL_B, Signed, 1)], 100), Error::<Test>::ServiceFull);
+		// One staking more takes the place of the weakest (the earliest of equals).
+		assert_ok!(register(4, &[(MODEL_B, Signed, 1)], 150));
+		System::assert_has_event(Event::ExecutorDisplaced { executor: 1, by: 4, model: MODEL_B, mode: Signed }.into());
+		let index: Vec<u64> = ServiceIndex::<Test>::get((MODEL_B, Signed)).iter().map(|(who, _)| *who).collect();
+		assert_eq!(index, vec![2, 3, 4]);
+		assert!(ExecutorsStorage::<Test>::get(1).unwrap().services.is_empty(), "it no longer lists the service");
+		assert_eq!(staked(1), 100, "a displaced executor keeps its stake, to withdraw after deregistering");
+		// The weakest is now 2 or 3 at 100; a newcomer at 150 displaces 2, not 4.
+		assert_ok!(register(5, &[(MODEL_B, Signed, 1)], 150));
+		let index: Vec<u64> = ServiceIndex::<Test>::get((MODEL_B, Signed)).iter().map(|(who, _)| *who).collect();
+		assert_eq!(index, vec![3, 4, 5]);
+		// Executor 3 keeps its other service.
+		assert_eq!(ServiceIndex::<Test>::get((MODEL_A, Signed)).into_inner(), vec![(3, 1)]);
+		check_invariants();
+	});
+}
+
+#[test]
+fn stale_executors_are_evicted_by_anyone_and_give_up_their_places_to_newcomers() {
+	new_test_ext().execute_with(|| {
+		for who in 1..=3 {
+			assert_ok!(register(who, &[(MODEL_B, Signed, 1)], 100));
+		}
+		// Serving executors cannot be evicted.
+		assert_noop!(Executors::evict(RuntimeOrigin::signed(5), 1), Error::<Test>::StillServing);
+		assert_noop!(Executors::evict(RuntimeOrigin::signed(5), 4), Error::<Test>::NotRegistered);
+		// All three go silent past the heartbeat timeout; 2 stays alive.
+		System::set_block_number(1 + 20 + 1);
+		assert_ok!(Executors::heartbeat(RuntimeOrigin::signed(2)));
+		// A newcomer at the minimum stake takes a stale one's place (the first, 1).
+		assert_ok!(register(4, &[(MODEL_B, Signed, 1)], 100));
+		System::assert_has_event(Event::ExecutorDisplaced { executor: 1, by: 4, model: MODEL_B, mode: Signed }.into());
+		// A stranger evicts the other stale one: it is deregistered, its stake kept for withdrawal.
+		assert_ok!(Executors::evict(RuntimeOrigin::signed(5), 3));
+		System::assert_last_event(Event::ExecutorEvicted { executor: 3, by: 5, until: 22 + 10 }.into());
+		assert!(matches!(ExecutorsStorage::<Test>::get(3).unwrap().status, ExecutorStatus::Unbonding { until: 32 }));
+		let index: Vec<u64> = ServiceIndex::<Test>::get((MODEL_B, Signed)).iter().map(|(who, _)| *who).collect();
+		assert_eq!(index, vec![2, 4]);
+		assert_noop!(Executors::evict(RuntimeOrigin::signed(5), 3), Error::<Test>::Unbonding);
+		assert_noop!(Executors::evict(RuntimeOrigin::signed(5), 2), Error::<Test>::StillServing);
 		check_invariants();
 	});
 }

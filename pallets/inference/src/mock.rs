@@ -316,29 +316,35 @@ pub fn register_executor(who: AccountId, stake: u128, services: &[(H256, Verific
 	.unwrap();
 }
 
-/// Benchmarks' setup in the mock: models 0x10.. in the native token, one executor per model.
+/// Benchmarks' setup in the mock: models 0x10.. in the native token, 0x30 in USD, one executor
+/// per model.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchHelper;
+
+/// Registers `model`, paid in `asset`, with every tier and the largest limits, once.
+#[cfg(feature = "runtime-benchmarks")]
+fn bench_model(model: H256, asset: AssetKind) -> H256 {
+	if !pallet_verity_models::Models::<Test>::contains_key(model) {
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), OWNER, 1_000_000);
+		Models::do_register_model(
+			OWNER,
+			model,
+			b"bench".to_vec().try_into().unwrap(),
+			b"mlp".to_vec().try_into().unwrap(),
+			pallet_verity_models::IoLimits { max_input_len: 16 * 1024, max_output_len: 256 },
+			asset,
+			pallet_verity_models::TierPrices { signed: Some(100), tee: Some(100), zk: Some(100) },
+			Perbill::from_percent(10),
+		)
+		.unwrap();
+	}
+	model
+}
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_verity_executors::benchmarking::BenchmarkHelper for BenchHelper {
 	fn model_offering(index: u32, _mode: VerificationMode) -> verity_primitives::inference::ModelId {
-		let model = H256::repeat_byte(0x10 + index as u8);
-		if !pallet_verity_models::Models::<Test>::contains_key(model) {
-			let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), OWNER, 1_000_000);
-			Models::do_register_model(
-				OWNER,
-				model,
-				b"bench".to_vec().try_into().unwrap(),
-				b"mlp".to_vec().try_into().unwrap(),
-				pallet_verity_models::IoLimits { max_input_len: 16 * 1024, max_output_len: 256 },
-				NativeOrWithId::Native,
-				pallet_verity_models::TierPrices { signed: Some(100), tee: Some(100), zk: Some(100) },
-				Perbill::from_percent(10),
-			)
-			.unwrap();
-		}
-		model
+		bench_model(H256::repeat_byte(0x10 + index as u8), NativeOrWithId::Native)
 	}
 }
 
@@ -347,6 +353,12 @@ impl crate::benchmarking::BenchmarkHelper<Test> for BenchHelper {
 	fn model(payer: &AccountId) -> verity_primitives::inference::ModelId {
 		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *payer, 1_000_000_000);
 		<BenchHelper as pallet_verity_executors::benchmarking::BenchmarkHelper>::model_offering(0, VerificationMode::Signed)
+	}
+
+	fn stable_model(payer: &AccountId) -> verity_primitives::inference::ModelId {
+		use frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(USD, payer, 1_000_000_000).unwrap();
+		bench_model(H256::repeat_byte(0x30), NativeOrWithId::WithId(USD))
 	}
 
 	fn executor(executor: &AccountId, key: SigningKey, model: verity_primitives::inference::ModelId) {

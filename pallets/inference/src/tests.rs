@@ -803,6 +803,8 @@ mod properties {
 						stake,
 					},
 				)
+				.map(|_| ())
+				.map_err(|e| e.error)
 			},
 			Action::Deregister { a } =>
 				Executors::deregister(RuntimeOrigin::signed(if a { EXEC_A } else { EXEC_B })),
@@ -968,14 +970,19 @@ fn a_payer_cannot_route_an_executors_pay_back_to_itself_through_a_missing_accoun
 		// who so got the inference for 55 USD. The treasury holds USD.
 		assert_ok!(Assets::force_asset_status(RuntimeOrigin::root(), USD, OWNER, OWNER, OWNER, OWNER, 5_000, true, false));
 		assert_ok!(Assets::mint(RuntimeOrigin::signed(OWNER), USD, TREASURY, 5_000));
+		// A USD job, completed: its id and executor.
+		let complete_a_job = || {
+			let id = crate::NextJobId::<Test>::get();
+			assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
+			let executor = Jobs::<Test>::get(id).unwrap().executor;
+			start(id);
+			let evidence = signed_evidence(executor, &statement(id, &output()));
+			assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
+			(id, executor)
+		};
 		let (n, u) = issuance();
-		let id = crate::NextJobId::<Test>::get();
 		let (payer, treasury) = (usd(PAYER), usd(TREASURY));
-		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
-		let executor = Jobs::<Test>::get(id).unwrap().executor;
-		start(id);
-		let evidence = signed_evidence(executor, &statement(id, &output()));
-		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
+		let (id, executor) = complete_a_job();
 
 		assert_eq!(usd(PAYER), payer - 1_100, "charged in full");
 		assert_eq!((usd(OWNER), usd(executor)), (0, 0));
@@ -998,13 +1005,8 @@ fn a_payer_cannot_route_an_executors_pay_back_to_itself_through_a_missing_accoun
 		// Nor when the treasury cannot take them either: they are burned, not refunded.
 		assert_ok!(Assets::burn(RuntimeOrigin::signed(OWNER), USD, TREASURY, u128::MAX));
 		let (n, u) = issuance();
-		let id = crate::NextJobId::<Test>::get();
 		let payer = usd(PAYER);
-		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
-		let executor = Jobs::<Test>::get(id).unwrap().executor;
-		start(id);
-		let evidence = signed_evidence(executor, &statement(id, &output()));
-		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
+		complete_a_job();
 		assert_eq!(usd(PAYER), payer - 1_100, "charged in full");
 		check(n, u - 1_100);
 	});
