@@ -351,17 +351,12 @@ impl Chain {
 				_ => None,
 			});
 			let Some(job) = job else { continue };
-			let body = self
-				.rpc
-				.chain_get_block(Some(subxt::utils::H256(block.0)))
+			let transaction = *self
+				.extrinsic_hashes(block)
 				.await?
-				.ok_or_else(|| anyhow::anyhow!("block {block:?} is gone"))?;
-			let extrinsic = body
-				.block
-				.extrinsics
 				.get(index as usize)
 				.ok_or_else(|| anyhow::anyhow!("block {block:?} has no extrinsic {index}"))?;
-			return Ok(Some((job, block, H256(sp_crypto_hashing::blake2_256(&extrinsic.0)))));
+			return Ok(Some((job, block, transaction)));
 		}
 		Ok(None)
 	}
@@ -459,20 +454,26 @@ impl Chain {
 	/// What `transaction` did in `block`: its index there from the block's body, then
 	/// `EventsApi::extrinsic_outcome` at that block.
 	async fn extrinsic_outcome(&self, block: H256, transaction: H256) -> anyhow::Result<ExtrinsicOutcome<AccountId>> {
+		let index = self
+			.extrinsic_hashes(block)
+			.await?
+			.iter()
+			.position(|hash| *hash == transaction)
+			.ok_or_else(|| anyhow::anyhow!("transaction {transaction:?} is not in block {block:?}"))?;
+		let outcome: Option<ExtrinsicOutcome<AccountId>> =
+			self.runtime_call_at("EventsApi_extrinsic_outcome", &(index as u32).encode(), Some(block)).await?;
+		outcome.ok_or_else(|| anyhow::anyhow!("no outcome for extrinsic {index} of block {block:?}"))
+	}
+
+	/// The hashes (BLAKE2-256) of `block`'s extrinsics, in order: a transaction's hash as its
+	/// submitter knows it.
+	async fn extrinsic_hashes(&self, block: H256) -> anyhow::Result<Vec<H256>> {
 		let body = self
 			.rpc
 			.chain_get_block(Some(subxt::utils::H256(block.0)))
 			.await?
 			.ok_or_else(|| anyhow::anyhow!("block {block:?} is gone"))?;
-		let index = body
-			.block
-			.extrinsics
-			.iter()
-			.position(|extrinsic| sp_crypto_hashing::blake2_256(&extrinsic.0) == transaction.0)
-			.ok_or_else(|| anyhow::anyhow!("transaction {transaction:?} is not in block {block:?}"))?;
-		let outcome: Option<ExtrinsicOutcome<AccountId>> =
-			self.runtime_call_at("EventsApi_extrinsic_outcome", &(index as u32).encode(), Some(block)).await?;
-		outcome.ok_or_else(|| anyhow::anyhow!("no outcome for extrinsic {index} of block {block:?}"))
+		Ok(body.block.extrinsics.iter().map(|extrinsic| H256(sp_crypto_hashing::blake2_256(&extrinsic.0))).collect())
 	}
 
 	/// Waits until `block` (of the best chain) is finalized, for at most `timeout`.

@@ -127,14 +127,9 @@ fn testnet_genesis(
 			// Sufficient: an account may hold the stable asset without any native balance,
 			// which is what a paying agent with only stable coins looks like.
 			assets: vec![(stable_asset::ID, root, true, stable_asset::MIN_BALANCE)],
-			metadata: vec![(
-				stable_asset::ID,
-				stable_asset::NAME.as_bytes().to_vec(),
-				stable_asset::SYMBOL.as_bytes().to_vec(),
-				stable_asset::DECIMALS,
-			)],
+			metadata: stable_asset_metadata(),
 			// The treasury's account must exist too: a protocol fee below the asset's minimum
-			// balance cannot open it, and would go back to the payer.
+			// balance cannot open it, and would be burned.
 			accounts: endowed_accounts
 				.iter()
 				.cloned()
@@ -220,6 +215,16 @@ fn testnet_genesis(
 }
 
 /// Aura and GRANDPA keys of a well-known dev authority.
+/// The stable asset's name, symbol and decimals, as every preset registers them.
+fn stable_asset_metadata() -> Vec<(verity_primitives::AssetId, Vec<u8>, Vec<u8>, u8)> {
+	vec![(
+		stable_asset::ID,
+		stable_asset::NAME.as_bytes().to_vec(),
+		stable_asset::SYMBOL.as_bytes().to_vec(),
+		stable_asset::DECIMALS,
+	)]
+}
+
 fn authority_keys(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
 	(sr.public().into(), ed.public().into())
 }
@@ -265,12 +270,7 @@ pub fn production_genesis(
 		sudo: SudoConfig { key: governance },
 		assets: AssetsConfig {
 			assets: vec![(stable_asset::ID, asset_owner, true, stable_asset::MIN_BALANCE)],
-			metadata: vec![(
-				stable_asset::ID,
-				stable_asset::NAME.as_bytes().to_vec(),
-				stable_asset::SYMBOL.as_bytes().to_vec(),
-				stable_asset::DECIMALS,
-			)],
+			metadata: stable_asset_metadata(),
 			accounts: vec![(stable_asset::ID, treasury, stable_asset::MIN_BALANCE)],
 		},
 		attestation: AttestationConfig {
