@@ -10,7 +10,10 @@
 #   - paid requests per second and p50/p95 latency of the whole x402 flow through the gateway
 #     (gateway/examples/gateway_loadgen), signed and zk tiers, and the node's JSON-RPC calls per
 #     paid request during that run (the node's `substrate_rpc_calls_started` counter: the
-#     gateway's, the executor's and the payers' calls together).
+#     gateway's, the executor's and the payers' calls together);
+#   - every pallet call and hook: the median measured time against the weight charged
+#     (scripts/benchmarks/check.sh); the script fails, after writing the report, if one is over
+#     by more than WEIGHT_MARGIN (0.25).
 #
 #   scripts/bench.sh                 # JOBS=200 MINILM_JOBS=60 SECONDS_PER_MODEL=5 PAID=200
 set -euo pipefail
@@ -39,9 +42,15 @@ log "engine throughput ($DEVICE, ${SECONDS_PER_MODEL}s per model)"
 engines="$("$VERITY_BIN/examples/engine_bench" --device "$DEVICE" --seconds "$SECONDS_PER_MODEL" 2>/dev/null)"
 echo "$engines"
 
-log "zk proving (digits-mlp, Groth16 over BLS12-381)"
+log "zk proving (digits-mlp, Groth16 over BLS12-381): the workspace's prover, then verity-zkml/parallel"
 zk="$("$VERITY_BIN/examples/prove_bench" 20)"
 echo "$zk"
+# The `parallel` prover in its own target dir, so that the workspace's features stay as they are.
+PARALLEL_TARGET="$CARGO_TARGET_DIR/parallel-prover"
+(cd "$VERITY_ROOT" && cargo build --release --locked -p verity-zkml --features parallel --example prove_bench \
+	--target-dir "$PARALLEL_TARGET")
+zk_parallel="$("$PARALLEL_TARGET/release/examples/prove_bench" 20)"
+echo "$zk_parallel"
 
 log "zk verification (5 public inputs): runtime with host calls, plain wasm, native"
 "$VERITY_BIN/verity-node" benchmark pallet \
@@ -61,6 +70,12 @@ print(f"public_inputs=5 runtime_host_calls_median_ms={ms['verify_proof']:.2f} "
 PY
 )"
 echo "$zk_verify"
+
+log "weights: the median measured cost of every call and hook against what it is charged"
+weights_over=0
+weights="$(REPEAT="${WEIGHT_REPEAT:-10}" MARGIN="${WEIGHT_MARGIN:-0.25}" "$VERITY_ROOT/scripts/benchmarks/check.sh")" ||
+	weights_over=1
+echo "$weights"
 
 log "starting a dev node (instant seal) and the executor"
 "$VERITY_BIN/verity-node" --dev --sealing instant --base-path "$BASE/node" --rpc-port "$RPC_PORT" \
@@ -148,10 +163,13 @@ report="$(mktemp)"
 	echo '```'
 	echo
 	echo "zk proving of the digits model (\`zk/examples/prove_bench\`: Groth16, BLS12-381, 20 proofs of"
-	echo "held-out digits, arkworks on the CPU; verification takes the runtime's steps, natively):"
+	echo "held-out digits, arkworks on the CPU; verification takes the runtime's steps, natively), as the"
+	echo "workspace builds it (multi-scalar multiplications on every core, through \`ark-ec/parallel\`), then with"
+	echo "\`verity-zkml/parallel\` (the whole prover on every core; built apart), $(nproc) cores:"
 	echo
 	echo '```text'
 	echo "$zk"
+	echo "parallel: $zk_parallel"
 	echo '```'
 	echo
 	echo "zk verification of one digits proof, the same steps three ways (the zk verifier's FRAME"
@@ -160,6 +178,15 @@ report="$(mktemp)"
 	echo
 	echo '```text'
 	echo "$zk_verify"
+	echo '```'
+	echo
+	echo "Weights against cost: every call and hook of the Verity pallets benchmarked again on the wasm"
+	echo "runtime at its lowest and highest component values (\`scripts/benchmarks/check.sh\`, ${WEIGHT_REPEAT:-10} repeats),"
+	echo "the median measured time against the compute part of the weight charged (database reads and"
+	echo "writes are charged apart); over ${WEIGHT_MARGIN:-0.25} above it fails the run:"
+	echo
+	echo '```text'
+	echo "$weights"
 	echo '```'
 	echo
 	echo "End to end on one dev node with instant sealing and the executor (capacity 4), signed tier,"
@@ -192,3 +219,4 @@ open(doc_path, "w").write(doc)
 PY
 rm -f "$report"
 log "written to docs/benchmarks.md"
+[ "$weights_over" = 0 ] || { log "a call costs more than it is charged (see the weights lines)"; exit 1; }

@@ -195,7 +195,8 @@ fn price(model: ModelId) -> Balance {
 fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
 	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-e2e");
 	let (bob, alice, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Alice, Sr25519Keyring::Ferdie);
-	let balance = |node: &Node, who: &AccountId| node.free_balance(who, None);
+	// Owned (free and held): storage deposits stay the payer's and the executor's.
+	let balance = |node: &Node, who: &AccountId| node.owned_balance(who, None);
 	let treasury = TreasuryAccount::get();
 	let before: Vec<Balance> = [bob.to_account_id(), alice.to_account_id(), ferdie.to_account_id(), treasury.clone()]
 		.iter()
@@ -302,7 +303,7 @@ fn zk_jobs_complete_alone_and_batched_with_signed_ones_and_the_runtime_checks_ea
 fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer() {
 	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("executor-bad-input");
 	let bob = Sr25519Keyring::Bob;
-	let before = node.free_balance(&bob.to_account_id(), None);
+	let before = node.owned_balance(&bob.to_account_id(), None);
 
 	let first = next_job_id(&node);
 	// Ten bytes for a model of 64 inputs; bytes that are not UTF-8 for a text model.
@@ -326,9 +327,9 @@ fn inputs_a_model_cannot_take_fail_on_chain_with_a_reason_and_refund_the_payer()
 		reasons,
 		vec!["input must be 64 int8 values (64 bytes), got 10 bytes".to_owned(), "input must be UTF-8 text".to_owned()]
 	);
-	// Refunded in full: only the transaction fee is gone.
+	// Refunded in full: only the transaction fee is gone (the storage deposit is held, not spent).
 	let fees = fees_paid(&all_events(&node), &bob.to_account_id());
-	assert_eq!(node.free_balance(&bob.to_account_id(), None), before - fees);
+	assert_eq!(node.owned_balance(&bob.to_account_id(), None), before - fees);
 }
 
 /// The README's `examples/job` commands, run as printed (fees from the chain's quote), and a
@@ -385,11 +386,12 @@ fn submit_tipped(node: &Node, who: Sr25519Keyring, call: RuntimeCall, tip: Balan
 }
 
 /// Whether the pool holds `submit_result` for job `id`, alone or in a batch.
-fn result_in_pool(node: &Node, id: JobId) -> bool {
+/// Whether job `id`'s result is in `pending` (one snapshot of the pool, so that the caller seals
+/// only what it looked at).
+fn result_in_pool(pending: &serde_json::Value, id: JobId) -> bool {
 	let is_result = |call: &RuntimeCall| {
 		matches!(call, RuntimeCall::Inference(pallet_verity_inference::Call::submit_result { job, .. }) if *job == id)
 	};
-	let pending = node.call("author_pendingExtrinsics", json!([])).unwrap();
 	pending.as_array().unwrap().iter().any(|hex| {
 		let bytes = common::decode_hex(hex.as_str().unwrap());
 		let extrinsic = verity_runtime::UncheckedExtrinsic::decode(&mut &bytes[..]).unwrap();
@@ -414,7 +416,7 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	seal(&node);
 	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
 	let bob = Sr25519Keyring::Bob;
-	let before = node.free_balance(&bob.to_account_id(), None);
+	let before = node.owned_balance(&bob.to_account_id(), None);
 	let (digit, _) = a_digit();
 	let id = next_job_id(&node);
 	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 20)]);
@@ -422,10 +424,16 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	// Blocks are sealed while the pool holds anything but the result; once the result shows,
 	// the payer, who reads it there, cancels with a tip.
 	let start = Instant::now();
-	while !result_in_pool(&node, id) {
+	loop {
 		assert!(start.elapsed() < TIMEOUT, "no result in the pool; executor log:\n{}", executor.log_tail());
 		let pending = node.call("author_pendingExtrinsics", json!([])).unwrap();
+		if result_in_pool(&pending, id) {
+			break;
+		}
 		if !pending.as_array().unwrap().is_empty() {
+			// Looked for in the same snapshot that decided to seal: only a result that arrives in
+			// the milliseconds before the seal call can slip into the block unseen (the check and
+			// a second look used to be apart, and once were).
 			seal(&node);
 		}
 		std::thread::sleep(Duration::from_millis(100));
@@ -437,7 +445,7 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	let events = all_events(&node);
 	let charge = price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE;
 	assert_eq!(
-		node.free_balance(&bob.to_account_id(), None),
+		node.owned_balance(&bob.to_account_id(), None),
 		before - charge - fees_paid(&events, &bob.to_account_id()),
 		"the payer is charged for the inference it read"
 	);
@@ -509,7 +517,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	executor.kill();
 
 	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
-	let before = node.free_balance(&bob.to_account_id(), None);
+	let before = node.owned_balance(&bob.to_account_id(), None);
 	let (digit, _) = a_digit();
 	let id = next_job_id(&node);
 	// The nearest deadline allowed: `MinJobDuration` (3) blocks after the block holding the job.
@@ -537,7 +545,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	// the treasury.
 	assert_eq!((compensation, forfeit), (charge, 9 * charge));
 	assert_eq!(
-		node.free_balance(&bob.to_account_id(), None),
+		node.owned_balance(&bob.to_account_id(), None),
 		before - fees_paid(&events, &bob.to_account_id()) + compensation,
 		"the payer gets the escrow back and the compensation"
 	);

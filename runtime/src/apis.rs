@@ -249,9 +249,10 @@ impl_runtime_apis! {
 			signature: Signature,
 		) -> Result<(), verity_primitives::x402::PaidJobRefusal> {
 			use verity_primitives::x402::PaidJobRefusal;
-			// A runtime API call's writes are discarded: this is `submit_paid`, dry.
+			// A runtime API call's writes are discarded: this is `submit_paid`, dry (the relayer's
+			// storage deposit is the relayer's concern, not the payment's).
 			use verity_primitives::events::Refusal;
-			Inference::do_submit_paid(spec, salt, authorization, signature).map(|_| ()).map_err(|error| {
+			Inference::do_submit_paid(None, spec, salt, authorization, signature).map(|_| ()).map_err(|error| {
 				match crate::events::refusal_of(&error) {
 					Refusal::Payment(reason) => PaidJobRefusal::Payment(reason),
 					Refusal::ExecutorsBusy => PaidJobRefusal::ExecutorsBusy,

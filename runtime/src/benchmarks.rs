@@ -115,6 +115,10 @@ mod helper {
 			model
 		}
 
+		fn fund_stake(who: &AccountId) {
+			Balances::set_balance(who, PLENTY);
+		}
+
 		fn executor(executor: &AccountId, key: SigningKey, model: ModelId) {
 			Balances::set_balance(executor, PLENTY);
 			pallet_verity_executors::Pallet::<Runtime>::do_register(

@@ -7,7 +7,7 @@ use frame_support::{
 	traits::{AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
 		VariantCountOf},
 	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_MILLIS, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
 	},
 };
@@ -21,7 +21,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	currency::{EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT},
+	currency::{EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, UNIT},
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
 	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
@@ -302,8 +302,8 @@ impl pallet_verity_x402::Config for Runtime {
 	// Two 6-second slots: a verified payment settles in the next block even if one slot is
 	// missed.
 	type SettlementMargin = ConstU64<12>;
-	/// Above the most settlements a block holds (about 2,800 at the measured `settle_upto` weight;
-	/// `runtime/tests/x402.rs` checks it), so that pruning keeps up: at most about 0.37 s of a block.
+	/// Above the most settlements a block holds (about 2,700 at the measured `settle` weight;
+	/// `runtime/tests/x402.rs` checks it), so that pruning keeps up: at most about 0.41 s of a block.
 	type MaxPrunesPerBlock = ConstU32<3072>;
 	type WeightInfo = pallet_verity_x402::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -317,6 +317,14 @@ parameter_types! {
 		frame_support::PalletId(*b"vrty/trs").into_account_truncating();
 	/// Executors stake the native token.
 	pub const NativeAsset: AssetKind = AssetKind::Native;
+	/// Up to 0.8 s of a block's 2 s prunes closed jobs: about 1,730 at the measured weight,
+	/// above the most a block can close (about 1,180, each close charged its later prune;
+	/// `integrity_test` checks it). Only jobs whose retention is over are pruned, so a block
+	/// spends this only 7 days after as many jobs closed.
+	pub const MaxPruneWeight: Weight = Weight::from_parts(800 * WEIGHT_REF_TIME_PER_MILLIS, u64::MAX);
+	/// A job's record (about 250 bytes with an empty input) holds 0.00025 VRT for its 7 days;
+	/// a 16 KiB input about 0.016 VRT (docs/inference.md, "Storage deposits").
+	pub const JobDepositPerByte: Balance = MICRO_UNIT;
 }
 
 impl pallet_verity_inference::Config for Runtime {
@@ -347,7 +355,8 @@ impl pallet_verity_inference::Config for Runtime {
 	type StakeAsset = NativeAsset;
 	type MaxDeadlinesPerBlock = ConstU32<128>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
-	type MaxPrunesPerBlock = ConstU32<32>;
+	type MaxPruneWeight = MaxPruneWeight;
+	type DepositPerByte = JobDepositPerByte;
 	type StatsBucket = ConstU64<86_400_000>;
 	type StatsRetention = ConstU32<90>;
 	type WeightInfo = pallet_verity_inference::weights::SubstrateWeight<Runtime>;

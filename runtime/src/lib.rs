@@ -67,14 +67,14 @@ pub mod opaque {
 /// reveal, listed payment assets, price caps; 106: undeliverable payouts to the treasury,
 /// zero-value payments refused, `verify` as settlement in the next block, zk lengths bound to
 /// the key, no dev key in the production preset; 107: executors displaced from full services,
-/// `Executors::evict`), `transaction_version` with every change of a call's encoding (2:
+/// `Executors::evict`; 108: storage deposits, pruning bounded by weight), `transaction_version` with every change of a call's encoding (2:
 /// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -128,8 +128,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations, run at the first block of a new runtime. A layout change bumps the
 /// pallet's `STORAGE_VERSION` and adds its migration here
 /// (`frame_support::migrations::VersionedMigration`), which `runtime/tests/storage_layout.rs`
-/// enforces. Inference 0 → 1 (spec 103): the dispatcher set is removed.
-type Migrations = (pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,);
+/// enforces. Inference 0 → 1 (spec 103): the dispatcher set is removed; 1 → 2 (spec 108):
+/// jobs carry storage deposits.
+type Migrations = (
+	pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_verity_inference::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

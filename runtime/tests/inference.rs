@@ -205,9 +205,12 @@ fn a_signed_job_runs_across_models_executors_and_inference() {
 		let (charlie_fees, dave_fees) = (fees_of(&charlie.to_account_id()), fees_of(&dave.to_account_id()));
 		assert_eq!(Balances::balance(&TreasuryAccount::get()), treasury_before + protocol);
 		assert_eq!(Balances::balance(&bob.to_account_id()), bob_before + royalty);
+		// The executor's storage deposit for the output and evidence is held until the job is
+		// pruned, a week later.
+		assert!(completed.result_deposit > 0);
 		assert_eq!(
 			Balances::balance(&charlie.to_account_id()),
-			charlie_before + executor_paid - charlie_fees
+			charlie_before + executor_paid - charlie_fees - completed.result_deposit
 		);
 		assert_eq!(
 			Balances::total_balance(&dave.to_account_id()),
@@ -478,4 +481,21 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 		assert_eq!(pallet_verity_inference::Outputs::<Runtime>::get(job_id).unwrap().into_inner(), output);
 		check_invariants();
 	});
+}
+
+/// Item 7 of the hardening issue. Closed jobs were pruned at 32 per block, below the rate a
+/// block can close them, so the jobs kept grew without bound. Now every closing call is charged
+/// its job's later prune, and a block prunes as many jobs as `MaxPruneWeight` pays for: at least
+/// as many as a block can close (the measured weights say how many), within 40% of the block.
+#[test]
+fn job_pruning_keeps_up_with_the_most_closes_a_block_holds() {
+	use pallet_verity_inference::WeightInfo as _;
+	let closes = Inference::max_closes_per_block();
+	let prunes = Inference::prunes_per_block();
+	println!("a block closes at most {closes} jobs and prunes up to {prunes}");
+	assert!(closes > 500, "the weights say a block closes {closes} jobs");
+	assert!(prunes >= closes, "{prunes} jobs pruned per block, {closes} closed");
+	let pruning = <Runtime as pallet_verity_inference::Config>::WeightInfo::prune_jobs(closes);
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	assert!(pruning.ref_time() <= block.ref_time() * 2 / 5, "pruning {closes} jobs takes {pruning:?} of {block:?}");
 }

@@ -232,5 +232,6 @@ fn nonce_pruning_keeps_up_with_the_most_settlements_a_block_holds() {
 	assert!(pruned as u64 >= most_used, "{pruned} nonces pruned per block, {most_used} used");
 	let pruning = <Runtime as pallet_verity_x402::Config>::WeightInfo::prune_nonces(pruned);
 	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	println!("a block uses at most {most_used} nonces and prunes up to {pruned} in {pruning:?}");
 	assert!(pruning.ref_time() < block.ref_time() / 4, "pruning {pruned} nonces takes {pruning:?} of {block:?}");
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the FRAME benchmarks of Verity's pallets on the real wasm runtime and writes each
-# pallet's weights.rs. Needs a built workspace (scripts/test.sh or scripts/dev.sh builds it).
+# pallet's weights.rs, from the larger of the two regressions (min squares, median slopes) at
+# each point, so that noise errs towards charging more (scripts/benchmarks/check.sh measures
+# what the weights charge against the cost). Needs a built workspace (scripts/test.sh or
+# scripts/dev.sh builds it).
 #
 #   scripts/benchmarks/run.sh            # full run: 50 steps, 20 repeats (minutes per pallet)
 #   STEPS=2 REPEAT=1 scripts/benchmarks/run.sh --check   # quick run, weights files untouched
@@ -29,6 +32,7 @@ for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation
 		--extrinsic '*' \
 		--steps "$STEPS" \
 		--repeat "$REPEAT" \
+		--output-analysis max \
 		--template "$VERITY_ROOT/scripts/benchmarks/weight-template.hbs" \
 		--output "$output"
 done

@@ -166,6 +166,13 @@ impl Node {
 		self.account(who, at).data.free
 	}
 
+	/// `who`'s native balance, free and held, at `at`: what it owns, so that a storage deposit
+	/// (held until its job is pruned, a week after it closes) does not count as spent.
+	pub fn owned_balance(&self, who: &AccountId, at: Option<&str>) -> Balance {
+		let data = self.account(who, at).data;
+		data.free + data.reserved
+	}
+
 	/// `who`'s balance of the stable asset, at the best block.
 	pub fn stable_balance(&self, who: &AccountId) -> Balance {
 		let key = pallet_assets::Account::<verity_runtime::Runtime>::hashed_key_for(verity_primitives::stable_asset::ID, who);

@@ -20,6 +20,9 @@ pub trait BenchmarkHelper<T: Config> {
 	/// every call that moves a job's escrow.
 	fn stable_model(payer: &T::AccountId) -> ModelId;
 
+	/// Funds `who` in the stake asset, for storage deposits.
+	fn fund_stake(who: &T::AccountId);
+
 	/// Registers and funds `executor` for (`model`, signed tier) with `key`, fee 1, capacity as
 	/// large as allowed.
 	fn executor(executor: &T::AccountId, key: SigningKey, model: ModelId);
@@ -119,6 +122,7 @@ mod benchmarks {
 		};
 		let signature = T::BenchmarkHelper::sign_payment(&authorization);
 		let relayer: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::fund_stake(&relayer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(relayer), spec, salt, authorization, signature);
 		assert_eq!(NextJobId::<T>::get(), 1);
@@ -192,14 +196,29 @@ mod benchmarks {
 		assert!(Jobs::<T>::iter().all(|(_, job)| job.status == JobStatus::Expired));
 	}
 
+	/// Each job as a completed one keeps it: the largest output and an evidence stored, and a
+	/// deposit held from both its submitter and its executor, each submitted by another payer
+	/// (so every release touches another account). Linear in `p`; a block prunes as many as
+	/// `MaxPruneWeight` pays for.
 	#[benchmark]
-	fn prune_jobs(p: Linear<0, { T::MaxPrunesPerBlock::get() }>) {
-		let payer: T::AccountId = whitelisted_caller();
-		let (model, _) = market::<T>(T::BenchmarkHelper::model(&payer));
+	fn prune_jobs(p: Linear<0, 256>) {
+		let (model, _) = market::<T>(T::BenchmarkHelper::model(&whitelisted_caller()));
 		let deadline = deadline::<T>();
-		for _ in 0..p {
+		for i in 0..p {
+			let payer: T::AccountId = account("payer", i, 0);
+			T::BenchmarkHelper::model(&payer);
 			let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
 			Pallet::<T>::do_cancel(payer.clone(), id).unwrap();
+			let output: BoundedVec<u8, T::MaxOutputLen> =
+				alloc::vec![1u8; T::MaxOutputLen::get() as usize].try_into().unwrap();
+			let evidence = Evidence::Signed(ExecutorSignature::Sr25519(sr25519::Signature::from_raw([0; 64])));
+			Jobs::<T>::mutate(id, |job| {
+				let job = job.as_mut().unwrap();
+				job.result_deposit = Pallet::<T>::deposit_for(output.encoded_size() + evidence.encoded_size());
+				Pallet::<T>::hold_deposit(&job.executor, job.result_deposit).unwrap();
+			});
+			Outputs::<T>::insert(id, output);
+			Evidences::<T>::insert(id, evidence);
 		}
 		let later = frame_system::Pallet::<T>::block_number() + T::RetentionPeriod::get();
 		frame_system::Pallet::<T>::set_block_number(later);
@@ -211,7 +230,7 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn prune_stats(s: Linear<0, { T::MaxPrunesPerBlock::get() }>) {
+	fn prune_stats(s: Linear<0, 256>) {
 		for i in 0..s {
 			TierStats::<T>::insert(
 				(0u32, VerificationMode::ALL[i as usize % 3], T::BenchmarkHelper::asset_of(i)),

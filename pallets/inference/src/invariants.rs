@@ -12,7 +12,10 @@ impl<T: Config> Pallet<T> {
 	///   its place), and no list is empty;
 	/// - each executor's count of active jobs is its number of open jobs;
 	/// - no job id is at or above [`NextJobId`];
-	/// - every closed job is in the prune queue.
+	/// - every closed job is in the prune queue, and the queue holds at most what a block can
+	///   close, for each block of the retention period and the current one;
+	/// - for each account, the balance held as storage deposit equals the deposits of the jobs
+	///   it submitted plus those of the results it stored, of jobs not yet pruned.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{BTreeMap, BTreeSet};
 		use frame_support::traits::fungibles::InspectHold;
@@ -35,6 +38,19 @@ impl<T: Config> Pallet<T> {
 		for ((payer, asset), expected) in escrow {
 			let held = T::Currency::balance_on_hold(asset, &HoldReason::JobEscrow.into(), &payer);
 			ensure!(held == expected, "escrow held differs from the escrow of open jobs");
+		}
+		let mut deposits = BTreeMap::<T::AccountId, Balance>::new();
+		for (_, job) in Jobs::<T>::iter() {
+			*deposits.entry(job.depositor.clone()).or_default() += job.deposit;
+			*deposits.entry(job.executor.clone()).or_default() += job.result_deposit;
+		}
+		for (who, expected) in deposits {
+			let held = T::Currency::balance_on_hold(
+				T::StakeAsset::get(),
+				&HoldReason::StorageDeposit.into(),
+				&who,
+			);
+			ensure!(held == expected, "storage deposit held differs from the deposits of kept jobs");
 		}
 		for id in Evidences::<T>::iter_keys() {
 			ensure!(Outputs::<T>::contains_key(id), "evidence without the output it is for");
@@ -60,6 +76,12 @@ impl<T: Config> Pallet<T> {
 		let busy: BTreeMap<T::AccountId, u32> = T::Executors::busy_executors().into_iter().collect();
 		ensure!(busy == open_per_executor, "an executor's active-job count differs from its open jobs");
 		let (head, tail) = PruneQueueBounds::<T>::get();
+		let retention: u64 = sp_runtime::SaturatedConversion::saturated_into(T::RetentionPeriod::get());
+		ensure!(
+			tail.saturating_sub(head) <=
+				retention.saturating_add(1).saturating_mul(Self::max_closes_per_block().into()),
+			"the prune queue holds more than a retention period of closes"
+		);
 		let queued: BTreeSet<JobId> = (head..tail)
 			.filter_map(|position| PruneQueue::<T>::get(position).map(|(id, _)| id))
 			.collect();

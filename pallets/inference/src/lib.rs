@@ -49,9 +49,16 @@
 //! - jobs expiring in one block are at most [`Config::MaxDeadlinesPerBlock`] (a deadline on a
 //!   full block is refused with [`Error::DeadlineBlockFull`]); a job that closes early frees its
 //!   place;
-//! - closed jobs are pruned after [`Config::RetentionPeriod`] in FIFO order, at most
-//!   [`Config::MaxPrunesPerBlock`] per block;
+//! - closed jobs are pruned after [`Config::RetentionPeriod`] in FIFO order, as many per block
+//!   as [`Config::MaxPruneWeight`] pays for; `integrity_test` checks that this is at least the
+//!   most jobs a block can close, so the queue never falls behind;
 //! - tier statistics keep [`Config::StatsRetention`] buckets.
+//!
+//! ## Storage deposits
+//! State whose size a user chooses pays for itself: whoever submits a job (the payer, or the
+//! relayer of `submit_paid`) holds [`Config::DepositPerByte`] for each byte of the job's record,
+//! input included, and the executor holds it for each byte of the output and evidence it
+//! stores. Both are held in the stake asset and released when the job is pruned.
 //!
 //! Expiry and pruning are in `maintenance.rs`.
 //!
@@ -60,6 +67,7 @@
 //!   call checks its origin and hands over to a `do_*` function);
 //! - `lifecycle.rs`: submission and every transition of a job;
 //! - `escrow.rs`: holding, releasing and paying out the escrow;
+//! - `deposits.rs`: the storage deposits of jobs and results;
 //! - `slashing.rs`: what a missed deadline costs the executor's stake, and who receives it;
 //! - `payment.rs`: the x402 binding of `submit_paid` (also run, dry, by the `check_paid_job`
 //!   runtime API);
@@ -81,6 +89,7 @@ pub use weights::WeightInfo;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod deposits;
 mod escrow;
 #[cfg(any(feature = "try-runtime", feature = "std", test))]
 mod invariants;
@@ -184,6 +193,14 @@ pub struct Job<T: Config> {
 	pub output_hash: Option<Hash>,
 	/// Block of the last transition.
 	pub updated_at: BlockNumberFor<T>,
+	/// Who holds [`Job::deposit`]: the submitter of the job (the payer, or a relayer).
+	pub depositor: T::AccountId,
+	/// The storage deposit of this record, held from `depositor` in the stake asset until the
+	/// job is pruned.
+	pub deposit: Balance,
+	/// The storage deposit of the output and evidence, held from the executor in the stake
+	/// asset until the job is pruned (zero until a result is accepted).
+	pub result_deposit: Balance,
 }
 
 impl<T: Config> Job<T> {
@@ -204,7 +221,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -222,6 +239,9 @@ pub mod pallet {
 
 		parameter_types! {
 			pub const TestProtocolFee: Perbill = Perbill::from_percent(5);
+			/// A second of pruning: more than the default test block can close.
+			pub const TestMaxPruneWeight: Weight =
+				Weight::from_parts(frame_support::weights::constants::WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 		}
 
 		/// The signed tier only, a 5% protocol fee, small limits, daily statistics.
@@ -246,7 +266,8 @@ pub mod pallet {
 			type ExpiryPenalty = ConstU32<10>;
 			type MaxDeadlinesPerBlock = ConstU32<4>;
 			type RetentionPeriod = ConstU64<20>;
-			type MaxPrunesPerBlock = ConstU32<3>;
+			type MaxPruneWeight = TestMaxPruneWeight;
+			type DepositPerByte = frame_support::traits::ConstU128<1>;
 			type StatsBucket = ConstU64<86_400_000>;
 			type StatsRetention = ConstU32<3>;
 			type WeightInfo = ();
@@ -362,9 +383,16 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
-		/// Most closed jobs pruned in one block.
+		/// The most weight one block spends pruning closed jobs (and, separately, old tier
+		/// statistics). It must pay for at least [`Pallet::max_closes_per_block`] prunes, so that
+		/// pruning keeps up with the highest close rate (`integrity_test` checks it).
 		#[pallet::constant]
-		type MaxPrunesPerBlock: Get<u32>;
+		type MaxPruneWeight: Get<Weight>;
+
+		/// Storage deposit per byte of user-sized state (a job's record with its input; its
+		/// output and evidence), held in the stake asset until the job is pruned.
+		#[pallet::constant]
+		type DepositPerByte: Get<Balance>;
 
 		/// Length of a tier-statistics bucket, in milliseconds (a day by default).
 		#[pallet::constant]
@@ -388,6 +416,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// The escrow of open jobs.
 		JobEscrow,
+		/// The storage deposits of jobs not yet pruned.
+		StorageDeposit,
 	}
 
 	/// The id the next job gets.
@@ -551,6 +581,9 @@ pub mod pallet {
 		NotStarted,
 		/// The model's price is above the spec's `max_price`: it changed since the quote.
 		PriceAboveMax,
+		/// The submitter (or, for a result, the executor) cannot hold the storage deposit in
+		/// the stake asset.
+		CannotPayDeposit,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -566,7 +599,7 @@ pub mod pallet {
 			let pruned = Self::prune_jobs(now);
 			let stats = Self::prune_stats(Self::current_bucket());
 			T::WeightInfo::expire_jobs(expired)
-				.saturating_add(Self::excuse_weight().saturating_mul(expired.into()))
+				.saturating_add(Self::excuse_weight().saturating_add(Self::prune_weight()).saturating_mul(expired.into()))
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
 				.saturating_add(T::WeightInfo::prune_stats(stats))
 		}
@@ -579,6 +612,10 @@ pub mod pallet {
 			);
 			assert!(T::StatsBucket::get() > 0, "StatsBucket must be positive");
 			assert!(T::StatsRetention::get() > 0, "StatsRetention must keep a bucket");
+			assert!(
+				Self::prunes_per_block() >= Self::max_closes_per_block(),
+				"MaxPruneWeight must prune at least as many jobs as a block can close"
+			);
 			assert!(
 				T::ProtocolFee::get() <= Perbill::from_percent(50),
 				"a protocol fee above 50% leaves too little for the executor"
@@ -593,7 +630,8 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Buys one inference: holds `price + max_fee` and assigns an executor.
+		/// Buys one inference: holds `price + max_fee` and the storage deposit, and assigns an
+		/// executor.
 		#[pallet::call_index(0)]
 		#[pallet::weight(
 			T::WeightInfo::submit_job(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::serve_weight(spec.mode))
@@ -629,11 +667,12 @@ pub mod pallet {
 
 		/// The assigned executor submits the output with the evidence the job's tier asks for,
 		/// for a job it started in an earlier block. The evidence is verified; then the escrow
-		/// pays out.
+		/// pays out. Like every call that closes a job, it is charged the job's later prune.
 		#[pallet::call_index(3)]
 		#[pallet::weight(
 			T::WeightInfo::submit_result(output.len() as u32)
 				.saturating_add(Pallet::<T>::verify_weight(evidence.mode()))
+				.saturating_add(Pallet::<T>::prune_weight())
 		)]
 		pub fn submit_result(
 			origin: OriginFor<T>,
@@ -648,6 +687,7 @@ pub mod pallet {
 		/// The assigned executor reports that it cannot run the job (e.g. an input the model
 		/// cannot take); the payer is refunded in full and the executor is not slashed.
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(Pallet::<T>::prune_weight()))]
 		pub fn report_failure(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -659,6 +699,7 @@ pub mod pallet {
 
 		/// The payer cancels a job the executor has not started; the escrow is released.
 		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::cancel().saturating_add(Pallet::<T>::prune_weight()))]
 		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
 			Self::do_cancel(payer, job)
@@ -666,7 +707,8 @@ pub mod pallet {
 
 		/// Pays for one inference with an x402 payment authorization and submits it, in one
 		/// step: the authorization's payer becomes the job's payer (refunds go to it), and the
-		/// submitter, a relayer or facilitator, only pays the transaction fee.
+		/// submitter, a relayer or facilitator, pays the transaction fee and holds the job's
+		/// storage deposit until the job is pruned.
 		///
 		/// The authorization must be `exact`, to [`Config::EscrowBinding`], in an asset the
 		/// model is priced in at the tier, for `price + max_fee` in that asset, with nonce
@@ -682,8 +724,8 @@ pub mod pallet {
 			authorization: PaymentAuthorizationOf<T>,
 			signature: PaymentSignatureOf<T>,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
-			Self::do_submit_paid(spec, salt, authorization, signature).map(|_| ())
+			let relayer = ensure_signed(origin)?;
+			Self::do_submit_paid(Some(relayer), spec, salt, authorization, signature).map(|_| ())
 		}
 	}
 }

@@ -4,11 +4,11 @@
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Validates `spec`, holds its escrow from `payer` in the model's own asset, assigns an
-	/// executor and records the job.
+	/// Validates `spec`, holds its escrow from `payer` in the model's own asset and the storage
+	/// deposit of its record, assigns an executor and records the job.
 	pub fn do_submit_job(payer: T::AccountId, spec: JobSpecOf<T>) -> Result<JobId, DispatchError> {
 		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
-		Self::submit_on_terms(payer, spec, terms)
+		Self::submit_on_terms(payer.clone(), Some(payer), spec, terms)
 	}
 
 	/// Submits the jobs of a batch for `payer`, in order. All or none only inside a transactional
@@ -24,9 +24,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// [`Self::do_submit_job`] with the model's terms in the asset the job is paid in.
+	/// [`Self::do_submit_job`] with the model's terms in the asset the job is paid in, and the
+	/// storage deposit held from `depositor` (`None` only in the dry run of `check_paid_job`,
+	/// which answers for the payment, not for its relayer's funds).
 	pub(crate) fn submit_on_terms(
 		payer: T::AccountId,
+		depositor: Option<T::AccountId>,
 		spec: JobSpecOf<T>,
 		terms: ModelTerms<T::AccountId, T::AssetKind>,
 	) -> Result<JobId, DispatchError> {
@@ -50,32 +53,38 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::DeadlineBlockFull)?;
 		Self::hold_escrow(&payer, &terms.asset, escrow)?;
 
+		let mut job = Job {
+			payer: payer.clone(),
+			model,
+			mode,
+			input_hash: input.hash(),
+			input,
+			depositor: depositor.clone().unwrap_or_else(|| payer.clone()),
+			deposit: Zero::zero(),
+			result_deposit: Zero::zero(),
+			max_output_len: terms.max_output_len.min(T::MaxOutputLen::get()),
+			asset: terms.asset,
+			price,
+			max_fee,
+			executor_fee,
+			owner: terms.owner,
+			royalty: terms.royalty,
+			executor: executor.clone(),
+			deadline,
+			status: JobStatus::Assigned,
+			output_hash: None,
+			updated_at: now,
+		};
+		if depositor.is_some() {
+			job.deposit = Self::deposit_for(job.encoded_size());
+			Self::hold_deposit(&job.depositor, job.deposit)?;
+		}
+
 		T::Executors::job_assigned(&executor);
 		ExecutorJobs::<T>::insert(&executor, job_id, ());
 		NextJobId::<T>::put(job_id.saturating_add(1));
-		Self::count(mode, &terms.asset, |c| c.submitted.saturating_inc());
-		Jobs::<T>::insert(
-			job_id,
-			Job {
-				payer: payer.clone(),
-				model,
-				mode,
-				input_hash: input.hash(),
-				input,
-				max_output_len: terms.max_output_len.min(T::MaxOutputLen::get()),
-				asset: terms.asset,
-				price,
-				max_fee,
-				executor_fee,
-				owner: terms.owner,
-				royalty: terms.royalty,
-				executor: executor.clone(),
-				deadline,
-				status: JobStatus::Assigned,
-				output_hash: None,
-				updated_at: now,
-			},
-		);
+		Self::count(mode, &job.asset, |c| c.submitted.saturating_inc());
+		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobSubmitted {
 			job: job_id,
 			payer,
@@ -148,6 +157,8 @@ impl<T: Config> Pallet<T> {
 			output: &output,
 		};
 		Self::verify(job.mode, &context, &evidence).map_err(Error::<T>::from)?;
+		job.result_deposit = Self::deposit_for(output.encoded_size().saturating_add(evidence.encoded_size()));
+		Self::hold_deposit(&executor, job.result_deposit)?;
 
 		let payouts = Self::pay_out(&job);
 		job.output_hash = Some(output_hash);

@@ -40,17 +40,21 @@ impl<T: Config> Pallet<T> {
 		due.len() as u32
 	}
 
-	/// Removes up to `MaxPrunesPerBlock` closed jobs whose retention period is over.
+	/// Removes the closed jobs whose retention period is over, oldest first, as many as
+	/// [`Self::prunes_per_block`] allows, and releases their storage deposits.
 	pub(crate) fn prune_jobs(now: BlockNumberFor<T>) -> u32 {
 		let (mut head, tail) = PruneQueueBounds::<T>::get();
+		let limit = Self::prunes_per_block();
 		let mut pruned = 0;
-		while head < tail && pruned < T::MaxPrunesPerBlock::get() {
+		while head < tail && pruned < limit {
 			let Some((job_id, closed_at)) = PruneQueue::<T>::get(head) else { break };
 			if closed_at.saturating_add(T::RetentionPeriod::get()) > now {
 				break;
 			}
 			PruneQueue::<T>::remove(head);
-			Jobs::<T>::remove(job_id);
+			if let Some(job) = Jobs::<T>::take(job_id) {
+				Self::release_deposits(&job);
+			}
 			Outputs::<T>::remove(job_id);
 			Evidences::<T>::remove(job_id);
 			Self::deposit_event(Event::JobPruned { job: job_id });
@@ -70,12 +74,59 @@ impl<T: Config> Pallet<T> {
 		if current.saturating_sub(oldest) < T::StatsRetention::get() {
 			return 0;
 		}
-		let limit = T::MaxPrunesPerBlock::get();
+		let limit = Self::items_within_prune_weight(T::WeightInfo::prune_stats);
 		let result = TierStats::<T>::clear_prefix((oldest,), limit, None);
 		if result.maybe_cursor.is_none() {
 			OldestStatsBucket::<T>::put(oldest.saturating_add(1));
 		}
 		result.unique
+	}
+
+	/// How many closed jobs one block prunes at most: as many as [`Config::MaxPruneWeight`] pays
+	/// for at the benchmarked weight per job.
+	pub fn prunes_per_block() -> u32 {
+		Self::items_within_prune_weight(T::WeightInfo::prune_jobs)
+	}
+
+	/// The most items a prune whose weight for `n` items is `weight(n)` (linear, as benchmarked)
+	/// removes within [`Config::MaxPruneWeight`].
+	fn items_within_prune_weight(weight: impl Fn(u32) -> Weight) -> u32 {
+		let base = weight(0);
+		let per_item = weight(1).saturating_sub(base);
+		T::MaxPruneWeight::get()
+			.saturating_sub(base)
+			.checked_div_per_component(&per_item)
+			.unwrap_or(u64::MAX)
+			.try_into()
+			.unwrap_or(u32::MAX)
+	}
+
+	/// The weight of pruning one job, which every call or hook that closes a job is charged
+	/// when it closes it: whoever ends a job pays for removing what it leaves.
+	pub fn prune_weight() -> Weight {
+		T::WeightInfo::prune_jobs(1).saturating_sub(T::WeightInfo::prune_jobs(0))
+	}
+
+	/// The most jobs one block can close: as many of the cheapest closing call (with its later
+	/// prune and its extrinsic base weight) as the normal dispatch class holds, plus a full
+	/// deadline list expiring at the block's start. Pruning must keep up with this
+	/// ([`Self::prunes_per_block`]).
+	pub fn max_closes_per_block() -> u32 {
+		let weights = <T as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+		let cheapest_close = T::WeightInfo::cancel()
+			.min(T::WeightInfo::report_failure())
+			.min(T::WeightInfo::submit_result(0))
+			.saturating_add(Self::prune_weight())
+			.saturating_add(normal.base_extrinsic);
+		let closes: u32 = normal
+			.max_total
+			.unwrap_or(weights.max_block)
+			.checked_div_per_component(&cheapest_close)
+			.unwrap_or(u64::MAX)
+			.try_into()
+			.unwrap_or(u32::MAX);
+		closes.saturating_add(T::MaxDeadlinesPerBlock::get())
 	}
 
 	/// The tier-statistics bucket of the current time.

@@ -35,9 +35,22 @@ frame_support::construct_runtime!(
 	}
 );
 
+parameter_types! {
+	/// Small blocks (0.1 s), so that the test at the highest close rate closes few jobs a block.
+	pub MockBlockWeights: frame_system::limits::BlockWeights =
+		frame_system::limits::BlockWeights::with_sensible_defaults(
+			frame_support::weights::Weight::from_parts(
+				100 * frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS,
+				u64::MAX,
+			),
+			Perbill::from_percent(75),
+		);
+}
+
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type BlockWeights = MockBlockWeights;
 	type AccountId = AccountId;
 	type Lookup = IdentityLookup<AccountId>;
 	type AccountData = pallet_balances::AccountData<u128>;
@@ -83,6 +96,11 @@ parameter_types! {
 	pub static Now: u64 = 0;
 	pub static ZkAvailable: bool = false;
 	pub static ZkExcused: bool = false;
+	/// The prelude's budget (a second) unless a test lowers it.
+	pub static MockPruneWeight: frame_support::weights::Weight =
+		<pallet_inference::config_preludes::TestMaxPruneWeight as frame_support::traits::Get<_>>::get();
+	/// The prelude's storage deposit (1 per byte) unless a test raises it.
+	pub static MockDepositPerByte: u128 = 1;
 }
 
 #[derive_impl(pallet_verity_executors::config_preludes::TestDefaultConfig)]
@@ -188,6 +206,8 @@ impl pallet_inference::Config for Test {
 	type Time = TestTime;
 	type Treasury = TreasuryAccount;
 	type StakeAsset = StakeAsset;
+	type MaxPruneWeight = MockPruneWeight;
+	type DepositPerByte = MockDepositPerByte;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }
@@ -200,7 +220,7 @@ pub const EXEC_B: AccountId = 21;
 pub const TREASURY: AccountId = 99;
 /// The escrow binding of job payments.
 pub const ESCROW: AccountId = 98;
-/// Relays paid jobs; has only enough for its own needs.
+/// Relays paid jobs; has only enough for its own needs (storage deposits).
 pub const RELAYER: AccountId = 4;
 /// A payer with neither native nor asset funds.
 pub const BROKE: AccountId = 3;
@@ -240,7 +260,7 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 			(EXEC_A, 1_000_000),
 			(EXEC_B, 1_000_000),
 			(TREASURY, 1),
-			(RELAYER, 10),
+			(RELAYER, 10_000),
 		],
 		..Default::default()
 	}
@@ -357,8 +377,14 @@ impl crate::benchmarking::BenchmarkHelper<Test> for BenchHelper {
 
 	fn stable_model(payer: &AccountId) -> verity_primitives::inference::ModelId {
 		use frame_support::traits::fungibles::Mutate;
+		// Native too, for the storage deposits.
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *payer, 1_000_000_000);
 		Assets::mint_into(USD, payer, 1_000_000_000).unwrap();
 		bench_model(H256::repeat_byte(0x30), NativeOrWithId::WithId(USD))
+	}
+
+	fn fund_stake(who: &AccountId) {
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *who, 1_000_000_000);
 	}
 
 	fn executor(executor: &AccountId, key: SigningKey, model: verity_primitives::inference::ModelId) {

@@ -21,9 +21,11 @@ impl<T> Error<T> {
 
 impl<T: Config> Pallet<T> {
 	/// Checks that `authorization` pays exactly for `spec`, uses it up, and submits the job
-	/// for its payer. Atomic within the calling extrinsic: a job that cannot be submitted leaves
-	/// the authorization unused.
+	/// for its payer, with the storage deposit held from `relayer` (`None`: the dry run of
+	/// `check_paid_job`, which holds none). Atomic within the calling extrinsic: a job that
+	/// cannot be submitted leaves the authorization unused.
 	pub fn do_submit_paid(
+		relayer: Option<T::AccountId>,
 		spec: JobSpecOf<T>,
 		salt: [u8; 32],
 		authorization: PaymentAuthorizationOf<T>,
@@ -43,6 +45,6 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::PaymentValueMismatch
 		);
 		T::Payments::consume(&authorization, &signature).map_err(Error::<T>::Payment)?;
-		Self::submit_on_terms(authorization.from.clone(), spec, terms)
+		Self::submit_on_terms(authorization.from.clone(), relayer, spec, terms)
 	}
 }

@@ -3,7 +3,7 @@ use frame_support::{
 	traits::{
 		fungible::{Inspect as _, NativeOrWithId},
 		fungibles::Inspect as _,
-		Hooks,
+		Get, Hooks,
 	},
 };
 use sp_core::{Pair, H256};
@@ -68,6 +68,14 @@ fn escrow_held(who: AccountId, asset: AssetKind) -> u128 {
 	<Funds as frame_support::traits::fungibles::InspectHold<_>>::balance_on_hold(
 		asset,
 		&HoldReason::JobEscrow.into(),
+		&who,
+	)
+}
+
+fn deposit_held(who: AccountId) -> u128 {
+	<Funds as frame_support::traits::fungibles::InspectHold<_>>::balance_on_hold(
+		NativeOrWithId::Native,
+		&HoldReason::StorageDeposit.into(),
 		&who,
 	)
 }
@@ -575,7 +583,10 @@ fn closed_jobs_are_pruned_after_retention_a_bounded_number_per_block() {
 		for id in &ids {
 			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), *id));
 		}
-		// Closed at block 1, retention 20: pruned from block 21, three per block.
+		// Closed at block 1, retention 20: pruned from block 21, three per block (the budget
+		// pays for three).
+		MockPruneWeight::set(<() as crate::WeightInfo>::prune_jobs(3));
+		assert_eq!(crate::Pallet::<Test>::prunes_per_block(), 3);
 		run_to(20);
 		assert!(ids.iter().all(|id| Jobs::<Test>::contains_key(id)));
 		run_to(21);
@@ -865,7 +876,10 @@ fn submit_paid_makes_the_authorizing_payer_the_payer_and_the_relayer_pays_nothin
 		let job = Jobs::<Test>::get(id).unwrap();
 		assert_eq!(job.payer, PAYER);
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130);
-		assert_eq!(native(RELAYER), 10);
+		// The relayer only holds the storage deposit of what it submitted.
+		assert_eq!((job.depositor, deposit_held(RELAYER)), (RELAYER, job.deposit));
+		assert_eq!(deposit_held(PAYER), 0);
+		assert_eq!(native(RELAYER), 10_000);
 		assert!(TestPayments::used(&authorization));
 		// A replay of the same payment is refused by the authorizer, changing nothing.
 		assert_noop!(submit_paid(&spec, [1; 32], &authorization, true), Error::<Test>::Payment(PaymentError::NonceUsed));
@@ -873,7 +887,7 @@ fn submit_paid_makes_the_authorizing_payer_the_payer_and_the_relayer_pays_nothin
 		run_to(11);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Expired);
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
-		assert_eq!(native(RELAYER), 10);
+		assert_eq!(native(RELAYER), 10_000);
 		check(n, u);
 	});
 }
@@ -1068,5 +1082,155 @@ fn the_v1_migration_removes_the_dispatcher_set_once() {
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
 		assert!(Dispatchers::<Test>::exists(), "a migration runs at its version only");
 		Dispatchers::<Test>::kill();
+	});
+}
+
+/// Version 1 → 2 keeps every job, with zero deposits recorded against its payer.
+#[test]
+fn the_v2_migration_keeps_every_job_with_zero_deposits() {
+	use crate::migrations::v2::{MigrateV1ToV2, OldJob};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+
+	// A storage-level test: the job written in the old layout holds no real escrow.
+	unchecked_ext().execute_with(|| {
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let new = Jobs::<Test>::get(id).unwrap();
+		let old = OldJob::<Test> {
+			payer: new.payer,
+			model: new.model,
+			mode: new.mode,
+			input: new.input.clone(),
+			input_hash: new.input_hash,
+			max_output_len: new.max_output_len,
+			asset: new.asset.clone(),
+			price: new.price,
+			max_fee: new.max_fee,
+			executor_fee: new.executor_fee,
+			owner: new.owner,
+			royalty: new.royalty,
+			executor: new.executor,
+			deadline: new.deadline,
+			status: new.status,
+			output_hash: new.output_hash,
+			updated_at: new.updated_at,
+		};
+		frame_support::storage::unhashed::put_raw(&Jobs::<Test>::hashed_key_for(id), &old.encode());
+		StorageVersion::new(1).put::<Inference>();
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(
+			Jobs::<Test>::get(id).unwrap(),
+			crate::Job { depositor: PAYER, deposit: 0, result_deposit: 0, ..new }
+		);
+	});
+}
+
+/// Item 7 of the hardening issue: closes at the highest rate block weight allows, for longer
+/// than the retention period, must not outrun pruning.
+#[test]
+fn closing_jobs_at_the_highest_rate_a_block_allows_never_outruns_pruning() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let closes = crate::Pallet::<Test>::max_closes_per_block();
+		let retention = <<Test as crate::Config>::RetentionPeriod as Get<u64>>::get();
+		assert!(crate::Pallet::<Test>::prunes_per_block() >= closes);
+		let queued = || {
+			let (head, tail) = crate::PruneQueueBounds::<Test>::get();
+			tail - head
+		};
+		for _ in 0..retention + 10 {
+			let now = System::block_number();
+			for _ in 0..closes {
+				let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, now + 10)).unwrap();
+				assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+			}
+			run_to(now + 1);
+			// Every job whose retention is over is gone: the queue holds the closes of the
+			// retention period only.
+			let (head, _) = crate::PruneQueueBounds::<Test>::get();
+			if let Some((_, closed_at)) = crate::PruneQueue::<Test>::get(head) {
+				assert!(closed_at + retention > System::block_number(), "pruning fell behind");
+			}
+			assert!(queued() <= retention * closes as u64);
+		}
+		// Closed in each of the last retention - 1 blocks (none yet in this one).
+		assert_eq!(queued(), (retention - 1) * closes as u64);
+		crate::Pallet::<Test>::do_try_state().unwrap();
+		// All the deposits of the pruned jobs went back.
+		let kept: u128 = Jobs::<Test>::iter().map(|(_, job)| job.deposit).sum();
+		assert_eq!(deposit_held(PAYER), kept);
+		check(n, u);
+	});
+}
+
+/// Item 7: inputs, outputs and evidence are stored at their writers' cost until pruned.
+#[test]
+fn a_job_input_output_and_evidence_hold_a_deposit_per_byte_until_pruned() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		MockDepositPerByte::set(3);
+		let mut big = spec(NATIVE_MODEL, Signed, 30, 10);
+		big.input = JobInput::Inline(vec![9u8; 64].try_into().unwrap());
+		let payer_free = Balances::free_balance(PAYER);
+		let id = submit(PAYER, big).unwrap();
+		let job = Jobs::<Test>::get(id).unwrap();
+		use codec::Encode;
+		assert_eq!(job.deposit, 3 * job.encoded_size() as u128);
+		assert!(job.deposit > 3 * 64, "the input's bytes are paid for");
+		assert_eq!(deposit_held(PAYER), job.deposit);
+		assert_eq!(Balances::free_balance(PAYER), payer_free - 130 - job.deposit);
+
+		let executor = job.executor;
+		let executor_free = Balances::free_balance(executor);
+		start(id);
+		let output = output();
+		let evidence = signed_evidence(executor, &statement(id, &output));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output.clone(), evidence.clone()));
+		let result_deposit = 3 * (output.encoded_size() + evidence.encoded_size()) as u128;
+		assert_eq!(Jobs::<Test>::get(id).unwrap().result_deposit, result_deposit);
+		assert_eq!(deposit_held(executor), result_deposit);
+		let paid = System::events()
+			.into_iter()
+			.find_map(|record| match record.event {
+				RuntimeEvent::Inference(Event::JobCompleted { executor_paid, .. }) => Some(executor_paid),
+				_ => None,
+			})
+			.unwrap();
+		assert_eq!(Balances::free_balance(executor), executor_free + paid - result_deposit);
+
+		// Retention over: pruned, and both deposits released.
+		let closed_at = System::block_number();
+		run_to(closed_at + <<Test as crate::Config>::RetentionPeriod as Get<u64>>::get());
+		assert!(!Jobs::<Test>::contains_key(id) && crate::Outputs::<Test>::get(id).is_none());
+		assert_eq!((deposit_held(PAYER), deposit_held(executor)), (0, 0));
+		check(n, u);
+	});
+}
+
+/// Item 7: no deposit, no state; a refusal leaves every balance and storage as it was.
+#[test]
+fn state_whose_deposit_cannot_be_held_is_refused_and_nothing_changes() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		// Holds USD for the escrow but no native for the deposit.
+		const USD_ONLY: AccountId = 5;
+		use frame_support::traits::fungibles::Mutate;
+		assert_ok!(Assets::mint_into(USD, &USD_ONLY, 10_000));
+		let (n, u) = (n, u + 10_000);
+		assert_noop!(submit(USD_ONLY, spec(USD_MODEL, Signed, 100, 10)), Error::<Test>::CannotPayDeposit);
+
+		// An executor that cannot hold its result's deposit cannot store a result.
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let executor = executor_of(id);
+		start(id);
+		MockDepositPerByte::set(Balances::free_balance(executor));
+		let output = output();
+		let evidence = signed_evidence(executor, &statement(id, &output));
+		assert_noop!(
+			Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence),
+			Error::<Test>::CannotPayDeposit
+		);
+		check(n, u);
 	});
 }

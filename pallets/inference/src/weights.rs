@@ -23,6 +23,8 @@
 // 25
 // --repeat
 // 10
+// --output-analysis
+// max
 // --template
 // /work/main/scripts/benchmarks/weight-template.hbs
 // --output
@@ -74,24 +76,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AssetsHolder::BalancesOnHold` (r:1 w:1)
 	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::Holds` (r:1 w:1)
-	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(123), added: 2598, mode: `MaxEncodedLen`)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::TierStats` (r:1 w:1)
 	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
 	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
-	fn submit_job(_i: u32, ) -> Weight {
+	fn submit_job(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18350`
+		//  Measured:  `19037`
 		//  Estimated: `234270`
-		// Minimum execution time: 497_820_000 picoseconds.
-		Weight::from_parts(774_684_590, 234270)
-			.saturating_add(T::DbWeight::get().reads(75_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+		// Minimum execution time: 607_604_000 picoseconds.
+		Weight::from_parts(777_190_650, 234270)
+			// Standard Error: 1_767
+			.saturating_add(Weight::from_parts(6_380, 0).saturating_mul(i.into()))
+			.saturating_add(T::DbWeight::get().reads(76_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(554), added: 3029, mode: `MaxEncodedLen`)
@@ -118,52 +124,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AssetsHolder::BalancesOnHold` (r:1 w:1)
 	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::Holds` (r:1 w:1)
-	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(123), added: 2598, mode: `MaxEncodedLen`)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::TierStats` (r:1 w:1)
 	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
 	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `X402::ExpiringNonces` (r:0 w:1)
 	/// Proof: `X402::ExpiringNonces` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
-	fn submit_paid(_i: u32, ) -> Weight {
+	fn submit_paid(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18477`
+		//  Measured:  `19164`
 		//  Estimated: `234270`
-		// Minimum execution time: 656_195_000 picoseconds.
-		Weight::from_parts(978_497_958, 234270)
-			.saturating_add(T::DbWeight::get().reads(77_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 727_732_000 picoseconds.
+		Weight::from_parts(855_911_907, 234270)
+			// Standard Error: 2_130
+			.saturating_add(Weight::from_parts(11_523, 0).saturating_mul(i.into()))
+			.saturating_add(T::DbWeight::get().reads(78_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	fn start_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `997`
-		//  Estimated: `20278`
-		// Minimum execution time: 55_462_000 picoseconds.
-		Weight::from_parts(79_539_000, 20278)
+		//  Measured:  `1061`
+		//  Estimated: `20342`
+		// Minimum execution time: 55_633_000 picoseconds.
+		Weight::from_parts(71_106_000, 20342)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Executors::Executors` (r:1 w:1)
 	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::Holds` (r:1 w:1)
-	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(123), added: 2598, mode: `MaxEncodedLen`)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::BalancesOnHold` (r:1 w:1)
 	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:4 w:4)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::TierStats` (r:1 w:1)
@@ -181,23 +193,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Evidences` (r:0 w:1)
 	/// Proof: `Inference::Evidences` (`max_values`: None, `max_size`: Some(16471), added: 18946, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 8192]`.
-	fn submit_result(_o: u32, ) -> Weight {
+	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4684`
-		//  Estimated: `20278`
-		// Minimum execution time: 350_501_000 picoseconds.
-		Weight::from_parts(552_543_831, 20278)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
+		//  Measured:  `5507`
+		//  Estimated: `20342`
+		// Minimum execution time: 388_448_000 picoseconds.
+		Weight::from_parts(485_877_560, 20342)
+			// Standard Error: 2_807
+			.saturating_add(Weight::from_parts(9_812, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:1 w:1)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::Holds` (r:1 w:1)
-	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(123), added: 2598, mode: `MaxEncodedLen`)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::BalancesOnHold` (r:1 w:1)
 	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
@@ -216,21 +230,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4183`
-		//  Estimated: `20278`
-		// Minimum execution time: 150_774_000 picoseconds.
-		Weight::from_parts(188_590_000, 20278)
+		//  Measured:  `4247`
+		//  Estimated: `20342`
+		// Minimum execution time: 169_422_000 picoseconds.
+		Weight::from_parts(253_487_000, 20342)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:1 w:1)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::Holds` (r:1 w:1)
-	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(123), added: 2598, mode: `MaxEncodedLen`)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `AssetsHolder::BalancesOnHold` (r:1 w:1)
 	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
@@ -249,19 +263,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4183`
-		//  Estimated: `20278`
-		// Minimum execution time: 140_559_000 picoseconds.
-		Weight::from_parts(192_617_000, 20278)
+		//  Measured:  `4247`
+		//  Estimated: `20342`
+		// Minimum execution time: 175_141_000 picoseconds.
+		Weight::from_parts(220_808_000, 20342)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:128 w:128)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Executors::Executors` (r:2 w:2)
 	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -279,56 +293,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `e` is `[0, 128]`.
 	fn expire_jobs(e: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2733 + e * (70 ±0)`
-		//  Estimated: `5472 + e * (19288 ±5)`
-		// Minimum execution time: 7_512_000 picoseconds.
-		Weight::from_parts(9_294_000, 5472)
-			// Standard Error: 2_421_592
-			.saturating_add(Weight::from_parts(233_662_600, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `2802 + e * (71 ±0)`
+		//  Estimated: `5952 + e * (19352 ±0)`
+		// Minimum execution time: 10_145_000 picoseconds.
+		Weight::from_parts(209_544_729, 5952)
+			// Standard Error: 3_031_595
+			.saturating_add(Weight::from_parts(191_459_375, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 19288).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 19352).saturating_mul(e.into()))
 	}
 	/// Storage: `Inference::PruneQueueBounds` (r:1 w:1)
 	/// Proof: `Inference::PruneQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::PruneQueue` (r:32 w:32)
+	/// Storage: `Inference::PruneQueue` (r:256 w:256)
 	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Outputs` (r:0 w:32)
+	/// Storage: `Inference::Jobs` (r:256 w:256)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:257 w:257)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:257 w:257)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Outputs` (r:0 w:256)
 	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(8210), added: 10685, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Jobs` (r:0 w:32)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16813), added: 19288, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Evidences` (r:0 w:32)
+	/// Storage: `Inference::Evidences` (r:0 w:256)
 	/// Proof: `Inference::Evidences` (`max_values`: None, `max_size`: Some(16471), added: 18946, mode: `MaxEncodedLen`)
-	/// The range of component `p` is `[0, 32]`.
+	/// The range of component `p` is `[0, 256]`.
 	fn prune_jobs(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `135 + p * (32 ±0)`
-		//  Estimated: `1501 + p * (2503 ±0)`
-		// Minimum execution time: 3_325_000 picoseconds.
-		Weight::from_parts(49_299_355, 1501)
-			// Standard Error: 480_736
-			.saturating_add(Weight::from_parts(14_422_709, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(p.into()))
+		//  Measured:  `3850 + p * (510 ±0)`
+		//  Estimated: `3593 + p * (19352 ±0)`
+		// Minimum execution time: 2_974_000 picoseconds.
+		Weight::from_parts(3_435_000, 3593)
+			// Standard Error: 1_610_264
+			.saturating_add(Weight::from_parts(128_927_754, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 19352).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::OldestStatsBucket` (r:1 w:1)
 	/// Proof: `Inference::OldestStatsBucket` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::TierStats` (r:32 w:32)
+	/// Storage: `Inference::TierStats` (r:256 w:256)
 	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 32]`.
+	/// The range of component `s` is `[0, 256]`.
 	fn prune_stats(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `70 + s * (58 ±0)`
+		//  Measured:  `102 + s * (57 ±0)`
 		//  Estimated: `1489 + s * (2553 ±0)`
-		// Minimum execution time: 6_640_000 picoseconds.
-		Weight::from_parts(10_408_654, 1489)
-			// Standard Error: 6_626
-			.saturating_add(Weight::from_parts(1_406_768, 0).saturating_mul(s.into()))
+		// Minimum execution time: 6_670_000 picoseconds.
+		Weight::from_parts(6_840_000, 1489)
+			// Standard Error: 9_567
+			.saturating_add(Weight::from_parts(1_380_238, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -339,57 +357,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
-	fn submit_job(_i: u32, ) -> Weight {
-		Weight::from_parts(774_684_590, 234270)
-			.saturating_add(ParityDbWeight::get().reads(75_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	fn submit_job(i: u32, ) -> Weight {
+		Weight::from_parts(777_190_650, 234270)
+			.saturating_add(Weight::from_parts(6_380, 0).saturating_mul(i.into()))
+			.saturating_add(ParityDbWeight::get().reads(76_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
-	fn submit_paid(_i: u32, ) -> Weight {
-		Weight::from_parts(978_497_958, 234270)
-			.saturating_add(ParityDbWeight::get().reads(77_u64))
-			.saturating_add(ParityDbWeight::get().writes(12_u64))
+	fn submit_paid(i: u32, ) -> Weight {
+		Weight::from_parts(855_911_907, 234270)
+			.saturating_add(Weight::from_parts(11_523, 0).saturating_mul(i.into()))
+			.saturating_add(ParityDbWeight::get().reads(78_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn start_job() -> Weight {
-		Weight::from_parts(79_539_000, 20278)
+		Weight::from_parts(71_106_000, 20342)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn submit_result(_o: u32, ) -> Weight {
-		Weight::from_parts(552_543_831, 20278)
-			.saturating_add(ParityDbWeight::get().reads(16_u64))
-			.saturating_add(ParityDbWeight::get().writes(18_u64))
+	fn submit_result(o: u32, ) -> Weight {
+		Weight::from_parts(485_877_560, 20342)
+			.saturating_add(Weight::from_parts(9_812, 0).saturating_mul(o.into()))
+			.saturating_add(ParityDbWeight::get().reads(17_u64))
+			.saturating_add(ParityDbWeight::get().writes(19_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(188_590_000, 20278)
+		Weight::from_parts(253_487_000, 20342)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(192_617_000, 20278)
+		Weight::from_parts(220_808_000, 20342)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn expire_jobs(e: u32, ) -> Weight {
-		Weight::from_parts(9_294_000, 5472)
-			.saturating_add(Weight::from_parts(233_662_600, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(209_544_729, 5952)
+			.saturating_add(Weight::from_parts(191_459_375, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 19288).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 19352).saturating_mul(e.into()))
 	}
 	fn prune_jobs(p: u32, ) -> Weight {
-		Weight::from_parts(49_299_355, 1501)
-			.saturating_add(Weight::from_parts(14_422_709, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(p.into()))
+		Weight::from_parts(3_435_000, 3593)
+			.saturating_add(Weight::from_parts(128_927_754, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 19352).saturating_mul(p.into()))
 	}
 	fn prune_stats(s: u32, ) -> Weight {
-		Weight::from_parts(10_408_654, 1489)
-			.saturating_add(Weight::from_parts(1_406_768, 0).saturating_mul(s.into()))
+		Weight::from_parts(6_840_000, 1489)
+			.saturating_add(Weight::from_parts(1_380_238, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
