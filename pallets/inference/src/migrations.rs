@@ -42,6 +42,10 @@ pub mod v1 {
 /// Version 1 → 2: jobs carry storage deposits. Jobs kept from before were submitted without
 /// one: their deposits are zero (their submitter, the payer, is recorded as the depositor), so
 /// nothing is held or released for them.
+///
+/// It rewrites every kept job in one block: right for today's chains (development and test
+/// networks, a few thousand jobs), not for a chain that keeps a busy week of jobs, which would
+/// need it as a multi-block migration (`pallet-migrations`).
 pub mod v2 {
 	use super::*;
 
