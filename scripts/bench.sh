@@ -53,10 +53,7 @@ zk_parallel="$("$PARALLEL_TARGET/release/examples/prove_bench" 20)"
 echo "$zk_parallel"
 
 log "zk verification (5 public inputs): runtime with host calls, plain wasm, native"
-"$VERITY_BIN/verity-node" benchmark pallet \
-	--runtime "$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm" \
-	--genesis-builder runtime --genesis-builder-preset development \
-	--pallet pallet_verity_zk_verifier --extrinsic verify_proof,verify_proof_without_host_calls \
+benchmark_pallet zk-verifier --extrinsic verify_proof,verify_proof_without_host_calls \
 	--steps 2 --repeat 20 --low 5 --high 5 --json-file "$BASE/zk-verify.json" >"$BASE/zk-verify.log" 2>&1
 zk_verify="$(python3 - "$BASE/zk-verify.json" "$zk" <<'PY'
 import json, re, statistics, sys

@@ -37,3 +37,15 @@ build_workspace() {
 	log "building the workspace (release profile, target dir $CARGO_TARGET_DIR)"
 	(cd "$VERITY_ROOT" && cargo test --release --workspace --locked --no-run "$@")
 }
+
+# Runs the FRAME benchmarks of Verity pallet $1 (its folder under pallets/, e.g. zk-verifier) on
+# the built wasm runtime from the development genesis; the other arguments are the CLI's
+# (`--extrinsic`, `--steps`, `--repeat`, outputs). run.sh, check.sh and bench.sh call it.
+benchmark_pallet() {
+	local pallet="$1" node="$VERITY_BIN/verity-node"
+	local wasm="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
+	shift
+	[ -x "$node" ] && [ -f "$wasm" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; return 1; }
+	"$node" benchmark pallet --runtime "$wasm" --genesis-builder runtime \
+		--genesis-builder-preset development --pallet "pallet_verity_${pallet//-/_}" "$@"
+}

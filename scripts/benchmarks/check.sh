@@ -11,17 +11,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 REPEAT="${REPEAT:-10}"
 MARGIN="${MARGIN:-0.25}"
-NODE="$VERITY_BIN/verity-node"
-WASM="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
-[ -x "$NODE" ] && [ -f "$WASM" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; exit 1; }
 RUNS="$(mktemp -d)"
 trap 'rm -rf "$RUNS"' EXIT
 
 pairs=()
 for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation}; do
-	"$NODE" benchmark pallet --runtime "$WASM" --genesis-builder runtime \
-		--genesis-builder-preset development --pallet "pallet_verity_${pallet//-/_}" --extrinsic '*' \
-		--steps 2 --repeat "$REPEAT" --json-file "$RUNS/$pallet.json" >"$RUNS/$pallet.log" 2>&1 ||
+	benchmark_pallet "$pallet" --extrinsic '*' --steps 2 --repeat "$REPEAT" \
+		--json-file "$RUNS/$pallet.json" >"$RUNS/$pallet.log" 2>&1 ||
 		{ cat "$RUNS/$pallet.log" >&2; exit 1; }
 	pairs+=("$RUNS/$pallet.json:$VERITY_ROOT/pallets/$pallet/src/weights.rs")
 done

@@ -41,9 +41,9 @@ def charged_ref_time(weights_rs):
     return charged
 
 
-def name_of(entry):
-    benchmark = entry["benchmark"]
-    return benchmark if isinstance(benchmark, str) else bytes(benchmark).decode()
+def text(value):
+    """A name in the benchmark JSON: a string, or its UTF-8 bytes as a list."""
+    return value if isinstance(value, str) else bytes(value).decode()
 
 
 def main():
@@ -58,18 +58,16 @@ def main():
         run, weights_rs = pair.split(":")
         charged = charged_ref_time(weights_rs)
         for entry in json.load(open(run)):
-            name = name_of(entry)
+            name = text(entry["benchmark"])
             if name not in charged:
                 continue
             by_components = {}
             for result in entry["time_results"]:
-                key = tuple((bytes(c) if isinstance(c, list) else c, v) for c, v in result["components"])
+                key = tuple((text(c).lower(), v) for c, v in result["components"])
                 by_components.setdefault(key, []).append(result["extrinsic_time"])
             worst = None
             for key, times in by_components.items():
-                components = {
-                    (c.decode() if isinstance(c, bytes) else str(c)).lower(): v for c, v in key
-                }
+                components = dict(key)
                 measured = statistics.median(times)
                 limit = charged[name](components)
                 ratio = measured / limit if limit else float("inf")
@@ -81,15 +79,11 @@ def main():
             over += verdict == "OVER"
             shown = ",".join(f"{c}={v}" for c, v in components.items()) or "-"
             print(
-                f"{verdict:4} {name_of_pallet(entry)}::{name} [{shown}] median {measured / 1000:.1f} us"
+                f"{verdict:4} {text(entry['pallet'])}::{name} [{shown}] median {measured / 1000:.1f} us"
                 f" vs charged {limit / 1000:.1f} us ({ratio:.2f}x, {len(times)} repeats)"
             )
     sys.exit(1 if over else 0)
 
-
-def name_of_pallet(entry):
-    pallet = entry["pallet"]
-    return pallet if isinstance(pallet, str) else bytes(pallet).decode()
 
 
 if __name__ == "__main__":

@@ -16,19 +16,11 @@ REPEAT="${REPEAT:-20}"
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1
 
-NODE="$VERITY_BIN/verity-node"
-WASM="$VERITY_BIN/wbuild/verity-runtime/verity_runtime.compact.compressed.wasm"
-[ -x "$NODE" ] && [ -f "$WASM" ] || { log "build first: scripts/test.sh or scripts/dev.sh"; exit 1; }
-
 for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation}; do
 	output="$VERITY_ROOT/pallets/$pallet/src/weights.rs"
 	[ "$CHECK" = 1 ] && output="$(mktemp)"
 	log "benchmarking pallet_verity_${pallet//-/_} (steps $STEPS, repeat $REPEAT)"
-	"$NODE" benchmark pallet \
-		--runtime "$WASM" \
-		--genesis-builder runtime \
-		--genesis-builder-preset development \
-		--pallet "pallet_verity_${pallet//-/_}" \
+	benchmark_pallet "$pallet" \
 		--extrinsic '*' \
 		--steps "$STEPS" \
 		--repeat "$REPEAT" \

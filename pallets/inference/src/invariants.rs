@@ -21,8 +21,11 @@ impl<T: Config> Pallet<T> {
 		use frame_support::traits::fungibles::InspectHold;
 		let next = NextJobId::<T>::get();
 		let mut escrow = BTreeMap::<(T::AccountId, T::AssetKind), Balance>::new();
+		let mut deposits = BTreeMap::<T::AccountId, Balance>::new();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above NextJobId");
+			*deposits.entry(job.depositor.clone()).or_default() += job.deposit;
+			*deposits.entry(job.executor.clone()).or_default() += job.result_deposit;
 			if job.status.is_open() {
 				*escrow.entry((job.payer.clone(), job.asset.clone())).or_default() += job.escrow();
 				ensure!(
@@ -38,11 +41,6 @@ impl<T: Config> Pallet<T> {
 		for ((payer, asset), expected) in escrow {
 			let held = T::Currency::balance_on_hold(asset, &HoldReason::JobEscrow.into(), &payer);
 			ensure!(held == expected, "escrow held differs from the escrow of open jobs");
-		}
-		let mut deposits = BTreeMap::<T::AccountId, Balance>::new();
-		for (_, job) in Jobs::<T>::iter() {
-			*deposits.entry(job.depositor.clone()).or_default() += job.deposit;
-			*deposits.entry(job.executor.clone()).or_default() += job.result_deposit;
 		}
 		for (who, expected) in deposits {
 			let held = T::Currency::balance_on_hold(

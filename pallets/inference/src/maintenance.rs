@@ -92,13 +92,7 @@ impl<T: Config> Pallet<T> {
 	/// removes within [`Config::MaxPruneWeight`].
 	fn items_within_prune_weight(weight: impl Fn(u32) -> Weight) -> u32 {
 		let base = weight(0);
-		let per_item = weight(1).saturating_sub(base);
-		T::MaxPruneWeight::get()
-			.saturating_sub(base)
-			.checked_div_per_component(&per_item)
-			.unwrap_or(u64::MAX)
-			.try_into()
-			.unwrap_or(u32::MAX)
+		times_within(T::MaxPruneWeight::get().saturating_sub(base), weight(1).saturating_sub(base))
 	}
 
 	/// The weight of pruning one job, which every call or hook that closes a job is charged
@@ -119,14 +113,8 @@ impl<T: Config> Pallet<T> {
 			.min(T::WeightInfo::submit_result(0))
 			.saturating_add(Self::prune_weight())
 			.saturating_add(normal.base_extrinsic);
-		let closes: u32 = normal
-			.max_total
-			.unwrap_or(weights.max_block)
-			.checked_div_per_component(&cheapest_close)
-			.unwrap_or(u64::MAX)
-			.try_into()
-			.unwrap_or(u32::MAX);
-		closes.saturating_add(T::MaxDeadlinesPerBlock::get())
+		times_within(normal.max_total.unwrap_or(weights.max_block), cheapest_close)
+			.saturating_add(T::MaxDeadlinesPerBlock::get())
 	}
 
 	/// The tier-statistics bucket of the current time.
@@ -137,4 +125,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn count(mode: VerificationMode, asset: &T::AssetKind, update: impl FnOnce(&mut TierCounters)) {
 		TierStats::<T>::mutate((Self::current_bucket(), mode, asset), update);
 	}
+}
+
+/// How many times `each` fits in `budget`, in every weight component (at most `u32::MAX`).
+fn times_within(budget: Weight, each: Weight) -> u32 {
+	budget.checked_div_per_component(&each).unwrap_or(u64::MAX).try_into().unwrap_or(u32::MAX)
 }
