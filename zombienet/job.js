@@ -5,7 +5,9 @@
 //   submit-zk   the same job at the zk tier: the executor proves it, every validator verifies
 //               the proof when it imports the block
 //   completed-zk  as `completed`, for the zk job
-//   submit-eve  submit a job that only //Eve serves (no fee offered), due in 4 blocks
+//   drawn       the remembered job's executor was drawn in the block after the job's, whose
+//               hash (the seed) carries its author's Aura seal: nobody knew it at submission
+//   submit-eve  submit a job that only //Eve serves (no fee offered), due in 5 blocks
 //   expired     this node sees that job expired, with the payer refunded the whole escrow
 const lib = require("./lib.js");
 
@@ -38,10 +40,20 @@ async function run(nodeName, networkInfo, args) {
       if (digit !== 0) throw new Error(`classified as ${digit}: ${logits}`);
       return 0;
     }
+    case "drawn": {
+      const id = lib.loadJob("completed");
+      const submitted = await lib.blockWith(api, id, "JobSubmitted");
+      const assigned = await lib.blockWith(api, id, "JobAssigned");
+      if (assigned !== submitted + 1) throw new Error(`job ${id} submitted in ${submitted}, drawn in ${assigned}`);
+      const header = await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(submitted));
+      const sealed = header.digest.logs.some((log) => log.isSeal && log.asSeal[0].isAura);
+      if (!sealed) throw new Error(`block ${submitted} has no Aura seal`);
+      return 0;
+    }
     case "submit-eve":
-      // The nearest deadline the chain takes is 3 blocks after the job's block; one more, in
+      // The nearest deadline the chain takes is 4 blocks after the job's block; one more, in
       // case the job lands a block late.
-      lib.saveJob("expired", await lib.submitDigitJob(api, 0, 5));
+      lib.saveJob("expired", await lib.submitDigitJob(api, 0, 6));
       return 0;
     case "expired": {
       const id = lib.loadJob("expired");

@@ -83,6 +83,19 @@ async function jobEvent(api, id) {
   return found && found.event;
 }
 
+// The number of the block holding the inference event `method` about job `id`.
+async function blockWith(api, id, method) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  for (let number = 1; number <= best; number++) {
+    const events = await (await api.at(await api.rpc.chain.getBlockHash(number))).query.system.events();
+    const found = events.some(
+      ({ event }) => event.section === "inference" && event.method === method && event.data.job.toNumber() === id,
+    );
+    if (found) return number;
+  }
+  throw new Error(`no ${method} for job ${id}`);
+}
+
 function saveJob(name, id) {
   fs.mkdirSync(stateDir(), { recursive: true });
   fs.writeFileSync(path.join(stateDir(), `${name}.job`), String(id));
@@ -117,5 +130,5 @@ function httpBody(port, route) {
 }
 
 module.exports = {
-  connect, until, submitDigitJob, jobStatus, jobEvent, saveJob, loadJob, httpStatus, httpBody, stateDir, sleep,
+  connect, until, submitDigitJob, jobStatus, jobEvent, blockWith, saveJob, loadJob, httpStatus, httpBody, stateDir, sleep,
 };

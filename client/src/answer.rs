@@ -110,10 +110,11 @@ impl Chain {
 		);
 		let executor = verity_x402::parse_account(answer["executor"].as_str().unwrap_or_default())
 			.map_err(|_| anyhow::anyhow!("the answer's `executor` is not an account"))?;
+		// A completed job always has its executor.
+		let ran = job.executor.as_ref().map(format_account).unwrap_or_default();
 		anyhow::ensure!(
-			executor == job.executor,
-			"job {id} was run by {}, not by the answer's executor {}",
-			format_account(&job.executor),
+			Some(&executor) == job.executor.as_ref(),
+			"job {id} was run by {ran}, not by the answer's executor {}",
 			format_account(&executor)
 		);
 		let tier = answer["evidence"]["tier"].as_str().unwrap_or_default();
@@ -135,7 +136,8 @@ impl Chain {
 			"model": format!("{:?}", job.model),
 			"tier": tier_name(job.mode),
 			"payer": format_account(&job.payer),
-			"executor": format_account(&job.executor),
+			// None until the block after the job's draws it (and for a job nobody could take).
+			"executor": job.executor.as_ref().map(format_account),
 			// A referenced input is not on chain: the answer names where it is. A sealed one is
 			// confidential: only its commitment (`inputHash`) is shown.
 			"input": match &job.input {

@@ -9,7 +9,7 @@ use codec::Encode;
 use sp_core::H256;
 use tokio::sync::{broadcast, watch};
 use verity_primitives::{
-	inference::{JobId, JobStatus},
+	inference::JobId,
 	BlockNumber,
 };
 
@@ -85,7 +85,7 @@ impl Follower {
 							seen = Some(summary.status);
 							on_change(&summary);
 						}
-						if !matches!(summary.status, JobStatus::Assigned | JobStatus::Running) {
+						if !summary.status.is_open() {
 							return Ok((summary, block));
 						}
 					},

@@ -598,7 +598,7 @@ async fn infer(
 	let started = std::time::Instant::now();
 	let (summary, block) = Follower::start(chain.clone())
 		.wait_closed(job, |summary: &Job| {
-			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, format_account(&summary.executor));
+			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, executor_name(&summary.executor));
 		})
 		.await?;
 	if summary.status != JobStatus::Completed {
@@ -658,6 +658,11 @@ async fn print_job(chain: &Chain, job: JobId, json: bool) -> anyhow::Result<JobS
 	Ok(summary.status)
 }
 
+/// A job's executor for people: none until the block after the job's draws it.
+fn executor_name(executor: &Option<sp_runtime::AccountId32>) -> String {
+	executor.as_ref().map_or_else(|| "not drawn yet".into(), format_account)
+}
+
 fn show_job(job: JobId, summary: &Job, json: bool) {
 	if json {
 		println!(
@@ -667,7 +672,7 @@ fn show_job(job: JobId, summary: &Job, json: bool) {
 				"status": format!("{:?}", summary.status),
 				"model": format!("{:?}", summary.model),
 				"tier": format!("{:?}", summary.mode),
-				"executor": verity_x402::format_account(&summary.executor),
+				"executor": summary.executor.as_ref().map(format_account),
 				"price": summary.price.to_string(),
 				"escrow": summary.escrow.to_string(),
 				"outputHash": summary.output_hash.map(|h| format!("{h:?}")),
@@ -679,7 +684,7 @@ fn show_job(job: JobId, summary: &Job, json: bool) {
 			"job {job}: {:?} ({:?} tier), executor {}, escrow {}, deadline block {}",
 			summary.status,
 			summary.mode,
-			verity_x402::format_account(&summary.executor),
+			executor_name(&summary.executor),
 			summary.escrow,
 			summary.deadline
 		);

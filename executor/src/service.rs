@@ -275,7 +275,7 @@ impl Executor {
 	async fn start_on_chain(&self, item: &WorkItem) -> Result<(), SubmitError> {
 		let Err(error) = self.submitter.submit(Call::start_job(item.job)).await else { return Ok(()) };
 		match self.chain.job(item.job).await {
-			Ok(Some(summary)) if summary.status == JobStatus::Running && summary.executor == self.account => Ok(()),
+			Ok(Some(summary)) if summary.status == JobStatus::Running && summary.executor.as_ref() == Some(&self.account) => Ok(()),
 			_ => Err(error),
 		}
 	}
@@ -307,7 +307,7 @@ impl Executor {
 		// cancelled): nothing is left to do.
 		let still_ours = matches!(
 			self.chain.job(job).await,
-			Ok(Some(summary)) if summary.status.is_open() && summary.executor == self.account
+			Ok(Some(summary)) if summary.status.is_open() && summary.executor.as_ref() == Some(&self.account)
 		);
 		if !still_ours {
 			return self.finish(job, mode, "closed", None);

@@ -340,13 +340,14 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				}
 			};
 			let authorship = if sealing == Sealing::Instant {
+				let commands_stream = instant_seal_commands(transaction_pool.clone(), client.clone());
 				sc_consensus_manual_seal::run_manual_seal(
 					sc_consensus_manual_seal::ManualSealParams {
 						block_import: client.clone(),
 						env: proposer_factory,
 						client,
 						pool: transaction_pool.clone(),
-						commands_stream: instant_seal_commands(transaction_pool.clone()),
+						commands_stream,
 						select_chain,
 						consensus_data_provider,
 						create_inherent_data_providers,
@@ -460,23 +461,38 @@ const INSTANT_SEAL_RECHECK: Duration = Duration::from_millis(500);
 /// and also whenever ready transactions are found waiting. Sealing on imports alone (substrate's
 /// `run_instant_seal_and_finalize`) leaves ready transactions unsealed when no import follows
 /// them: those left out of a full block, or those made ready by the pool's own maintenance.
-/// Commands are only sent while something is ready, so an idle chain does not log an empty-pool
-/// error per import.
+/// A block that submitted jobs is followed by another at once, empty if need be, because jobs
+/// are drawn their executors at the start of the next block. Commands are only sent while
+/// something is ready or waits for a draw, so an idle chain does not log an empty-pool error per
+/// import.
 fn instant_seal_commands<P: TransactionPool + 'static>(
 	pool: Arc<P>,
+	client: Arc<FullClient>,
 ) -> futures::stream::BoxStream<'static, EngineCommand<Hash>> {
-	let imports = pool.import_notification_stream().map(|_| ());
+	let transactions = pool.import_notification_stream().map(|_| ());
+	let blocks = sc_client_api::BlockchainEvents::import_notification_stream(&*client).map(|_| ());
 	let rechecks = futures::stream::unfold((), |()| async {
 		tokio::time::sleep(INSTANT_SEAL_RECHECK).await;
 		Some(((), ()))
 	});
-	futures::stream::select(imports, rechecks)
-		.filter(move |()| futures::future::ready(pool.status().ready > 0))
-		.map(|()| EngineCommand::SealNewBlock {
-			create_empty: false,
-			finalize: true,
-			parent_hash: None,
-			sender: None,
+	futures::stream::select(futures::stream::select(transactions, blocks), rechecks)
+		.filter_map(move |()| {
+			let draws_waiting = jobs_wait_for_a_draw(&client);
+			let seal = (draws_waiting || pool.status().ready > 0).then_some(EngineCommand::SealNewBlock {
+				create_empty: draws_waiting,
+				finalize: true,
+				parent_hash: None,
+				sender: None,
+			});
+			futures::future::ready(seal)
 		})
 		.boxed()
+}
+
+/// Whether the best block submitted jobs whose executors the next block draws.
+fn jobs_wait_for_a_draw(client: &FullClient) -> bool {
+	use sc_client_api::StorageProvider;
+	use sp_blockchain::HeaderBackend;
+	let key = sp_core::storage::StorageKey(pallet_verity_inference::PendingJobs::<verity_runtime::Runtime>::hashed_key().to_vec());
+	client.storage(client.info().best_hash, &key).ok().flatten().is_some()
 }

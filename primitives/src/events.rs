@@ -15,11 +15,14 @@ use crate::{
 /// An event an off-chain service acts on. Other events of the block are left out.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub enum ChainEvent<AccountId> {
-	/// `Inference::JobSubmitted`: a job was submitted and assigned to `executor`.
-	JobSubmitted { job: JobId, executor: AccountId },
+	/// `Inference::JobSubmitted`: a job was submitted and paid for; its executor is drawn at the
+	/// start of the next block (`JobAssigned`).
+	JobSubmitted { job: JobId },
 	/// `Inference::JobCompleted`: a verified result was accepted.
 	JobCompleted { job: JobId },
-	/// `Inference::JobFailed`: the executor reported it could not run the job.
+	/// `Inference::JobFailed`: the executor reported it could not run the job (or an expiry was
+	/// excused); `Inference::AssignmentFailed`: no executor could be drawn for it. Either way the
+	/// payer was refunded.
 	JobFailed { job: JobId },
 	/// `Inference::JobExpired`: the deadline passed without a result.
 	JobExpired { job: JobId },
@@ -35,13 +38,17 @@ pub enum ChainEvent<AccountId> {
 	/// transaction's `JobSubmitted` names the job. A relayer whose copy of the payment was
 	/// submitted first by someone else finds the job it paid for by this.
 	PaymentSpentOnJob { payer: AccountId, nonce: PaymentNonce },
+	/// `Inference::JobAssigned`: the job's executor was drawn (at block initialization, the
+	/// block after the job's).
+	JobAssigned { job: JobId, executor: AccountId },
 }
 
 impl<AccountId> ChainEvent<AccountId> {
 	/// The job the event is about, if any.
 	pub fn job(&self) -> Option<JobId> {
 		match self {
-			Self::JobSubmitted { job, .. } |
+			Self::JobSubmitted { job } |
+			Self::JobAssigned { job, .. } |
 			Self::JobStarted { job } |
 			Self::JobCompleted { job } |
 			Self::JobFailed { job } |
@@ -59,7 +66,9 @@ pub enum Refusal {
 	/// A payment was refused: its x402 reason.
 	Payment(PaymentError),
 	/// No executor can take the job now (`Inference::NoEligibleExecutor`: those that serve the
-	/// model at the tier are at capacity, or not live): the same call may succeed later.
+	/// model at the tier are at capacity, or not live; `Inference::AssignmentQueueFull`: the
+	/// block already holds as many jobs as the next one draws executors for): the same call may
+	/// succeed later.
 	ExecutorsBusy,
 	/// Anything else: the dispatch error says what.
 	Other,
@@ -89,7 +98,9 @@ pub enum ExtrinsicOutcome<AccountId> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// The events of the block the API is called at, typed.
+	/// The events of the block the API is called at, typed. Version 2: `PaymentSpentOnJob` and
+	/// `JobAssigned` added, `JobSubmitted` no longer names an executor.
+	#[api_version(2)]
 	pub trait EventsApi<AccountId> where AccountId: codec::Codec {
 		/// The block's [`ChainEvent`]s, in order, each with the index of the extrinsic that
 		/// emitted it (`None`: block initialization or finalization).

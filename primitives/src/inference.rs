@@ -486,6 +486,10 @@ pub trait ExecutorProvider<AccountId> {
 	/// The executor's result-signing key, if it is registered.
 	fn signing_key(executor: &AccountId) -> Option<SigningKey>;
 
+	/// How many more jobs `executor` may be assigned now (its capacity less its open jobs; 0
+	/// if it is not registered).
+	fn free_slots(executor: &AccountId) -> u32;
+
 	/// A job was assigned to `executor`: it takes one unit of its capacity.
 	fn job_assigned(executor: &AccountId);
 
@@ -604,12 +608,15 @@ pub enum JobStatus {
 	Expired,
 	/// The payer cancelled it before it started and was refunded.
 	Cancelled,
+	/// Submitted and paid for; its executor is drawn at the start of the next block, from that
+	/// block's parent hash, which nobody knows when the job is submitted.
+	Pending,
 }
 
 impl JobStatus {
 	/// Whether the job still holds escrow and may receive a result.
 	pub fn is_open(&self) -> bool {
-		matches!(self, JobStatus::Assigned | JobStatus::Running)
+		matches!(self, JobStatus::Pending | JobStatus::Assigned | JobStatus::Running)
 	}
 }
 
@@ -618,8 +625,9 @@ impl JobStatus {
 pub struct JobSummary<AccountId, AssetKind, BlockNumber> {
 	/// Who pays.
 	pub payer: AccountId,
-	/// Who runs it.
-	pub executor: AccountId,
+	/// Who runs it: `None` while the job is [`JobStatus::Pending`] (and for a job whose draw
+	/// found no executor).
+	pub executor: Option<AccountId>,
 	/// The model.
 	pub model: ModelId,
 	/// The tier.
@@ -740,8 +748,9 @@ sp_api::decl_runtime_apis! {
 	}
 
 	/// Queries of the inference market. Version 2 added `offers`; version 3 `result` and
-	/// `recent_tier_stats`.
-	#[api_version(2)]
+	/// `recent_tier_stats`; version 4 made [`JobSummary::executor`] optional (a job is
+	/// [`JobStatus::Pending`] until the block after its submission draws its executor).
+	#[api_version(4)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,
@@ -757,7 +766,6 @@ sp_api::decl_runtime_apis! {
 
 		/// Every way to pay for a job on `model` now: one offer per tier and asset it is priced
 		/// at whose results the chain can verify. A gateway answers a 402 with one call.
-		#[api_version(2)]
 		fn offers(model: ModelId) -> Offers<AssetKind, BlockNumber>;
 
 		/// A job, while it is kept on chain.
@@ -771,11 +779,9 @@ sp_api::decl_runtime_apis! {
 
 		/// Tier statistics for every retained bucket up to the chain's time now, and the bucket
 		/// length in milliseconds.
-		#[api_version(3)]
 		fn recent_tier_stats() -> (u64, Vec<TierStatsEntry<AssetKind>>);
 
 		/// A completed job's output and evidence, while the job is kept on chain.
-		#[api_version(3)]
 		fn result(job: JobId) -> Option<JobResult>;
 
 		/// Whether `inference.submit_paid(spec, salt, authorization, signature)` would succeed

@@ -198,7 +198,6 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(3)]
 	impl verity_primitives::inference::InferenceApi<Block, AccountId, AssetKind, BlockNumber> for Runtime {
 		fn offers(model: ModelId) -> verity_primitives::inference::Offers<AssetKind, BlockNumber> {
 			Inference::offers(model)

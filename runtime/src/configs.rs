@@ -23,7 +23,7 @@ use sp_version::RuntimeVersion;
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, UNIT},
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
-	Models, Moment, Nonce, OriginCaller, RandomnessCollectiveFlip, Timestamp, DAYS, HOURS,
+	Models, Moment, Nonce, OriginCaller, Timestamp, DAYS, HOURS,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier, Attestation,
 };
@@ -180,7 +180,6 @@ impl pallet_assets_holder::Config for Runtime {
 /// Seeds the assignment of executors. Collective flip mixes the last 81 block hashes: a block
 /// author can bias it by withholding a block, which is tolerable here because assignment is
 /// stake-weighted among executors that all staked for the same service (see docs/inference.md).
-impl pallet_insecure_randomness_collective_flip::Config for Runtime {}
 
 /// Native balances and `pallet-assets` assets, with holds, behind one `fungibles` interface.
 pub type PaymentFunds = frame_support::traits::fungible::UnionOf<
@@ -318,9 +317,9 @@ parameter_types! {
 	/// Executors stake the native token.
 	pub const NativeAsset: AssetKind = AssetKind::Native;
 	/// Up to 0.8 s of a block's 2 s prunes closed jobs: about 1,730 at the measured weight,
-	/// above the most a block can close (about 1,180, each close charged its later prune;
-	/// `integrity_test` checks it). Only jobs whose retention is over are pruned, so a block
-	/// spends this only 7 days after as many jobs closed.
+	/// above the most a block can close (about 1,310, each close charged its later prune, failed
+	/// draws included; `integrity_test` checks it). Only jobs whose retention is over are
+	/// pruned, so a block spends this only 7 days after as many jobs closed.
 	pub const MaxPruneWeight: Weight = Weight::from_parts(800 * WEIGHT_REF_TIME_PER_MILLIS, u64::MAX);
 	/// A job's record (about 250 bytes with an empty input) holds 0.00025 VRT for its 7 days;
 	/// a 16 KiB input about 0.016 VRT (docs/inference.md, "Storage deposits").
@@ -338,7 +337,6 @@ impl pallet_verity_inference::Config for Runtime {
 	type ZkVerifier = ZkVerifier;
 	type Payments = X402;
 	type EscrowBinding = JobEscrowBinding;
-	type Randomness = RandomnessCollectiveFlip;
 	type Time = Timestamp;
 	type Treasury = TreasuryAccount;
 	type ProtocolFee = ProtocolFee;
@@ -346,14 +344,20 @@ impl pallet_verity_inference::Config for Runtime {
 	type MaxReasonLen = ConstU32<256>;
 	type MaxBatch = ConstU32<16>;
 	/// See, for the derivation from the benchmarks, "The minimum job duration" in
-	/// docs/inference.md: a block to start, one for the result, one of margin.
-	type MinJobDuration = ConstU32<3>;
+	/// docs/inference.md: a block to draw the executor, one to start, one for the result, one
+	/// of margin.
+	type MinJobDuration = ConstU32<4>;
 	type MaxJobDuration = ConstU32<DAYS>;
 	/// A missed deadline costs at most ten times the job's charge (docs/inference.md, the
 	/// slashing table).
 	type ExpiryPenalty = ConstU32<10>;
 	type StakeAsset = NativeAsset;
 	type MaxDeadlinesPerBlock = ConstU32<128>;
+	/// Jobs a block may submit (as many as may share a deadline; more wait a block with
+	/// `AssignmentQueueFull`): the next block's draws then take at most about 0.5 s, all of
+	/// them tee jobs none of which finds an executor (`integrity_test` checks it stays within a
+	/// third of a block).
+	type MaxAssignmentsPerBlock = ConstU32<128>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type MaxPruneWeight = MaxPruneWeight;
 	type DepositPerByte = JobDepositPerByte;

@@ -13,8 +13,10 @@ use crate::{AccountId, Hash, RuntimeEvent, System};
 fn chain_event(event: &RuntimeEvent) -> Option<ChainEvent<AccountId>> {
 	use pallet_verity_inference::Event as Inference;
 	Some(match event {
-		RuntimeEvent::Inference(Inference::JobSubmitted { job, executor, .. }) =>
-			ChainEvent::JobSubmitted { job: *job, executor: executor.clone() },
+		RuntimeEvent::Inference(Inference::JobSubmitted { job, .. }) => ChainEvent::JobSubmitted { job: *job },
+		RuntimeEvent::Inference(Inference::JobAssigned { job, executor, .. }) =>
+			ChainEvent::JobAssigned { job: *job, executor: executor.clone() },
+		RuntimeEvent::Inference(Inference::AssignmentFailed { job, .. }) => ChainEvent::JobFailed { job: *job },
 		RuntimeEvent::Inference(Inference::JobStarted { job, .. }) => ChainEvent::JobStarted { job: *job },
 		RuntimeEvent::Inference(Inference::JobCompleted { job, .. }) => ChainEvent::JobCompleted { job: *job },
 		RuntimeEvent::Inference(Inference::JobFailed { job, .. }) => ChainEvent::JobFailed { job: *job },
@@ -36,7 +38,9 @@ pub fn refusal_of(error: &sp_runtime::DispatchError) -> Refusal {
 		Refusal::Payment(reason)
 	} else if matches!(
 		crate::RuntimeError::from_dispatch_error(*error),
-		Some(crate::RuntimeError::Inference(pallet_verity_inference::Error::NoEligibleExecutor))
+		Some(crate::RuntimeError::Inference(
+			pallet_verity_inference::Error::NoEligibleExecutor | pallet_verity_inference::Error::AssignmentQueueFull
+		))
 	) {
 		Refusal::ExecutorsBusy
 	} else {

@@ -74,7 +74,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -129,11 +129,19 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// pallet's `STORAGE_VERSION` and adds its migration here
 /// (`frame_support::migrations::VersionedMigration`), which `runtime/tests/storage_layout.rs`
 /// enforces. Inference 0 → 1 (spec 103): the dispatcher set is removed; 1 → 2 (spec 108):
-/// jobs carry storage deposits.
+/// jobs carry storage deposits; 2 → 3 (spec 109): a job's executor is optional (drawn the block
+/// after submission), and the randomness pallet it no longer needs is removed with its storage.
 type Migrations = (
 	pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_verity_inference::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_verity_inference::migrations::v3::MigrateV2ToV3<Runtime>,
+	frame_support::migrations::RemovePallet<RandomnessCollectiveFlipName, <Runtime as frame_system::Config>::DbWeight>,
 );
+
+frame_support::parameter_types! {
+	/// The storage prefix of the randomness pallet removed in spec 109 (it was at index 10).
+	pub const RandomnessCollectiveFlipName: &'static str = "RandomnessCollectiveFlip";
+}
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -191,9 +199,6 @@ mod runtime {
 
 	#[runtime::pallet_index(9)]
 	pub type AssetsHolder = pallet_assets_holder;
-
-	#[runtime::pallet_index(10)]
-	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
 
 	#[runtime::pallet_index(20)]
 	pub type Models = pallet_verity_models;

@@ -101,6 +101,15 @@ fn job(model: H256, mode: VerificationMode, max_fee: u128) -> pallet_verity_infe
 	}
 }
 
+/// The chain moves to the next block, whose start draws the executors of the jobs submitted in
+/// the block before.
+fn next_block() {
+	use frame_support::traits::Hooks;
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	Inference::on_initialize(next);
+}
+
 /// `executor` starts job `job_id`, and the chain moves to the next block: a result is accepted
 /// only for a job started in an earlier block.
 fn start(executor: Sr25519Keyring, job_id: u64) {
@@ -144,8 +153,9 @@ fn a_signed_job_runs_across_models_executors_and_inference() {
 			Ok(())
 		);
 		let job_id = 0;
+		next_block();
 		let assigned = pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap();
-		assert_eq!(assigned.executor, charlie.to_account_id(), "the only eligible executor");
+		assert_eq!(assigned.executor, Some(charlie.to_account_id()), "the only eligible executor");
 		check_invariants();
 
 		let output = b"digit=3".to_vec();
@@ -270,6 +280,7 @@ fn a_batch_is_atomic_across_tiers_and_assets() {
 		);
 		check_invariants();
 
+		next_block();
 		let output = b"ok".to_vec();
 		start(charlie, 1);
 		let call = RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
@@ -324,8 +335,7 @@ fn extrinsic_outcomes_are_typed_per_batch_item_and_a_failed_extrinsic_fails_as_a
 			],
 		});
 		assert_eq!(apply(dave, batch), Ok(()));
-		let charlie_account = charlie.to_account_id();
-		let submitted = ChainEvent::JobSubmitted { job: 0, executor: charlie_account.clone() };
+		let submitted = ChainEvent::JobSubmitted { job: 0 };
 		assert_eq!(
 			extrinsic_outcome(last_extrinsic()),
 			Some(ExtrinsicOutcome::Dispatched(vec![Ok(vec![submitted.clone()]), Err(call_error(no_key))]))
@@ -337,7 +347,7 @@ fn extrinsic_outcomes_are_typed_per_batch_item_and_a_failed_extrinsic_fails_as_a
 		assert_eq!(call_error(no_key).refusal, verity_primitives::events::Refusal::Other);
 
 		assert_eq!(apply(dave, submit(job(MODEL, VerificationMode::Signed, MILLI_UNIT))), Ok(()));
-		let single = ChainEvent::JobSubmitted { job: 1, executor: charlie_account };
+		let single = ChainEvent::JobSubmitted { job: 1 };
 		assert_eq!(extrinsic_outcome(last_extrinsic()), Some(ExtrinsicOutcome::Dispatched(vec![Ok(vec![single.clone()])])));
 		assert_eq!(extrinsic_outcome(last_extrinsic() + 1), None);
 		let jobs: Vec<_> = events().into_iter().map(|(_, event)| event).collect();
@@ -435,7 +445,8 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 		};
 		assert_eq!(apply(dave, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec })), Ok(()));
 		let job_id = 0;
-		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().executor, ferdie.to_account_id());
+		next_block();
+		assert_eq!(pallet_verity_inference::Jobs::<Runtime>::get(job_id).unwrap().executor, Some(ferdie.to_account_id()));
 
 		start(ferdie, job_id);
 		let (output, proof) = verity_zkml::prove(&proving_key, &model, &input).unwrap();
@@ -481,6 +492,19 @@ fn a_zk_job_completes_with_an_honest_proof_and_every_tampered_one_is_refused() {
 		assert_eq!(pallet_verity_inference::Outputs::<Runtime>::get(job_id).unwrap().into_inner(), output);
 		check_invariants();
 	});
+}
+
+/// The draws of a block's submitted jobs at the next block's start (item 5 of the hardening
+/// issue) are bounded: a full queue of the dearest, all finding nobody, within a third of a block.
+#[test]
+fn a_full_queue_of_executor_draws_fits_in_a_third_of_a_block() {
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	for mode in VerificationMode::ALL {
+		println!("a {mode:?} job's draw is charged {:?}", Inference::draw_weight(mode));
+	}
+	let most = Inference::most_draw_weight();
+	println!("a full queue of draws takes at most {most:?} of {block:?}");
+	assert!(most.ref_time() <= block.ref_time() / 3, "draws take {most:?} of {block:?}");
 }
 
 /// Item 7 of the hardening issue. Closed jobs were pruned at 32 per block, below the rate a

@@ -137,8 +137,11 @@ fn an_agent_pays_for_a_job_through_a_relayer_and_an_unserved_job_refunds_the_age
 			})
 		};
 		assert_eq!(apply(Sr25519Keyring::Charlie, submit(&authorization, &signature, [1; 32])), Ok(()));
+		// The next block draws the executor.
+		System::set_block_number(2);
+		Inference::on_initialize(2);
 		let job = pallet_verity_inference::Jobs::<Runtime>::get(0).unwrap();
-		assert_eq!((job.payer.clone(), job.executor.clone()), (agent.clone(), Sr25519Keyring::Dave.to_account_id()));
+		assert_eq!((job.payer.clone(), job.executor.clone()), (agent.clone(), Some(Sr25519Keyring::Dave.to_account_id())));
 		// The escrow is held on the agent; the relayer's vUSD is untouched.
 		assert_eq!(vusd(&agent), 100 * PRICE - PRICE - FEE);
 		assert_eq!(vusd(&charlie), charlie_usd);

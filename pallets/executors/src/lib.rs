@@ -697,6 +697,10 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 		Executors::<T>::get(executor).map(|info| info.signing_key)
 	}
 
+	fn free_slots(executor: &T::AccountId) -> u32 {
+		Executors::<T>::get(executor).map_or(0, |info| info.capacity.saturating_sub(info.active_jobs))
+	}
+
 	fn job_assigned(executor: &T::AccountId) {
 		Executors::<T>::mutate(executor, |info| {
 			if let Some(info) = info {

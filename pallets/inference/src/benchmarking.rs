@@ -68,6 +68,13 @@ fn spec<T: Config>(model: ModelId, input_len: u32, deadline: BlockNumberFor<T>) 
 	}
 }
 
+/// Submits `spec` for `payer` and draws its executor, as the next block would.
+fn submitted_and_drawn<T: Config>(payer: &T::AccountId, spec: JobSpecOf<T>) -> JobId {
+	let id = Pallet::<T>::do_submit_job(payer.clone(), spec).unwrap();
+	Pallet::<T>::assign_pending();
+	id
+}
+
 fn deadline<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number() + 10u32.into()
 }
@@ -78,10 +85,10 @@ fn submitted<T: Config>(deadline: BlockNumberFor<T>) -> (T::AccountId, JobId, T:
 	let payer: T::AccountId = whitelisted_caller();
 	let (model, executors) = market::<T>(T::BenchmarkHelper::stable_model(&payer));
 	for _ in 1..T::MaxDeadlinesPerBlock::get() {
-		Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+		submitted_and_drawn::<T>(&payer, spec::<T>(model, 0, deadline));
 	}
-	let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
-	let executor = Jobs::<T>::get(id).unwrap().executor;
+	let id = submitted_and_drawn::<T>(&payer, spec::<T>(model, 0, deadline));
+	let executor = Jobs::<T>::get(id).unwrap().executor.unwrap();
 	let key = executors.iter().find(|(who, _)| who == &executor).unwrap().1;
 	(payer, id, executor, key)
 }
@@ -98,6 +105,20 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer), spec);
 		assert_eq!(NextJobId::<T>::get(), 1);
+	}
+
+	/// The draw of a pending job's executor at the start of the next block, among the longest
+	/// executor list, the job paid in the stable asset (fees converted for every executor).
+	#[benchmark]
+	fn assign_job() {
+		let payer: T::AccountId = whitelisted_caller();
+		let (model, _) = market::<T>(T::BenchmarkHelper::stable_model(&payer));
+		let id = Pallet::<T>::do_submit_job(payer, spec::<T>(model, 0, deadline::<T>())).unwrap();
+		#[block]
+		{
+			Pallet::<T>::assign_pending();
+		}
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Assigned);
 	}
 
 	/// `submit_job` plus the x402 authorization: nonce binding, signature and nonce use.
@@ -185,7 +206,7 @@ mod benchmarks {
 		let (model, _) = market::<T>(T::BenchmarkHelper::model(&payer));
 		let deadline = deadline::<T>();
 		for _ in 0..e {
-			Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+			submitted_and_drawn::<T>(&payer, spec::<T>(model, 0, deadline));
 		}
 		let expiry = Pallet::<T>::expiry_block(deadline);
 		frame_system::Pallet::<T>::set_block_number(expiry);
@@ -207,7 +228,7 @@ mod benchmarks {
 		for i in 0..p {
 			let payer: T::AccountId = account("payer", i, 0);
 			T::BenchmarkHelper::model(&payer);
-			let id = Pallet::<T>::do_submit_job(payer.clone(), spec::<T>(model, 0, deadline)).unwrap();
+			let id = submitted_and_drawn::<T>(&payer, spec::<T>(model, 0, deadline));
 			Pallet::<T>::do_cancel(payer.clone(), id).unwrap();
 			let output: BoundedVec<u8, T::MaxOutputLen> =
 				alloc::vec![1u8; T::MaxOutputLen::get() as usize].try_into().unwrap();
@@ -215,7 +236,7 @@ mod benchmarks {
 			Jobs::<T>::mutate(id, |job| {
 				let job = job.as_mut().unwrap();
 				job.result_deposit = Pallet::<T>::deposit_for(output.encoded_size() + evidence.encoded_size());
-				Pallet::<T>::hold_deposit(&job.executor, job.result_deposit).unwrap();
+				Pallet::<T>::hold_deposit(job.executor.as_ref().unwrap(), job.result_deposit).unwrap();
 			});
 			Outputs::<T>::insert(id, output);
 			Evidences::<T>::insert(id, evidence);

@@ -35,6 +35,8 @@ impl<T: Config> Pallet<T> {
 			}
 		};
 		release(&job.depositor, job.deposit);
-		release(&job.executor, job.result_deposit);
+		if let Some(executor) = &job.executor {
+			release(executor, job.result_deposit);
+		}
 	}
 }

@@ -70,7 +70,8 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_default()
 		};
 		let royalty = pay(&job.owner, royalty_due);
-		let executor = pay(&job.executor, executor_due);
+		// A completed job always has its executor.
+		let executor = job.executor.as_ref().map_or(0, |executor| pay(executor, executor_due));
 		let undelivered = (royalty_due - royalty).saturating_add(executor_due - executor);
 		let to_treasury = protocol.saturating_add(undelivered);
 		let paid_to_treasury = pay(&T::Treasury::get(), to_treasury);

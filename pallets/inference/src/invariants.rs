@@ -6,8 +6,9 @@ impl<T: Config> Pallet<T> {
 	/// Invariants:
 	/// - for each (payer, asset), the balance held for escrow equals the sum of the escrow of
 	///   the payer's open jobs in that asset;
-	/// - each open job is in its executor's index and in the deadline list of its expiry block,
-	///   and every index entry is an open job of that executor;
+	/// - each open job is in the deadline list of its expiry block; a pending job has no
+	///   executor and waits in [`PendingJobs`], any other open job is in its executor's index;
+	///   every index entry is an open job of that executor;
 	/// - every deadline list holds only open jobs that expire in its block (a closed job freed
 	///   its place), and no list is empty;
 	/// - each executor's count of active jobs is its number of open jobs;
@@ -22,16 +23,25 @@ impl<T: Config> Pallet<T> {
 		let next = NextJobId::<T>::get();
 		let mut escrow = BTreeMap::<(T::AccountId, T::AssetKind), Balance>::new();
 		let mut deposits = BTreeMap::<T::AccountId, Balance>::new();
+		let pending = PendingJobs::<T>::get();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above NextJobId");
 			*deposits.entry(job.depositor.clone()).or_default() += job.deposit;
-			*deposits.entry(job.executor.clone()).or_default() += job.result_deposit;
+			if let Some(executor) = &job.executor {
+				*deposits.entry(executor.clone()).or_default() += job.result_deposit;
+			}
 			if job.status.is_open() {
 				*escrow.entry((job.payer.clone(), job.asset.clone())).or_default() += job.escrow();
-				ensure!(
-					ExecutorJobs::<T>::contains_key(&job.executor, id),
-					"an open job is missing from its executor's index"
-				);
+				match &job.executor {
+					None => ensure!(
+						job.status == JobStatus::Pending && pending.iter().any(|(queued, _, _)| *queued == id),
+						"an open job without an executor is not pending a draw"
+					),
+					Some(executor) => ensure!(
+						job.status != JobStatus::Pending && ExecutorJobs::<T>::contains_key(executor, id),
+						"an assigned job is missing from its executor's index"
+					),
+				}
 				ensure!(
 					Deadlines::<T>::get(Self::expiry_block(job.deadline)).contains(&id),
 					"an open job is missing from its deadline list"
@@ -55,7 +65,10 @@ impl<T: Config> Pallet<T> {
 		}
 		for (executor, id, ()) in ExecutorJobs::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("an executor index entry without a job")?;
-			ensure!(job.executor == executor && job.status.is_open(), "a stale executor index entry");
+			ensure!(
+				job.executor.as_ref() == Some(&executor) && job.status.is_open(),
+				"a stale executor index entry"
+			);
 		}
 		for (block, due) in Deadlines::<T>::iter() {
 			ensure!(!due.is_empty(), "an empty deadline list is kept");

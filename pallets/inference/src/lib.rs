@@ -5,11 +5,11 @@
 //!
 //! ## Life of a job
 //! ```text
-//! submit_job / submit_jobs ──► Assigned ──start_job──► Running ──submit_result──► Completed
-//!                               │    │                  │
-//!                      cancel ◄─┘    └─report_failure───┴──► Failed
-//!                        ▼
-//!                    Cancelled
+//! submit_job / submit_jobs ──► Pending ──next block draws──► Assigned ──start_job──► Running ──submit_result──► Completed
+//!                               │   └──nobody to draw──► Failed   │   │                 │
+//!                               └──────cancel────┬────────────────┘   └─report_failure──┴──► Failed
+//!                                                ▼
+//!                                            Cancelled
 //!        (deadline passes while Assigned or Running) ──► Expired
 //! ```
 //! Every transition is in [`Pallet`]'s `do_*` functions (`lifecycle.rs`; expiry in
@@ -39,10 +39,15 @@
 //! that asset.
 //!
 //! ## Assignment
-//! On chain and deterministic: among the executors eligible for (model, tier) whose fee is at
-//! most `max_fee`, one is drawn with probability proportional to its stake, seeded by the
-//! chain's randomness and the job id. Every validator computes the same executor. The draw is
-//! in `assignment.rs`; which executors a tier accepts, and each tier's verifier, in `tiers.rs`.
+//! On chain and deterministic, but not predictable when the job is submitted: a job is
+//! `Pending` in the block that holds it, and at the start of the next block one executor is
+//! drawn among those eligible for (model, tier) whose fee is at most `max_fee`, with probability
+//! proportional to its stake, seeded by that block's parent hash (the sealed hash of the
+//! submission's block, which its author's signature makes unknowable before it is sealed) and
+//! the job id. Every validator computes the same executor. At most
+//! [`Config::MaxAssignmentsPerBlock`] jobs wait for a draw (else `AssignmentQueueFull`). The
+//! draw is in `assignment.rs`; which executors a tier accepts, and each tier's verifier, in
+//! `tiers.rs`.
 //!
 //! ## Bounded work
 //! - the executors considered for a job are at most `MaxExecutorsPerService`;
@@ -114,7 +119,7 @@ use frame_support::{
 	traits::{
 		fungibles::{self, MutateHold},
 		tokens::{Fortitude, Precision, Restriction},
-		Randomness, Time,
+		Time,
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -183,8 +188,8 @@ pub struct Job<T: Config> {
 	pub owner: T::AccountId,
 	/// The owner's share of the price.
 	pub royalty: Perbill,
-	/// Who runs it.
-	pub executor: T::AccountId,
+	/// Who runs it: `None` while the job is pending (and for a job whose draw found nobody).
+	pub executor: Option<T::AccountId>,
 	/// The last block at which a result is accepted.
 	pub deadline: BlockNumberFor<T>,
 	/// Where the job is.
@@ -221,14 +226,14 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// A test configuration: `#[derive_impl(config_preludes::TestDefaultConfig)]` in a mock
-	/// leaves the funds, registries, payments, clock, randomness and accounts to set.
+	/// leaves the funds, registries, payments, clock and accounts to set.
 	pub mod config_preludes {
 		use super::*;
 		use frame_support::{
@@ -265,6 +270,7 @@ pub mod pallet {
 			type MaxJobDuration = ConstU64<100>;
 			type ExpiryPenalty = ConstU32<10>;
 			type MaxDeadlinesPerBlock = ConstU32<4>;
+			type MaxAssignmentsPerBlock = ConstU32<16>;
 			type RetentionPeriod = ConstU64<20>;
 			type MaxPruneWeight = TestMaxPruneWeight;
 			type DepositPerByte = frame_support::traits::ConstU128<1>;
@@ -323,10 +329,6 @@ pub mod pallet {
 		#[pallet::no_default]
 		type EscrowBinding: Get<Self::AccountId>;
 
-		/// Seeds the assignment of executors.
-		#[pallet::no_default]
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
-
 		/// The clock of the tier statistics (milliseconds since the epoch).
 		#[pallet::no_default]
 		type Time: Time<Moment = u64>;
@@ -377,6 +379,10 @@ pub mod pallet {
 		/// Most jobs that may expire in one block.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Most jobs one block may submit, whose executors the next block draws at its start.
+		#[pallet::constant]
+		type MaxAssignmentsPerBlock: Get<u32>;
 
 		/// Blocks a closed job is kept before it is pruned.
 		#[pallet::constant]
@@ -438,6 +444,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Evidences<T: Config> = StorageMap<_, Twox64Concat, JobId, Evidence>;
 
+	/// The jobs submitted in this block, with their (model, tier), whose executors the next
+	/// block draws at its start.
+	#[pallet::storage]
+	pub type PendingJobs<T: Config> = StorageValue<
+		_,
+		BoundedVec<(JobId, ModelId, VerificationMode), T::MaxAssignmentsPerBlock>,
+		ValueQuery,
+	>;
+
 	/// The open jobs of each executor.
 	#[pallet::storage]
 	pub type ExecutorJobs<T: Config> =
@@ -482,13 +497,13 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(crate) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A job was submitted, its escrow held, and an executor assigned.
+		/// A job was submitted and its escrow held; its executor is drawn at the start of the
+		/// next block.
 		JobSubmitted {
 			job: JobId,
 			payer: T::AccountId,
 			model: ModelId,
 			mode: VerificationMode,
-			executor: T::AccountId,
 			escrow: Balance,
 			deadline: BlockNumberFor<T>,
 		},
@@ -522,6 +537,12 @@ pub mod pallet {
 		JobCancelled { job: JobId, refund: Balance },
 		/// A closed job was removed from storage.
 		JobPruned { job: JobId },
+		/// The executor of a pending job was drawn; it asks `executor_fee` (in the job's asset).
+		JobAssigned { job: JobId, executor: T::AccountId, executor_fee: Balance },
+		/// No executor could be drawn for a pending job (all that serve it left, filled up or
+		/// raised their fee above `max_fee` since it was submitted): the escrow went back to
+		/// the payer.
+		AssignmentFailed { job: JobId, refund: Balance },
 	}
 
 	#[pallet::error]
@@ -532,7 +553,8 @@ pub mod pallet {
 		TierNotOffered,
 		/// No eligible executor asks a fee at most `max_fee`.
 		FeeTooLow,
-		/// No executor is eligible for this model and tier.
+		/// No executor is eligible for this model and tier (or those that are have no slot left
+		/// for the jobs this block already submitted for it).
 		NoEligibleExecutor,
 		/// The inline input is larger than the model accepts.
 		InputTooLarge,
@@ -584,6 +606,9 @@ pub mod pallet {
 		/// The submitter (or, for a result, the executor) cannot hold the storage deposit in
 		/// the stake asset.
 		CannotPayDeposit,
+		/// This block already holds as many jobs as the next block draws executors for; submit
+		/// in a later block.
+		AssignmentQueueFull,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -595,10 +620,12 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let drawn = Self::assign_pending();
 			let expired = Self::expire_jobs(now);
 			let pruned = Self::prune_jobs(now);
 			let stats = Self::prune_stats(Self::current_bucket());
-			T::WeightInfo::expire_jobs(expired)
+			drawn
+				.saturating_add(T::WeightInfo::expire_jobs(expired))
 				.saturating_add(Self::excuse_weight().saturating_add(Self::prune_weight()).saturating_mul(expired.into()))
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
 				.saturating_add(T::WeightInfo::prune_stats(stats))
@@ -617,6 +644,12 @@ pub mod pallet {
 				"MaxPruneWeight must prune at least as many jobs as a block can close"
 			);
 			assert!(
+				Self::most_draw_weight().all_lte(
+					<T as frame_system::Config>::BlockWeights::get().max_block / 3
+				),
+				"MaxAssignmentsPerBlock draws must fit in a third of a block"
+			);
+			assert!(
 				T::ProtocolFee::get() <= Perbill::from_percent(50),
 				"a protocol fee above 50% leaves too little for the executor"
 			);
@@ -630,11 +663,11 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Buys one inference: holds `price + max_fee` and the storage deposit, and assigns an
-		/// executor.
+		/// Buys one inference: holds `price + max_fee` and the storage deposit; the next block
+		/// draws its executor (charged here).
 		#[pallet::call_index(0)]
 		#[pallet::weight(
-			T::WeightInfo::submit_job(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::serve_weight(spec.mode))
+			T::WeightInfo::submit_job(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::submission_weight(spec.mode))
 		)]
 		pub fn submit_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
@@ -647,7 +680,7 @@ pub mod pallet {
 			specs.iter().fold(Weight::zero(), |total, spec| {
 				total
 					.saturating_add(T::WeightInfo::submit_job(MAX_INLINE_INPUT))
-					.saturating_add(Pallet::<T>::serve_weight(spec.mode))
+					.saturating_add(Pallet::<T>::submission_weight(spec.mode))
 			})
 		)]
 		pub fn submit_jobs(
@@ -715,7 +748,7 @@ pub mod pallet {
 		/// `job_nonce(spec, salt)`.
 		#[pallet::call_index(6)]
 		#[pallet::weight(
-			T::WeightInfo::submit_paid(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::serve_weight(spec.mode))
+			T::WeightInfo::submit_paid(spec.input.inline_len() as u32).saturating_add(Pallet::<T>::submission_weight(spec.mode))
 		)]
 		pub fn submit_paid(
 			origin: OriginFor<T>,

@@ -5,7 +5,8 @@ use crate::*;
 
 impl<T: Config> Pallet<T> {
 	/// Validates `spec`, holds its escrow from `payer` in the model's own asset and the storage
-	/// deposit of its record, assigns an executor and records the job.
+	/// deposit of its record, and records the job, pending the next block's draw of its
+	/// executor.
 	pub fn do_submit_job(payer: T::AccountId, spec: JobSpecOf<T>) -> Result<JobId, DispatchError> {
 		let terms = T::Models::terms(&spec.model, spec.mode).ok_or(Error::<T>::UnknownModel)?;
 		Self::submit_on_terms(payer.clone(), Some(payer), spec, terms)
@@ -44,8 +45,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(deadline >= now.saturating_add(T::MinJobDuration::get()), Error::<T>::DeadlineTooSoon);
 		ensure!(deadline <= now.saturating_add(T::MaxJobDuration::get()), Error::<T>::DeadlineTooFar);
 
+		// Refused now, with the reason, if nobody could be drawn; the draw itself waits for a
+		// seed that nobody knows yet.
+		let candidates = Self::affordable(&model, mode, &input, max_fee, &terms)?;
 		let job_id = NextJobId::<T>::get();
-		let (executor, executor_fee) = Self::assign(job_id, &model, mode, &input, max_fee, &terms)?;
+		Self::queue_for_assignment(job_id, model, mode, &candidates)?;
 
 		// No balance can hold more than `Balance::MAX`: an escrow that overflows is unaffordable.
 		let escrow = price.checked_add(max_fee).ok_or(Error::<T>::InsufficientBalance)?;
@@ -66,22 +70,22 @@ impl<T: Config> Pallet<T> {
 			asset: terms.asset,
 			price,
 			max_fee,
-			executor_fee,
+			executor_fee: Zero::zero(),
 			owner: terms.owner,
 			royalty: terms.royalty,
-			executor: executor.clone(),
+			executor: None,
 			deadline,
-			status: JobStatus::Assigned,
+			status: JobStatus::Pending,
 			output_hash: None,
 			updated_at: now,
 		};
 		if depositor.is_some() {
-			job.deposit = Self::deposit_for(job.encoded_size());
+			// The record as it is kept once its executor is drawn.
+			let size = job.encoded_size().saturating_add(T::AccountId::max_encoded_len());
+			job.deposit = Self::deposit_for(size);
 			Self::hold_deposit(&job.depositor, job.deposit)?;
 		}
 
-		T::Executors::job_assigned(&executor);
-		ExecutorJobs::<T>::insert(&executor, job_id, ());
 		NextJobId::<T>::put(job_id.saturating_add(1));
 		Self::count(mode, &job.asset, |c| c.submitted.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
@@ -90,7 +94,6 @@ impl<T: Config> Pallet<T> {
 			payer,
 			model,
 			mode,
-			executor,
 			escrow,
 			deadline,
 		});
@@ -105,9 +108,9 @@ impl<T: Config> Pallet<T> {
 	/// Loads an open job assigned to `executor`.
 	fn open_job_of(executor: &T::AccountId, job_id: JobId) -> Result<Job<T>, DispatchError> {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(&job.executor == executor, Error::<T>::NotAssignedExecutor);
+		ensure!(job.executor.as_ref() == Some(executor), Error::<T>::NotAssignedExecutor);
 		match job.status {
-			JobStatus::Assigned | JobStatus::Running => Ok(job),
+			JobStatus::Pending | JobStatus::Assigned | JobStatus::Running => Ok(job),
 			JobStatus::Completed => Err(Error::<T>::ResultAlreadySubmitted.into()),
 			_ => Err(Error::<T>::JobNotOpen.into()),
 		}
@@ -200,12 +203,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Cancels job `job_id` for its payer, if not started, and refunds it.
+	/// Cancels job `job_id` for its payer, if not started (pending or assigned), and refunds
+	/// it.
 	pub fn do_cancel(payer: T::AccountId, job_id: JobId) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.payer == payer, Error::<T>::NotPayer);
 		match job.status {
-			JobStatus::Assigned => {},
+			JobStatus::Pending | JobStatus::Assigned => {},
 			JobStatus::Running => return Err(Error::<T>::AlreadyStarted.into()),
 			_ => return Err(Error::<T>::JobNotOpen.into()),
 		}
@@ -217,7 +221,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The one transition out of the open states: sets the final status, frees the executor's
-	/// slot and the job's place in its expiry block (which expiry itself has taken), drops the
+	/// slot (if one was drawn) and the job's place in its expiry block (which expiry itself has taken), drops the
 	/// job from the executor's index, queues it for pruning and counts it in the tier statistics
 	/// (with `fees_paid` for a completed job). The escrow is settled by the caller.
 	pub(crate) fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
@@ -238,8 +242,10 @@ impl<T: Config> Pallet<T> {
 			}
 			c.fees_paid.saturating_accrue(fees_paid);
 		});
-		T::Executors::job_ended(&job.executor, outcome);
-		ExecutorJobs::<T>::remove(&job.executor, job_id);
+		if let Some(executor) = &job.executor {
+			T::Executors::job_ended(executor, outcome);
+			ExecutorJobs::<T>::remove(executor, job_id);
+		}
 		Deadlines::<T>::mutate_exists(Self::expiry_block(job.deadline), |due| {
 			if let Some(jobs) = due {
 				jobs.retain(|id| *id != job_id);

@@ -18,16 +18,20 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let refund = Self::refund(&job);
-			if Self::excuses_expiry(job.mode, &job.executor, &job.model) {
-				Self::close(*job_id, &mut job, JobOutcome::Failed, 0);
-				Jobs::<T>::insert(job_id, job);
-				let reason = BoundedVec::truncate_from(EXCUSED_EXPIRY.to_vec());
-				Self::deposit_event(Event::JobFailed { job: *job_id, reason, refund });
-				continue;
-			}
-			let slash = Self::slash_for_expiry(&job);
+			// A job is drawn its executor the block after its submission, long before its
+			// deadline: one still without an executor has nobody to slash.
+			let executor = match job.executor.clone() {
+				Some(executor) if !Self::excuses_expiry(job.mode, &executor, &job.model) => executor,
+				_ => {
+					Self::close(*job_id, &mut job, JobOutcome::Failed, 0);
+					Jobs::<T>::insert(job_id, job);
+					let reason = BoundedVec::truncate_from(EXCUSED_EXPIRY.to_vec());
+					Self::deposit_event(Event::JobFailed { job: *job_id, reason, refund });
+					continue;
+				},
+			};
+			let slash = Self::slash_for_expiry(&job, &executor);
 			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
-			let executor = job.executor.clone();
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::JobExpired {
 				job: *job_id,
@@ -103,8 +107,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The most jobs one block can close: as many of the cheapest closing call (with its later
 	/// prune and its extrinsic base weight) as the normal dispatch class holds, plus a full
-	/// deadline list expiring at the block's start. Pruning must keep up with this
-	/// ([`Self::prunes_per_block`]).
+	/// deadline list expiring at the block's start and a full queue of draws that find nobody.
+	/// Pruning must keep up with this ([`Self::prunes_per_block`]).
 	pub fn max_closes_per_block() -> u32 {
 		let weights = <T as frame_system::Config>::BlockWeights::get();
 		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
@@ -115,6 +119,7 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(normal.base_extrinsic);
 		times_within(normal.max_total.unwrap_or(weights.max_block), cheapest_close)
 			.saturating_add(T::MaxDeadlinesPerBlock::get())
+			.saturating_add(T::MaxAssignmentsPerBlock::get())
 	}
 
 	/// The tier-statistics bucket of the current time.

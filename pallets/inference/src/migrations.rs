@@ -4,6 +4,21 @@
 use crate::*;
 use frame_support::{migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade};
 
+/// The number of kept jobs (their keys only, which no layout change touches): what a jobs
+/// migration's `pre_upgrade` hands to its `post_upgrade`.
+#[cfg(feature = "try-runtime")]
+fn count_jobs<T: Config>() -> Vec<u8> {
+	(Jobs::<T>::iter_keys().count() as u64).encode()
+}
+
+/// Checks that a jobs migration kept (and could decode) as many jobs as [`count_jobs`] found.
+#[cfg(feature = "try-runtime")]
+fn kept_every_job(state: Vec<u8>, after: usize) -> Result<(), sp_runtime::TryRuntimeError> {
+	let before = u64::decode(&mut &state[..]).map_err(|_| "pre-upgrade state")?;
+	ensure!(after as u64 == before, "every job is kept");
+	Ok(())
+}
+
 /// Version 0 → 1: the validators' push dispatch is gone (`docs/dispatch.md` has the
 /// measurement that retired it), and with it the dispatcher set.
 pub mod v1 {
@@ -72,8 +87,8 @@ pub mod v2 {
 	}
 
 	impl<T: Config> OldJob<T> {
-		fn upgrade(self) -> Job<T> {
-			Job {
+		fn upgrade(self) -> v3::OldJob<T> {
+			v3::OldJob {
 				depositor: self.payer.clone(),
 				payer: self.payer,
 				model: self.model,
@@ -104,7 +119,7 @@ pub mod v2 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for AddDeposits<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut count = 0u64;
-			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
+			v3::Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
 				count += 1;
 				Some(old.upgrade())
 			});
@@ -113,14 +128,12 @@ pub mod v2 {
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok((Jobs::<T>::iter_keys().count() as u64).encode())
+			Ok(count_jobs::<T>())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let before = u64::decode(&mut &state[..]).map_err(|_| "pre-upgrade state")?;
-			ensure!(Jobs::<T>::iter().count() as u64 == before, "every job is kept");
-			Ok(())
+			kept_every_job(state, v3::Jobs::<T>::iter().count())
 		}
 	}
 
@@ -129,6 +142,103 @@ pub mod v2 {
 		1,
 		2,
 		AddDeposits<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 2 → 3: a job's executor is drawn the block after its submission (`Pending` until
+/// then), so [`Job::executor`] is optional. Every job kept from before was assigned at
+/// submission: its executor becomes `Some`. Single-block, like version 2's.
+pub mod v3 {
+	use super::*;
+
+	/// A job of version 2: [`Job`] with a mandatory executor.
+	#[derive(Encode, Decode)]
+	pub struct OldJob<T: Config> {
+		pub payer: T::AccountId,
+		pub model: ModelId,
+		pub mode: VerificationMode,
+		pub input: JobInput,
+		pub input_hash: Hash,
+		pub max_output_len: u32,
+		pub asset: T::AssetKind,
+		pub price: Balance,
+		pub max_fee: Balance,
+		pub executor_fee: Balance,
+		pub owner: T::AccountId,
+		pub royalty: Perbill,
+		pub executor: T::AccountId,
+		pub deadline: BlockNumberFor<T>,
+		pub status: JobStatus,
+		pub output_hash: Option<Hash>,
+		pub updated_at: BlockNumberFor<T>,
+		pub depositor: T::AccountId,
+		pub deposit: Balance,
+		pub result_deposit: Balance,
+	}
+
+	/// The jobs as version 2 stored them (the map [`crate::Jobs`], in its old layout).
+	#[frame_support::storage_alias]
+	pub type Jobs<T: Config> = StorageMap<Pallet<T>, Twox64Concat, JobId, OldJob<T>>;
+
+	impl<T: Config> OldJob<T> {
+		fn upgrade(self) -> Job<T> {
+			Job {
+				payer: self.payer,
+				model: self.model,
+				mode: self.mode,
+				input: self.input,
+				input_hash: self.input_hash,
+				max_output_len: self.max_output_len,
+				asset: self.asset,
+				price: self.price,
+				max_fee: self.max_fee,
+				executor_fee: self.executor_fee,
+				owner: self.owner,
+				royalty: self.royalty,
+				executor: Some(self.executor),
+				deadline: self.deadline,
+				status: self.status,
+				output_hash: self.output_hash,
+				updated_at: self.updated_at,
+				depositor: self.depositor,
+				deposit: self.deposit,
+				result_deposit: self.result_deposit,
+			}
+		}
+	}
+
+	/// Rewrites every job with its executor as `Some`.
+	pub struct OptionalExecutor<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for OptionalExecutor<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut count = 0u64;
+			crate::Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
+				count += 1;
+				Some(old.upgrade())
+			});
+			T::DbWeight::get().reads_writes(count, count)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(count_jobs::<T>())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			ensure!(crate::Jobs::<T>::iter_values().all(|job| job.executor.is_some()), "every kept job has its executor");
+			kept_every_job(state, crate::Jobs::<T>::iter().count())
+		}
+	}
+
+	/// [`OptionalExecutor`], run only at storage version 2, which it sets to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		OptionalExecutor<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -115,14 +115,6 @@ impl pallet_verity_executors::Config for Test {
 	type BenchmarkHelper = BenchHelper;
 }
 
-/// Randomness for tests: the subject's hash, so assignment is deterministic and varies by job.
-pub struct TestRandomness;
-impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		(H256(sp_io::hashing::blake2_256(subject)), System::block_number())
-	}
-}
-
 /// A clock the tests set.
 pub struct TestTime;
 impl frame_support::traits::Time for TestTime {
@@ -202,12 +194,13 @@ impl pallet_inference::Config for Test {
 	type ZkVerifier = TestZkVerifier;
 	type Payments = TestPayments;
 	type EscrowBinding = EscrowBinding;
-	type Randomness = TestRandomness;
 	type Time = TestTime;
 	type Treasury = TreasuryAccount;
 	type StakeAsset = StakeAsset;
 	type MaxPruneWeight = MockPruneWeight;
 	type DepositPerByte = MockDepositPerByte;
+	/// As many draws as fit in a third of the mock's small blocks.
+	type MaxAssignmentsPerBlock = frame_support::traits::ConstU32<12>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 }

@@ -15,21 +15,20 @@ pub(crate) struct ExpirySlash {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Slashes the executor of `job`, which expired.
+	/// Slashes `executor`, the executor of `job`, which expired.
 	///
 	/// Only a job paid in the stake asset compensates its payer: any other is valued at the
 	/// model's current price list, which its owner sets, so that a moved price may change what
 	/// the treasury gets but never profit the payer.
-	pub(crate) fn slash_for_expiry(job: &Job<T>) -> ExpirySlash {
+	pub(crate) fn slash_for_expiry(job: &Job<T>, executor: &T::AccountId) -> ExpirySlash {
 		let charge = job.price.saturating_add(job.executor_fee);
 		let in_stake_asset = job.asset == T::StakeAsset::get();
 		let value = if in_stake_asset { charge } else { Self::value_in_stake_asset(job, charge) };
-		let amount = T::Executors::slashable(&job.executor)
+		let amount = T::Executors::slashable(executor)
 			.min(value.saturating_mul(T::ExpiryPenalty::get().into()));
 		let owed_to_payer = if in_stake_asset { amount.min(charge) } else { 0 };
-		let compensation = T::Executors::slash(&job.executor, &job.payer, owed_to_payer);
-		let forfeit =
-			T::Executors::slash(&job.executor, &T::Treasury::get(), amount.saturating_sub(compensation));
+		let compensation = T::Executors::slash(executor, &job.payer, owed_to_payer);
+		let forfeit = T::Executors::slash(executor, &T::Treasury::get(), amount.saturating_sub(compensation));
 		ExpirySlash { compensation, forfeit }
 	}
 

@@ -32,10 +32,18 @@ fn spec(model: H256, mode: VerificationMode, max_fee: u128, deadline: Deadline) 
 	}
 }
 
+/// Submits `spec` for `payer` and draws its executor, as the next block would, without
+/// moving the block number (the deadlines of the tests are counted from submission).
 fn submit(payer: AccountId, spec: JobSpecOf<Test>) -> Result<u64, DispatchError> {
 	let id = crate::NextJobId::<Test>::get();
 	Inference::submit_job(RuntimeOrigin::signed(payer), spec)?;
+	draw();
 	Ok(id)
+}
+
+/// Draws the executors of the pending jobs, as the start of the next block does.
+fn draw() {
+	crate::Pallet::<Test>::assign_pending();
 }
 
 fn output() -> BoundedVec<u8, frame_support::traits::ConstU32<256>> {
@@ -61,7 +69,7 @@ fn signed_evidence(signer: AccountId, statement: &ResultStatement) -> Evidence {
 }
 
 fn executor_of(id: u64) -> AccountId {
-	Jobs::<Test>::get(id).unwrap().executor
+	Jobs::<Test>::get(id).unwrap().executor.expect("an assigned job")
 }
 
 fn escrow_held(who: AccountId, asset: AssetKind) -> u128 {
@@ -124,24 +132,25 @@ fn start(id: u64) {
 fn submit_holds_escrow_and_assigns_an_eligible_executor() {
 	new_test_ext().execute_with(|| {
 		let (n, u) = issuance();
-		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 10)));
 		let job = Jobs::<Test>::get(id).unwrap();
-		assert!(job.executor == EXEC_A || job.executor == EXEC_B);
-		assert_eq!(job.status, JobStatus::Assigned);
+		assert_eq!((job.status, job.executor), (JobStatus::Pending, None));
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130);
-		assert_eq!(crate::Pallet::<Test>::open_jobs(job.executor), vec![id]);
 		System::assert_last_event(
-			Event::JobSubmitted {
-				job: id,
-				payer: PAYER,
-				model: NATIVE_MODEL,
-				mode: Signed,
-				executor: job.executor,
-				escrow: 130,
-				deadline: 10,
-			}
-			.into(),
+			Event::JobSubmitted { job: id, payer: PAYER, model: NATIVE_MODEL, mode: Signed, escrow: 130, deadline: 10 }
+				.into(),
 		);
+		check(n, u);
+
+		run_to(2);
+		let job = Jobs::<Test>::get(id).unwrap();
+		let executor = job.executor.unwrap();
+		assert!(executor == EXEC_A || executor == EXEC_B);
+		assert_eq!((job.status, job.updated_at), (JobStatus::Assigned, 2));
+		assert_eq!(crate::Pallet::<Test>::open_jobs(executor), vec![id]);
+		let fee = if executor == EXEC_A { 10 } else { 20 };
+		System::assert_has_event(Event::JobAssigned { job: id, executor, executor_fee: fee }.into());
 		let (_, stats) = crate::Pallet::<Test>::tier_stats(0, 0);
 		assert_eq!(stats.len(), 1);
 		assert_eq!(stats[0].counters.submitted, 1);
@@ -348,14 +357,13 @@ fn a_missed_deadline_refunds_in_full_and_slashes_ten_times_the_charge_the_charge
 		let (n, u) = issuance();
 		let (payer, treasury) = (native(PAYER), native(TREASURY));
 		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 5)).unwrap();
-		let job = Jobs::<Test>::get(id).unwrap();
-		let executor = job.executor;
+		let executor = executor_of(id);
 		let stake = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stake;
 		run_to(5);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Assigned, "still open at its deadline");
 		run_to(6);
 		// Charge 100 + fee; ten times that is below 10% of either executor's stake.
-		let charge = 100 + job.executor_fee;
+		let charge = 100 + Jobs::<Test>::get(id).unwrap().executor_fee;
 		assert!(10 * charge < stake / 10);
 		System::assert_has_event(
 			Event::JobExpired { job: id, executor, refund: 130, compensation: charge, forfeit: 9 * charge }.into(),
@@ -418,16 +426,16 @@ fn an_expiry_in_another_asset_compensates_no_one_but_the_treasury() {
 		let id = crate::NextJobId::<Test>::get();
 		assert_ok!(submit_paid(&paid, [9; 32], &authorization, true));
 		let job = Jobs::<Test>::get(id).unwrap();
-		let stake = staked(job.executor);
+		let stake = staked(executor_of(id));
 		run_to(6);
 		// Charge 1_000 + 100 USD = 110 native; ten times that to the treasury.
 		let charge_in_native = (job.price + job.executor_fee) / 10;
 		System::assert_has_event(
-			Event::JobExpired { job: id, executor: job.executor, refund: 1_150, compensation: 0, forfeit: 10 * charge_in_native }
+			Event::JobExpired { job: id, executor: executor_of(id), refund: 1_150, compensation: 0, forfeit: 10 * charge_in_native }
 				.into(),
 		);
 		assert_eq!((native(PAYER), native(TREASURY)), (payer, treasury + 10 * charge_in_native));
-		assert_eq!(staked(job.executor), stake - 10 * charge_in_native);
+		assert_eq!(staked(executor_of(id)), stake - 10 * charge_in_native);
 
 		// The USD model has no native price: nothing is slashed, the expiry is counted.
 		let id = submit(PAYER, spec(USD_MODEL, Signed, 100, 9)).unwrap();
@@ -611,6 +619,7 @@ fn a_batch_mixes_tiers_and_assets_atomically() {
 		.try_into()
 		.unwrap();
 		assert_ok!(Inference::submit_jobs(RuntimeOrigin::signed(PAYER), batch));
+		draw();
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 130 + 360);
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::WithId(USD)), 1_100);
 		assert_eq!(Jobs::<Test>::get(1).unwrap().mode, Zk);
@@ -673,6 +682,144 @@ fn assignment_is_stake_weighted_and_respects_the_fee_cap() {
 			assert_eq!(executor_of(id), EXEC_A);
 			assert_eq!(Jobs::<Test>::get(id).unwrap().executor_fee, 10);
 		}
+	});
+}
+
+/// The executor the documented draw gives job `id` with seed hash `hash`, among the executors
+/// eligible for `model` whose fee is at most `max_fee`: what anyone can recompute once the
+/// hash is known.
+fn documented_draw(hash: H256, id: u64, model: H256, max_fee: u128) -> AccountId {
+	use codec::{Decode, Encode};
+	use verity_primitives::inference::ExecutorProvider;
+	let affordable: Vec<_> = <Executors as ExecutorProvider<AccountId>>::eligible(&model, Signed)
+		.into_iter()
+		.filter(|(_, _, fee)| *fee <= max_fee)
+		.collect();
+	let total: u128 = affordable.iter().map(|(_, stake, _)| stake).sum();
+	let seed = sp_io::hashing::blake2_256(&(b"verity/assign", hash, id).encode());
+	let mut ticket = u128::decode(&mut &seed[..]).unwrap() % total;
+	for (executor, stake, _) in affordable {
+		if ticket < stake {
+			return executor;
+		}
+		ticket -= stake;
+	}
+	unreachable!("the ticket is below the total stake")
+}
+
+/// Item 5 of the hardening issue (predictable assignment): a payer who wants a chosen executor
+/// (a victim to make miss deadlines, or a colluder) computes, from everything visible before
+/// its job is included (the chain's state, the last sealed block's hash, its job id), which
+/// executor the job will draw, and submits only when it likes the answer. Each job here is
+/// submitted in its own block, sealed with a hash its author's signature makes new. Under the
+/// old rule (drawn at submission from state the payer had read) the prediction was always
+/// right; now it is right about as often as a guess, while the draw stays recomputable by
+/// anyone from the hash of the block that held the job.
+#[test]
+fn predicting_the_assignee_before_inclusion_fails() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let (jobs, mut predicted, mut recomputed) = (64u64, 0, 0);
+		let mut sealed = H256::repeat_byte(0xaa);
+		for i in 0..jobs {
+			// Block `number` is being built on `sealed`, the last hash anyone has seen.
+			let number = System::block_number() + 1;
+			System::initialize(&number, &sealed, &Default::default());
+			Inference::on_initialize(number);
+			let id = crate::NextJobId::<Test>::get();
+			let prediction = documented_draw(System::parent_hash(), id, NATIVE_MODEL, 30);
+			assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, number + 10)));
+			assert_eq!(Jobs::<Test>::get(id).unwrap().executor, None, "nobody is drawn in the job's own block");
+
+			// The author seals block `number`: its hash depends on a signature nobody else
+			// could make (here, a fresh hash per block).
+			sealed = H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&(b"seal", i))));
+			let next = number + 1;
+			System::initialize(&next, &sealed, &Default::default());
+			Inference::on_initialize(next);
+			let executor = executor_of(id);
+			predicted += (executor == prediction) as u32;
+			recomputed += (executor == documented_draw(sealed, id, NATIVE_MODEL, 30)) as u32;
+			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+		}
+		assert_eq!(recomputed, jobs as u32, "the draw is what docs/inference.md says, from the sealed hash");
+		// A guess weighted by stake (EXEC_B holds 3/4) is right 62.5% of the time: 40 of 64.
+		assert!(predicted <= 48, "the payer predicted {predicted} of {jobs} assignees");
+		check(n, u);
+	});
+}
+
+/// A job waits one block for its executor: cancelled meanwhile, it is skipped; with nobody
+/// left to draw, it fails and is refunded in full, and nobody is slashed.
+#[test]
+fn a_pending_job_is_cancellable_and_one_nobody_can_take_is_refunded() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let payer = native(PAYER);
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 10)));
+		assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+		run_to(2);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Cancelled);
+		assert!(!System::events().iter().any(|r| matches!(r.event, RuntimeEvent::Inference(Event::JobAssigned { .. }))));
+
+		// Only EXEC_A asks at most 15; it leaves before the draw.
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 15, 10)));
+		assert_ok!(Executors::deregister(RuntimeOrigin::signed(EXEC_A)));
+		let stakes = (staked(EXEC_A), staked(EXEC_B));
+		run_to(3);
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert_eq!((job.status, job.executor), (JobStatus::Failed, None));
+		System::assert_has_event(Event::AssignmentFailed { job: id, refund: 115 }.into());
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
+		assert_eq!((staked(EXEC_A), staked(EXEC_B)), stakes, "nobody is slashed");
+		// Only the storage deposits of the two jobs are still held, until they are pruned.
+		assert_eq!(native(PAYER), payer);
+		assert_eq!(Balances::free_balance(PAYER) + deposit_held(PAYER), payer);
+		check(n, u);
+	});
+}
+
+/// A block accepts a job only if an executor could still be drawn for it beside the jobs it
+/// already holds for the same (model, tier), and at most `MaxAssignmentsPerBlock` jobs, so the
+/// next block's draws are bounded; both refusals say "busy", and the next block takes more.
+#[test]
+fn a_block_submits_at_most_as_many_jobs_as_the_next_block_can_draw() {
+	new_test_ext().execute_with(|| {
+		// Two executors of capacity 4: eight free slots.
+		for i in 0..8u64 {
+			assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 10 + i / 4)));
+		}
+		assert_noop!(
+			Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 20)),
+			Error::<Test>::NoEligibleExecutor
+		);
+		run_to(2);
+		assert_eq!(Jobs::<Test>::iter_values().filter(|job| job.status == JobStatus::Assigned).count(), 8);
+
+		// Two more executors: sixteen free slots, more than a block's twelve draws.
+		for executor in [10, 11] {
+			assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), executor, 1_000_000));
+			register_executor(executor, 100_000, &[(NATIVE_MODEL, Signed, 10)]);
+		}
+		for id in 0..8 {
+			assert_ok!(Inference::cancel(RuntimeOrigin::signed(PAYER), id));
+		}
+		let (n, u) = issuance();
+		let most = <<Test as crate::Config>::MaxAssignmentsPerBlock as Get<u32>>::get() as u64;
+		for i in 0..most {
+			assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 20 + i / 4)));
+		}
+		assert_noop!(
+			Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 40)),
+			Error::<Test>::AssignmentQueueFull
+		);
+		run_to(3);
+		assert_eq!(Jobs::<Test>::iter_values().filter(|job| job.status == JobStatus::Assigned).count(), most as usize);
+		assert!(crate::PendingJobs::<Test>::get().is_empty());
+		assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(NATIVE_MODEL, Signed, 30, 40)));
+		check(n, u);
 	});
 }
 
@@ -862,7 +1009,9 @@ fn submit_paid(
 	authorization: &crate::PaymentAuthorizationOf<Test>,
 	valid: bool,
 ) -> sp_runtime::DispatchResult {
-	Inference::submit_paid(RuntimeOrigin::signed(RELAYER), spec.clone(), salt, authorization.clone(), valid)
+	Inference::submit_paid(RuntimeOrigin::signed(RELAYER), spec.clone(), salt, authorization.clone(), valid)?;
+	draw();
+	Ok(())
 }
 
 #[test]
@@ -950,7 +1099,7 @@ fn a_model_priced_in_a_second_asset_is_paid_and_settled_in_it() {
 		let (payer_native, payer_usd) = (native(PAYER), usd(PAYER));
 		assert_ok!(submit_paid(&spec, [3; 32], &in_usd, true));
 		let job = Jobs::<Test>::get(id).unwrap();
-		assert_eq!((job.asset, job.price, job.executor_fee, job.executor), (NativeOrWithId::WithId(USD), 1_000, 100, EXEC_A));
+		assert_eq!((job.asset, job.price, job.executor_fee, job.executor), (NativeOrWithId::WithId(USD), 1_000, 100, Some(EXEC_A)));
 		assert_eq!(escrow_held(PAYER, NativeOrWithId::WithId(USD)), 1_150);
 		assert_eq!(native(PAYER), payer_native, "nothing held in the native token");
 
@@ -988,7 +1137,8 @@ fn a_payer_cannot_route_an_executors_pay_back_to_itself_through_a_missing_accoun
 		let complete_a_job = || {
 			let id = crate::NextJobId::<Test>::get();
 			assert_ok!(Inference::submit_job(RuntimeOrigin::signed(PAYER), spec(USD_MODEL, Signed, 150, 10)));
-			let executor = Jobs::<Test>::get(id).unwrap().executor;
+			draw();
+			let executor = executor_of(id);
 			start(id);
 			let evidence = signed_evidence(executor, &statement(id, &output()));
 			assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output(), evidence));
@@ -1085,10 +1235,11 @@ fn the_v1_migration_removes_the_dispatcher_set_once() {
 	});
 }
 
-/// Version 1 → 2 keeps every job, with zero deposits recorded against its payer.
+/// Versions 1 → 2 → 3 keep every job, with zero deposits recorded against its payer and its
+/// executor as `Some`.
 #[test]
-fn the_v2_migration_keeps_every_job_with_zero_deposits() {
-	use crate::migrations::v2::{MigrateV1ToV2, OldJob};
+fn the_v2_and_v3_migrations_keep_every_job_with_zero_deposits_and_its_executor() {
+	use crate::migrations::{v2::{MigrateV1ToV2, OldJob}, v3::MigrateV2ToV3};
 	use codec::Encode;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 
@@ -1109,7 +1260,7 @@ fn the_v2_migration_keeps_every_job_with_zero_deposits() {
 			executor_fee: new.executor_fee,
 			owner: new.owner,
 			royalty: new.royalty,
-			executor: new.executor,
+			executor: new.executor.unwrap(),
 			deadline: new.deadline,
 			status: new.status,
 			output_hash: new.output_hash,
@@ -1119,6 +1270,8 @@ fn the_v2_migration_keeps_every_job_with_zero_deposits() {
 		StorageVersion::new(1).put::<Inference>();
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(2));
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(3));
 		assert_eq!(
 			Jobs::<Test>::get(id).unwrap(),
 			crate::Job { depositor: PAYER, deposit: 0, result_deposit: 0, ..new }
@@ -1181,7 +1334,7 @@ fn a_job_input_output_and_evidence_hold_a_deposit_per_byte_until_pruned() {
 		assert_eq!(deposit_held(PAYER), job.deposit);
 		assert_eq!(Balances::free_balance(PAYER), payer_free - 130 - job.deposit);
 
-		let executor = job.executor;
+		let executor = job.executor.unwrap();
 		let executor_free = Balances::free_balance(executor);
 		start(id);
 		let output = output();

@@ -45,6 +45,7 @@ use frame_support::{
 pub trait WeightInfo {
 	fn submit_job(i: u32, ) -> Weight;
 	fn submit_paid(i: u32, ) -> Weight;
+	fn assign_job() -> Weight;
 	fn start_job() -> Weight;
 	fn submit_result(o: u32, ) -> Weight;
 	fn report_failure() -> Weight;
@@ -59,14 +60,14 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(554), added: 3029, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::NextJobId` (r:1 w:1)
-	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Executors::ServiceIndex` (r:1 w:0)
 	/// Proof: `Executors::ServiceIndex` (`max_values`: None, `max_size`: Some(3123), added: 5598, mode: `MaxEncodedLen`)
-	/// Storage: `Executors::Executors` (r:64 w:1)
+	/// Storage: `Executors::Executors` (r:64 w:0)
 	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PendingJobs` (r:1 w:1)
+	/// Proof: `Inference::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -84,20 +85,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::TierStats` (r:1 w:1)
 	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
-	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16878), added: 19353, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
 	fn submit_job(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `19037`
+		//  Measured:  `19031`
 		//  Estimated: `234270`
-		// Minimum execution time: 607_604_000 picoseconds.
+		// Minimum execution time: 548_656_000 picoseconds.
 		Weight::from_parts(777_190_650, 234270)
-			// Standard Error: 1_767
+			// The previous run's weight: this run measured 674.3 µs and no slope, before the
+			// free-slot count at submission was added.
 			.saturating_add(Weight::from_parts(6_380, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(76_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(554), added: 3029, mode: `MaxEncodedLen`)
@@ -107,14 +107,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `X402::UsedNonces` (r:1 w:1)
 	/// Proof: `X402::UsedNonces` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::NextJobId` (r:1 w:1)
-	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Executors::ServiceIndex` (r:1 w:0)
 	/// Proof: `Executors::ServiceIndex` (`max_values`: None, `max_size`: Some(3123), added: 5598, mode: `MaxEncodedLen`)
-	/// Storage: `Executors::Executors` (r:64 w:1)
+	/// Storage: `Executors::Executors` (r:64 w:0)
 	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PendingJobs` (r:1 w:1)
+	/// Proof: `Inference::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -130,22 +130,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::TierStats` (r:1 w:1)
 	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
-	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16878), added: 19353, mode: `MaxEncodedLen`)
 	/// Storage: `X402::ExpiringNonces` (r:0 w:1)
 	/// Proof: `X402::ExpiringNonces` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
 	fn submit_paid(i: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `19164`
+		//  Measured:  `19158`
 		//  Estimated: `234270`
-		// Minimum execution time: 727_732_000 picoseconds.
+		// Minimum execution time: 677_297_000 picoseconds.
 		Weight::from_parts(855_911_907, 234270)
-			// Standard Error: 2_130
+			// The previous run's weight: this run measured 759.6 µs + 6_393/byte, before the
+			// free-slot count at submission was added.
 			.saturating_add(Weight::from_parts(11_523, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(78_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+	}
+	/// Storage: `Inference::PendingJobs` (r:1 w:1)
+	/// Proof: `Inference::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16878), added: 19353, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(554), added: 3029, mode: `MaxEncodedLen`)
+	/// Storage: `Executors::ServiceIndex` (r:1 w:0)
+	/// Proof: `Executors::ServiceIndex` (`max_values`: None, `max_size`: Some(3123), added: 5598, mode: `MaxEncodedLen`)
+	/// Storage: `Executors::Executors` (r:64 w:1)
+	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ExecutorJobs` (r:0 w:1)
+	/// Proof: `Inference::ExecutorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn assign_job() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `17947`
+		//  Estimated: `234270`
+		// Minimum execution time: 389_178_000 picoseconds.
+		Weight::from_parts(445_572_000, 234270)
+			.saturating_add(T::DbWeight::get().reads(69_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16877), added: 19352, mode: `MaxEncodedLen`)
@@ -361,13 +383,18 @@ impl WeightInfo for () {
 		Weight::from_parts(777_190_650, 234270)
 			.saturating_add(Weight::from_parts(6_380, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(76_u64))
-			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn submit_paid(i: u32, ) -> Weight {
 		Weight::from_parts(855_911_907, 234270)
 			.saturating_add(Weight::from_parts(11_523, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(78_u64))
-			.saturating_add(ParityDbWeight::get().writes(13_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+	}
+	fn assign_job() -> Weight {
+		Weight::from_parts(445_572_000, 234270)
+			.saturating_add(ParityDbWeight::get().reads(69_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn start_job() -> Weight {
 		Weight::from_parts(71_106_000, 20342)
