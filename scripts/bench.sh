@@ -11,6 +11,9 @@
 #     (gateway/examples/gateway_loadgen), signed and zk tiers, and the node's JSON-RPC calls per
 #     paid request during that run (the node's `substrate_rpc_calls_started` counter: the
 #     gateway's, the executor's and the payers' calls together);
+#   - a challenge's re-run of the digits model in the wasm runtime (the re-execution pallet's FRAME
+#     benchmark `reexecute` at the model's parameter count) against the same forward pass natively
+#     (mlp/examples/rerun_bench), in one run;
 #   - every pallet call and hook: the median measured time against the weight charged
 #     (scripts/benchmarks/check.sh); the script fails, after writing the report, if one is over
 #     by more than WEIGHT_MARGIN (0.25).
@@ -67,6 +70,20 @@ print(f"public_inputs=5 runtime_host_calls_median_ms={ms['verify_proof']:.2f} "
 PY
 )"
 echo "$zk_verify"
+
+log "MLP re-execution (digits-mlp): the runtime's re-run (wasm) against native"
+rerun_native="$(cd "$VERITY_ROOT" && cargo run --release --locked -q -p verity-mlp --example rerun_bench 20)"
+parameters="$(echo "$rerun_native" | sed -E 's/.*parameters=([0-9]+).*/\1/')"
+benchmark_pallet reexecution --extrinsic reexecute --steps 2 --repeat 50 --low "$parameters" --high "$parameters" \
+	--json-file "$BASE/rerun.json" >"$BASE/rerun.log" 2>&1
+rerun="$(python3 - "$BASE/rerun.json" "$rerun_native" <<'PY'
+import json, re, statistics, sys
+runs, native = json.load(open(sys.argv[1])), float(re.search(r"native_mean_us=([0-9.]+)", sys.argv[2]).group(1))
+wasm = statistics.median(r["extrinsic_time"] for r in runs[0]["time_results"]) / 1e3
+print(f"{sys.argv[2]}\nruntime_wasm_median_us={wasm:.2f} (file read and decode included) ratio_runtime_to_native={wasm / native:.1f}")
+PY
+)"
+echo "$rerun"
 
 log "weights: the median measured cost of every call and hook against what it is charged"
 weights_over=0
@@ -175,6 +192,15 @@ report="$(mktemp)"
 	echo
 	echo '```text'
 	echo "$zk_verify"
+	echo '```'
+	echo
+	echo "A challenge's re-run of the digits model: the re-execution pallet's \`reexecute\` benchmark on the"
+	echo "wasm runtime at the model's parameter count (50 repeats, the stored file read and decoded as a"
+	echo "challenge does), against the same forward pass natively (\`mlp/examples/rerun_bench\`, every digit"
+	echo "of the data set, 20 rounds):"
+	echo
+	echo '```text'
+	echo "$rerun"
 	echo '```'
 	echo
 	echo "Weights against cost: every call and hook of the Verity pallets benchmarked again on the wasm"

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use sp_core::H256;
-use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, JobStatus, VerificationMode};
+use verity_primitives::inference::{Evidence, ExecutorSignature, JobId, JobInput, VerificationMode};
 use verity_x402::{format_account, format_asset};
 
 use crate::verify::Verified;
@@ -101,7 +101,11 @@ impl Chain {
 			.job(id)
 			.await?
 			.ok_or_else(|| anyhow::anyhow!("job {id} is not on chain: never submitted, or pruned after it closed"))?;
-		anyhow::ensure!(job.status == JobStatus::Completed, "job {id} is {:?} on chain, not Completed", job.status);
+		anyhow::ensure!(
+			job.status.has_result(),
+			"job {id} is {:?} on chain, not Completed (or Provisional)",
+			job.status
+		);
 		anyhow::ensure!(job.model == statement.model_id, "job {id} is for model {:?}, not the answer's", job.model);
 		anyhow::ensure!(job.input_hash == statement.input_hash, "job {id} was on another input than the answer's");
 		anyhow::ensure!(
@@ -155,6 +159,9 @@ impl Chain {
 			"asset": format_asset(&job.asset),
 			"price": job.price.to_string(),
 			"executorFee": job.executor_fee.to_string(),
+			// A provisional result is final at the start of this block unless a challenge
+			// overturns it first (docs/inference.md, "Challenges"); null once final.
+			"provisionalUntil": job.final_at,
 			"evidence": evidence.as_ref().map(evidence_json),
 			"blockHash": format!("{block:?}"),
 		}))

@@ -663,6 +663,16 @@ impl Call {
 		Self::new("Inference", "report_failure", (job, reason))
 	}
 
+	/// `Inference::challenge(job, input)`: `input` only for a job whose input is by reference.
+	pub fn challenge(job: JobId, input: Option<&[u8]>) -> Self {
+		Self::new("Inference", "challenge", (job, input))
+	}
+
+	/// `Reexecution::store_model(file)`.
+	pub fn store_model(file: &[u8]) -> Self {
+		Self::new("Reexecution", "store_model", file)
+	}
+
 	/// `Inference::submit_jobs(specs)`.
 	pub fn submit_jobs(specs: &[JobSpec<BlockNumber>]) -> Self {
 		Self::new("Inference", "submit_jobs", specs)

@@ -129,12 +129,37 @@ enum Command {
 		#[command(subcommand)]
 		command: JobCommand,
 	},
+	/// Challenges a provisional (signed) result, holding the chain's challenge bond from
+	/// `--key`: the runtime re-runs the model on the job's input. A wrong result is overturned
+	/// (the payer refunded, the executor slashed, you rewarded); a right one costs you the bond
+	/// and is final at once.
+	Challenge {
+		/// The job.
+		job: JobId,
+		/// The input as 0x hex bytes: only for a job whose input is passed by reference.
+		#[arg(long)]
+		input_hex: Option<String>,
+		/// The challenger's key: it holds the bond.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
+	},
 }
 
 #[derive(Subcommand)]
 enum ModelsCommand {
 	/// The registered models, their prices and limits.
 	List,
+	/// Stores a registered integer MLP's file on chain (its SHA-256 is the model id), so that
+	/// the runtime can re-run it and its signed results can be challenged; the deposit is held
+	/// from `--key`.
+	StoreFile {
+		/// The `.vmlp` file.
+		#[arg(long)]
+		file: PathBuf,
+		/// Who stores it and holds its deposit.
+		#[arg(long, env = "VERITY_KEY", hide_env_values = true)]
+		key: String,
+	},
 	/// Registers a model; the deposit is held from `--key`, which becomes its owner.
 	Register {
 		/// The weights file: the model's id is its SHA-256, as executors compute it.
@@ -333,32 +358,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			if let Some(result) = answer.get("result") {
 				answer = result.clone();
 			}
-			let (verified, on_chain) = match offline_keys(&answer, signing_key, verifying_key.zip(zk_lengths))? {
-				Some(keys) => (verity_client::verify::verify(&answer, &keys)?, false),
+			// On chain, a provisional result is valid until a challenge overturns it (then the
+			// chain's status fails the check); offline, the answer's own `provisionalUntil` says so.
+			let (verified, on_chain, provisional_until) = match offline_keys(&answer, signing_key, verifying_key.zip(zk_lengths))? {
+				Some(keys) => (verity_client::verify::verify(&answer, &keys)?, false, answer["provisionalUntil"].as_u64()),
 				None => {
 					let chain = Chain::connect(&cli.node_url)
 						.await
 						.context("no key given (--signing-key, --verifying-key), so the node is asked")?;
-					let (verified, _) = chain.check_answer(&answer).await.context(
+					let (verified, job) = chain.check_answer(&answer).await.context(
 						"checked against the node's chain (give a key offline to check the evidence alone)",
 					)?;
-					(verified, true)
+					(verified, true, job.final_at.map(u64::from))
 				},
 			};
 			if cli.json {
 				println!(
 					"{}",
-					json!({ "valid": true, "onChain": on_chain, "tier": verified.tier, "job": verified.statement.job_id.to_string() })
+					json!({
+						"valid": true,
+						"onChain": on_chain,
+						"tier": verified.tier,
+						"job": verified.statement.job_id.to_string(),
+						"provisionalUntil": provisional_until,
+					})
 				);
 			} else {
 				println!(
-					"valid{}: the {} evidence of job {} covers output {:?} of model {:?} on input {:?}",
+					"valid{}: the {} evidence of job {} covers output {:?} of model {:?} on input {:?}{}",
 					if on_chain { " on chain" } else { " (evidence only: the chain was not asked)" },
 					verified.tier,
 					verified.statement.job_id,
 					verified.statement.output_hash,
 					verified.statement.model_id,
-					verified.statement.input_hash
+					verified.statement.input_hash,
+					provisional_until
+						.map(|block| format!("; provisional until block {block}: a challenge may still overturn it"))
+						.unwrap_or_default()
 				);
 			}
 			Ok(())
@@ -544,6 +580,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			}
 			Ok(())
 		},
+		Command::Models { command: ModelsCommand::StoreFile { file, key: suri } } => {
+			let storer = key(&suri)?;
+			let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+			let chain = Chain::connect(&cli.node_url).await?;
+			let included = submit(&chain, Call::store_model(&bytes), &storer).await?;
+			println!("stored the file of model {:?} in block {:?}", {
+				use sha2::Digest;
+				ModelId::from(<[u8; 32]>::from(sha2::Sha256::digest(&bytes)))
+			}, included.block);
+			Ok(())
+		},
+		Command::Challenge { job, input_hex, key: suri } => {
+			let challenger = key(&suri)?;
+			let input = input_hex
+				.map(|hex| verity_x402::parse_hex(&hex).context("--input-hex is not 0x-prefixed hex"))
+				.transpose()?;
+			let chain = Chain::connect(&cli.node_url).await?;
+			submit(&chain, Call::challenge(job, input.as_deref()), &challenger).await?;
+			print_job(&chain, job, cli.json).await.map(|_| ())
+		},
 		Command::Job { command } => {
 			let chain = Chain::connect(&cli.node_url).await?;
 			match command {
@@ -601,7 +657,7 @@ async fn infer(
 			eprintln!("  {:>5.1} s  {:?} (executor {})", started.elapsed().as_secs_f64(), summary.status, executor_name(&summary.executor));
 		})
 		.await?;
-	if summary.status != JobStatus::Completed {
+	if !summary.status.has_result() {
 		anyhow::bail!(
 			"job {job} closed {:?} in block {block:?} without a result; the escrow was refunded",
 			summary.status
@@ -677,11 +733,14 @@ fn show_job(job: JobId, summary: &Job, json: bool) {
 				"escrow": summary.escrow.to_string(),
 				"outputHash": summary.output_hash.map(|h| format!("{h:?}")),
 				"deadline": summary.deadline,
+				"provisionalUntil": summary.final_at,
 			})
 		);
 	} else {
+		let provisional =
+			summary.final_at.map(|block| format!(", provisional until block {block} (challengeable)")).unwrap_or_default();
 		println!(
-			"job {job}: {:?} ({:?} tier), executor {}, escrow {}, deadline block {}",
+			"job {job}: {:?} ({:?} tier), executor {}, escrow {}, deadline block {}{provisional}",
 			summary.status,
 			summary.mode,
 			executor_name(&summary.executor),

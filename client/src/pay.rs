@@ -13,7 +13,7 @@ use hyper::{body::Bytes, header::HeaderMap, Request};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use sp_core::{sr25519, Pair, H256};
 use verity_primitives::{
-	inference::{JobInput, JobSpec, JobStatus, ModelId},
+	inference::{JobInput, JobSpec, ModelId},
 	x402::job_nonce,
 	Balance, BlockNumber,
 };
@@ -328,7 +328,7 @@ async fn check_cap(offer: &PaymentRequirements, job: Option<&JobSpec<BlockNumber
 async fn check_paid_answer(payer: &Payer<'_>, spec: &JobSpec<BlockNumber>, answer: &serde_json::Value) -> anyhow::Result<()> {
 	let job_id = crate::verify::statement(answer)?.job_id;
 	// The gateway answers once its node saw the job complete; the payer's may be a block behind.
-	let completed = payer.chain.job(job_id).await?.is_some_and(|job| job.status == JobStatus::Completed);
+	let completed = payer.chain.job(job_id).await?.is_some_and(|job| job.status.has_result());
 	if !completed {
 		tokio::time::timeout(ANSWER_ON_CHAIN_TIMEOUT, Follower::start(payer.chain.clone()).wait_closed(job_id, |_| {}))
 			.await

@@ -21,7 +21,7 @@ use verity_executor::{
 	chain::{AccountKey, Call, Chain, SubmitError},
 	engine::{default_models_dir, embedding_from_bytes, folder_model_id},
 };
-use verity_primitives::inference::{JobInput, JobSpec, JobStatus, VerificationMode};
+use verity_primitives::inference::{JobInput, JobSpec, VerificationMode};
 
 #[derive(Parser)]
 struct Args {
@@ -125,7 +125,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 		tokio::time::sleep(Duration::from_millis(200)).await;
 	};
 	println!("job {job}: {:?} after {:.2} s", summary.status, started.elapsed().as_secs_f64());
-	if summary.status == JobStatus::Completed {
+	if summary.status.has_result() {
 		let output = chain.result(job).await?.context("no output stored")?.output;
 		if let Some(logits) = verity_mlp::logits_from_bytes(&output).filter(|l| l.len() == 10) {
 			println!("logits {logits:?} -> digit {}", verity_mlp::argmax(&logits));

@@ -85,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
 					let Ok(events) = chain.events_at(hash).await else { return };
 					let mut completed = completed.lock().unwrap();
 					for (_, event) in events {
-						if let ChainEvent::JobCompleted { job } = event {
+						if let ChainEvent::JobCompleted { job } | ChainEvent::ResultProvisional { job } = event {
 							completed.entry(job).or_insert(seen);
 						}
 					}

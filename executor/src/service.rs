@@ -284,7 +284,9 @@ impl Executor {
 	async fn settle_on_chain(&self, job: JobId, mode: VerificationMode, call: Call, taken_at: Instant) {
 		let error = match self.submitter.submit(call).await {
 			Ok(settled) => {
-				let completed = settled.events.iter().any(|e| *e == ChainEvent::JobCompleted { job });
+				let completed = settled.events.iter().any(|e| {
+					matches!(e, ChainEvent::JobCompleted { job: done } | ChainEvent::ResultProvisional { job: done } if *done == job)
+				});
 				if completed {
 					tracing::info!(job, block = ?settled.block, "result accepted: job completed");
 					self.finish(job, mode, "completed", Some(taken_at));

@@ -511,7 +511,7 @@ async fn outcome(gateway: &Gateway, waiting: Waiting, version: Version) -> Answe
 	};
 	let closed = tokio::time::timeout(gateway.settings.job_timeout, gateway.follower.wait_closed(*job_id, |_| {})).await;
 	match closed {
-		Ok(Ok((job, block))) if job.status == JobStatus::Completed => {
+		Ok(Ok((job, block))) if job.status.has_result() => {
 			tracing::info!(job = job_id, ?block, "job completed");
 			let mut body = match gateway.chain.answer_at(*job_id, &job, block).await {
 				Ok(body) => body,

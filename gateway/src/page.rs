@@ -31,7 +31,7 @@ use verity_client::{
 };
 use verity_primitives::{
 	events::ChainEvent,
-	inference::{JobId, JobStatus, VerificationMode},
+	inference::{JobId, VerificationMode},
 };
 use verity_x402::{format_account, format_asset, parse_hex32};
 
@@ -128,7 +128,7 @@ async fn record_completed(chain: &Chain, recent: &RecentJobs, block: H256, event
 	let completed: Vec<JobId> = events
 		.iter()
 		.filter_map(|(_, event)| match event {
-			ChainEvent::JobCompleted { job } => Some(*job),
+			ChainEvent::JobCompleted { job } | ChainEvent::ResultProvisional { job } => Some(*job),
 			_ => None,
 		})
 		.collect();
@@ -257,7 +257,7 @@ pub async fn job(State(gateway): State<Arc<Gateway>>, Path(job): Path<JobId>) ->
 async fn closed_job(chain: &Chain, job: JobId) -> anyhow::Result<Option<Value>> {
 	let block = chain.best_hash().await?;
 	match chain.job_at(job, block).await? {
-		Some(summary) if summary.status == JobStatus::Completed => Ok(Some(chain.answer_at(job, &summary, block).await?)),
+		Some(summary) if summary.status.has_result() => Ok(Some(chain.answer_at(job, &summary, block).await?)),
 		_ => Ok(None),
 	}
 }

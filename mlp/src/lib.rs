@@ -13,10 +13,21 @@
 //! ```
 //!
 //! The last layer outputs its accumulators (the logits) unchanged.
+//!
+//! The format and the forward pass are `no_std`, so that the runtime re-executes a challenged
+//! result with the very code the executor ran (`docs/inference.md`, "Challenges"); the data set
+//! and the training need `std`.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "std")]
 pub mod digits;
+#[cfg(feature = "std")]
 pub mod train;
 
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use sha2::{Digest, Sha256};
 
@@ -89,6 +100,7 @@ impl core::fmt::Display for MlpError {
 	}
 }
 
+#[cfg(feature = "std")]
 impl std::error::Error for MlpError {}
 
 impl QuantizedMlp {
@@ -124,6 +136,17 @@ impl QuantizedMlp {
 	/// Output width.
 	pub fn outputs(&self) -> usize {
 		self.layers[self.layers.len() - 1].outputs as usize
+	}
+
+	/// The weights of every layer: the multiply-accumulates of one forward pass, which is what
+	/// running the model costs.
+	pub fn parameters(&self) -> u64 {
+		self.layers.iter().map(|layer| layer.weights.len() as u64).sum()
+	}
+
+	/// The length of an output of [`Self::run_bytes`]: four bytes per logit.
+	pub fn output_len(&self) -> usize {
+		self.outputs() * 4
 	}
 
 	/// Checks shapes, sizes and that no accumulator can overflow an i32.

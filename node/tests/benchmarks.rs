@@ -25,6 +25,7 @@ fn every_verity_pallet_benchmark_runs_on_the_wasm_runtime() {
 		"pallet_verity_x402",
 		"pallet_verity_zk_verifier",
 		"pallet_verity_attestation",
+		"pallet_verity_reexecution",
 	];
 	// One run for every pallet (the runtime is compiled once), each benchmark run once
 	// (`--min-duration 0`: the default keeps repeating one for ten seconds).

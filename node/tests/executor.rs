@@ -818,3 +818,109 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 	executor.wait_for_metric("verity_executor_jobs_total{outcome=\"completed\",tier=\"tee\"} 2");
 	drop(serial);
 }
+
+/// The digits model's file, which makes its signed results challengeable once stored.
+const DIGITS_FILE: &[u8] = include_bytes!("../../models/digits-mlp/model.vmlp");
+
+/// Issue #18 on the real node: the digits model's file is stored on chain, so its signed results
+/// are provisional; the test plays Ferdie (no executor process runs, so Ferdie, registered at
+/// genesis, takes every job) and signs one wrong and one right result. A challenge of the lie
+/// re-runs the model in the runtime, overturns it, refunds the payer and slashes Ferdie; a
+/// challenge of the right result costs the challenger its bond and pays Ferdie at once.
+#[test]
+fn a_lie_about_a_digit_is_overturned_by_the_runtime_and_an_honest_result_survives_a_challenge() {
+	use verity_runtime::configs::{ChallengeBond, MinLieSlash};
+	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("challenges");
+	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
+	submit(
+		&node,
+		Sr25519Keyring::Dave,
+		RuntimeCall::Reexecution(pallet_verity_reexecution::Call::store_model {
+			file: DIGITS_FILE.to_vec().try_into().unwrap(),
+		}),
+	);
+	let stored = |node: &Node| {
+		node.storage(&pallet_verity_reexecution::ModelFiles::<Runtime>::hashed_key_for(DIGITS_MLP_ID), None).is_some()
+	};
+	wait_until(&node, "the digits file is stored", || stored(&node));
+
+	let (digit, _) = a_digit();
+	let native = verity_mlp::QuantizedMlp::from_bytes(DIGITS_FILE).unwrap().run_bytes(&digit).unwrap();
+	let mut lie = native.clone();
+	lie[0] ^= 1;
+	let provisional = |node: &Node, output: &[u8]| -> JobId {
+		let id = next_job_id(node);
+		submit(node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec: spec(node, DIGITS_MLP_ID, &digit, 20) }));
+		wait_until(node, "the job is assigned", || job(node, id).is_some_and(|j| j.status == JobStatus::Assigned));
+		assert_eq!(job(node, id).unwrap().executor, Some(ferdie.to_account_id()));
+		submit(node, ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: id }));
+		wait_until(node, "the job runs", || job(node, id).is_some_and(|j| j.status == JobStatus::Running));
+		// A result is accepted from the block after the start: seal one.
+		submit(node, Sr25519Keyring::Eve, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		wait_until(node, "a block after the start", || {
+			job(node, id).is_some_and(|j| node.best_number().unwrap() > j.updated_at)
+		});
+		let j = job(node, id).unwrap();
+		let statement = verity_primitives::inference::ResultStatement {
+			genesis_hash: node.genesis_hash(),
+			job_id: id,
+			model_id: DIGITS_MLP_ID,
+			input_hash: j.input_hash,
+			output_hash: H256(sp_io::hashing::blake2_256(output)),
+		};
+		let evidence = Evidence::Signed(ExecutorSignature::Sr25519(ferdie.pair().sign(&statement.signing_payload())));
+		submit(
+			node,
+			ferdie,
+			RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
+				job: id,
+				output: output.to_vec().try_into().unwrap(),
+				evidence,
+			}),
+		);
+		wait_until(node, "the result is provisional", || job(node, id).is_some_and(|j| j.status == JobStatus::Provisional));
+		id
+	};
+	let challenge = |node: &Node, id: JobId| {
+		submit(node, charlie, RuntimeCall::Inference(pallet_verity_inference::Call::challenge { job: id, input: None }));
+	};
+	let balance = |node: &Node, who: &AccountId| node.owned_balance(who, None);
+	let stake = |node: &Node| registration(node, &ferdie.to_account_id()).unwrap().stake;
+
+	// The lie: overturned, Bob refunded in full plus the charge, Ferdie slashed the floor.
+	let lied = provisional(&node, &lie);
+	let (bob_before, stake_before) = (balance(&node, &bob.to_account_id()), stake(&node));
+	challenge(&node, lied);
+	wait_until(&node, "the lie is overturned", || job(&node, lied).is_some_and(|j| j.status == JobStatus::Overturned));
+	let charge = price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE;
+	assert_eq!(stake(&node), stake_before - MinLieSlash::get(), "the lie cost Ferdie the floor, 10 VRT");
+	// Bob owned the escrow all along (held); he gains the compensation.
+	assert_eq!(balance(&node, &bob.to_account_id()), bob_before + charge);
+	let events = all_events(&node);
+	let reward = (MinLieSlash::get() - charge) / 2;
+	assert!(events.iter().any(|e| matches!(e,
+		RuntimeEvent::Inference(pallet_verity_inference::Event::ResultOverturned { job, reward: r, compensation, .. })
+			if *job == lied && *r == reward && *compensation == charge)));
+
+	// The truth: the challenge fails, its bond goes to Ferdie, and the result is final at once.
+	let honest = provisional(&node, &native);
+	let charlie_before = balance(&node, &charlie.to_account_id());
+	challenge(&node, honest);
+	wait_until(&node, "the honest result is final", || job(&node, honest).is_some_and(|j| j.status == JobStatus::Completed));
+	let fees = fees_paid(&all_events(&node), &charlie.to_account_id());
+	let fees_before = fees_paid(&events, &charlie.to_account_id());
+	assert_eq!(balance(&node, &charlie.to_account_id()), charlie_before - ChallengeBond::get() - (fees - fees_before));
+	assert_eq!(output(&node, honest), native);
+	drop(serial);
+}
+
+/// Waits (two minutes at most) until `done`, sealing nothing itself.
+fn wait_until(node: &Node, what: &str, mut done: impl FnMut() -> bool) {
+	let start = Instant::now();
+	while !done() {
+		assert!(start.elapsed() < TIMEOUT, "timed out waiting until {what}; node log:\n{}", node.log_tail());
+		std::thread::sleep(Duration::from_millis(100));
+	}
+}

@@ -18,7 +18,8 @@ pub enum ChainEvent<AccountId> {
 	/// `Inference::JobSubmitted`: a job was submitted and paid for; its executor is drawn at the
 	/// start of the next block (`JobAssigned`).
 	JobSubmitted { job: JobId },
-	/// `Inference::JobCompleted`: a verified result was accepted.
+	/// `Inference::JobCompleted`: a verified result was accepted and paid for (a provisional
+	/// one when its challenge window closed).
 	JobCompleted { job: JobId },
 	/// `Inference::JobFailed`: the executor reported it could not run the job (or an expiry was
 	/// excused); `Inference::AssignmentFailed`: no executor could be drawn for it. Either way the
@@ -41,6 +42,12 @@ pub enum ChainEvent<AccountId> {
 	/// `Inference::JobAssigned`: the job's executor was drawn (at block initialization, the
 	/// block after the job's).
 	JobAssigned { job: JobId, executor: AccountId },
+	/// `Inference::ResultProvisional`: a signed result was accepted, provisional until its
+	/// challenge window closes (then `JobCompleted`, unless `ResultOverturned` first). Its
+	/// output can be read at once.
+	ResultProvisional { job: JobId },
+	/// `Inference::ResultOverturned`: a challenge showed the result wrong.
+	ResultOverturned { job: JobId },
 }
 
 impl<AccountId> ChainEvent<AccountId> {
@@ -51,6 +58,8 @@ impl<AccountId> ChainEvent<AccountId> {
 			Self::JobAssigned { job, .. } |
 			Self::JobStarted { job } |
 			Self::JobCompleted { job } |
+			Self::ResultProvisional { job } |
+			Self::ResultOverturned { job } |
 			Self::JobFailed { job } |
 			Self::JobExpired { job } |
 			Self::JobCancelled { job } => Some(*job),
@@ -99,8 +108,9 @@ pub enum ExtrinsicOutcome<AccountId> {
 
 sp_api::decl_runtime_apis! {
 	/// The events of the block the API is called at, typed. Version 2: `PaymentSpentOnJob` and
-	/// `JobAssigned` added, `JobSubmitted` no longer names an executor.
-	#[api_version(2)]
+	/// `JobAssigned` added, `JobSubmitted` no longer names an executor. Version 3:
+	/// `ResultProvisional` and `ResultOverturned` added.
+	#[api_version(3)]
 	pub trait EventsApi<AccountId> where AccountId: codec::Codec {
 		/// The block's [`ChainEvent`]s, in order, each with the index of the extrinsic that
 		/// emitted it (`None`: block initialization or finalization).

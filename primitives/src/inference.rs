@@ -496,6 +496,10 @@ pub trait ExecutorProvider<AccountId> {
 	/// A job of `executor` ended: its capacity is freed and its statistics updated.
 	fn job_ended(executor: &AccountId, outcome: JobOutcome);
 
+	/// A result `executor` submitted (counted `Completed` by [`Self::job_ended`]) was shown
+	/// wrong by a challenge: it no longer counts as completed.
+	fn result_overturned(_executor: &AccountId) {}
+
 	/// The most of `executor`'s stake one missed deadline may cost (a configured share of it).
 	fn slashable(executor: &AccountId) -> Balance;
 
@@ -506,6 +510,65 @@ pub trait ExecutorProvider<AccountId> {
 	/// [`Self::job_ended`] count), with the count: for the inference pallet's invariants only,
 	/// as it reads the whole registry.
 	fn busy_executors() -> alloc::vec::Vec<(AccountId, u32)>;
+}
+
+/// What the inference pallet answers to the executor registry: whether an executor still
+/// answers for results with its stake, so that it cannot withdraw the stake before every
+/// challenge window of its results has closed.
+pub trait ExecutorObligations<AccountId> {
+	/// Whether `executor` has open jobs or provisional results.
+	fn has_obligations(executor: &AccountId) -> bool;
+}
+
+impl<AccountId> ExecutorObligations<AccountId> for () {
+	fn has_obligations(_: &AccountId) -> bool {
+		false
+	}
+}
+
+/// What re-running a model in the runtime gave.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ReexecutionOutcome {
+	/// The model's output on the input.
+	Output(Vec<u8>),
+	/// The model does not take this input (for an MLP, the wrong length): no output is right,
+	/// and the executor should have reported a failure.
+	Refused,
+}
+
+/// Runs models in the runtime, exactly, to settle a challenge of a result (the first path of
+/// `docs/inference.md`, "Challenges"): the integer MLPs whose files are stored on chain.
+pub trait Reexecutor {
+	/// Whether the runtime can re-run `model`.
+	fn can_reexecute(model: &ModelId) -> bool;
+
+	/// `model`'s output on `input`, computed in the runtime; `None` if it cannot run `model`.
+	fn reexecute(model: &ModelId, input: &[u8]) -> Option<ReexecutionOutcome>;
+
+	/// What [`Self::reexecute`] of `model` costs (zero if it cannot run it).
+	fn reexecute_weight(model: &ModelId) -> Weight;
+
+	/// The most [`Self::reexecute`] costs for any model it accepts.
+	fn max_reexecute_weight() -> Weight;
+}
+
+/// No model can be re-run in the runtime.
+impl Reexecutor for () {
+	fn can_reexecute(_: &ModelId) -> bool {
+		false
+	}
+
+	fn reexecute(_: &ModelId, _: &[u8]) -> Option<ReexecutionOutcome> {
+		None
+	}
+
+	fn reexecute_weight(_: &ModelId) -> Weight {
+		Weight::zero()
+	}
+
+	fn max_reexecute_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Largest input carried inline in a job, in bytes. Larger inputs go by hash and URI.
@@ -611,12 +674,28 @@ pub enum JobStatus {
 	/// Submitted and paid for; its executor is drawn at the start of the next block, from that
 	/// block's parent hash, which nobody knows when the job is submitted.
 	Pending,
+	/// A signed-tier result was accepted and its output is public, but anyone may challenge it
+	/// until its challenge window closes; the escrow is held until then (then `Completed`, or
+	/// `Overturned` if a challenge shows the output wrong).
+	Provisional,
+	/// A challenge showed the result wrong: the payer was refunded and the executor slashed.
+	Overturned,
 }
 
 impl JobStatus {
-	/// Whether the job still holds escrow and may receive a result.
+	/// Whether the job may still receive a result (and holds escrow).
 	pub fn is_open(&self) -> bool {
 		matches!(self, JobStatus::Pending | JobStatus::Assigned | JobStatus::Running)
+	}
+
+	/// Whether the job holds escrow: it is open, or its result is provisional.
+	pub fn holds_escrow(&self) -> bool {
+		self.is_open() || *self == JobStatus::Provisional
+	}
+
+	/// Whether the job has an accepted result, final or provisional: its output can be read.
+	pub fn has_result(&self) -> bool {
+		matches!(self, JobStatus::Provisional | JobStatus::Completed)
 	}
 }
 
@@ -650,6 +729,9 @@ pub struct JobSummary<AccountId, AssetKind, BlockNumber> {
 	pub output_hash: Option<H256>,
 	/// The last block at which a result is accepted.
 	pub deadline: BlockNumber,
+	/// For a [`JobStatus::Provisional`] result: the block at whose start it becomes final,
+	/// unless a challenge overturns it first.
+	pub final_at: Option<BlockNumber>,
 }
 
 /// What a job would cost now. With no eligible executor now (none serves the model at the tier,
@@ -749,8 +831,10 @@ sp_api::decl_runtime_apis! {
 
 	/// Queries of the inference market. Version 2 added `offers`; version 3 `result` and
 	/// `recent_tier_stats`; version 4 made [`JobSummary::executor`] optional (a job is
-	/// [`JobStatus::Pending`] until the block after its submission draws its executor).
-	#[api_version(4)]
+	/// [`JobStatus::Pending`] until the block after its submission draws its executor); version 5
+	/// added [`JobSummary::final_at`] and the statuses `Provisional` and `Overturned`, and
+	/// `result` answers for a provisional result too.
+	#[api_version(5)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,
@@ -781,7 +865,8 @@ sp_api::decl_runtime_apis! {
 		/// length in milliseconds.
 		fn recent_tier_stats() -> (u64, Vec<TierStatsEntry<AssetKind>>);
 
-		/// A completed job's output and evidence, while the job is kept on chain.
+		/// The output and evidence of a job with a result (completed or provisional), while the
+		/// job is kept on chain.
 		fn result(job: JobId) -> Option<JobResult>;
 
 		/// Whether `inference.submit_paid(spec, salt, authorization, signature)` would succeed

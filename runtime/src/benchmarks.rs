@@ -13,6 +13,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_verity_inference, Inference]
 	[pallet_verity_zk_verifier, ZkVerifier]
 	[pallet_verity_attestation, Attestation]
+	[pallet_verity_reexecution, Reexecution]
 	[pallet_verity_x402, X402]
 );
 
@@ -66,6 +67,12 @@ mod helper {
 	}
 
 	impl pallet_verity_zk_verifier::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
+		fn register_model(owner: &AccountId, model: &ModelId, (input, output): (u32, u32)) {
+			register(owner.clone(), *model, IoLimits { max_input_len: input, max_output_len: output }, AssetKind::Native, UNIT);
+		}
+	}
+
+	impl pallet_verity_reexecution::BenchmarkHelper<AccountId> for VerityBenchmarkHelper {
 		fn register_model(owner: &AccountId, model: &ModelId, (input, output): (u32, u32)) {
 			register(owner.clone(), *model, IoLimits { max_input_len: input, max_output_len: output }, AssetKind::Native, UNIT);
 		}
@@ -156,6 +163,19 @@ mod helper {
 			// The wrapped form is the worst case: the bare form is tried first and fails.
 			let payload = authorization.wrapped_signing_payload();
 			sp_io::crypto::sr25519_sign(PAYMENT_KEY_TYPE, &payment_key(), &payload).unwrap().into()
+		}
+
+		/// The smallest network the re-execution benchmarks build: `challenge` is charged its
+		/// model's re-run apart.
+		fn rerunnable_model(payer: &AccountId) -> Option<(ModelId, alloc::vec::Vec<u8>)> {
+			Balances::set_balance(payer, PLENTY);
+			let file = pallet_verity_reexecution::benchmarking::network(1).to_bytes();
+			let model = ModelId::from(sp_io::hashing::sha2_256(&file));
+			if !pallet_verity_models::Models::<Runtime>::contains_key(model) {
+				register(owner(), model, IoLimits { max_input_len: 64, max_output_len: 4 }, AssetKind::Native, UNIT);
+				pallet_verity_reexecution::Pallet::<Runtime>::store(None, file.try_into().unwrap()).unwrap();
+			}
+			Some((model, alloc::vec![7; 64]))
 		}
 	}
 

@@ -23,7 +23,7 @@ use sp_version::RuntimeVersion;
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, UNIT},
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
-	Models, Moment, Nonce, OriginCaller, Timestamp, DAYS, HOURS,
+	Inference, Models, Moment, Reexecution, Nonce, OriginCaller, Timestamp, DAYS, HOURS, MINUTES,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier, Attestation,
 };
@@ -216,7 +216,7 @@ impl pallet_verity_models::Config for Runtime {
 	type MaxOutputLen = ConstU32<{ 8 * 1024 }>;
 	type MaxRoyalty = MaxRoyalty;
 	/// Every pallet that keeps per-model state.
-	type OnRetire = (ZkVerifier, Attestation);
+	type OnRetire = (ZkVerifier, Attestation, Reexecution);
 	type WeightInfo = pallet_verity_models::weights::SubstrateWeight<Runtime>;
 }
 
@@ -255,6 +255,25 @@ parameter_types! {
 	pub const ExpirySlash: Perbill = Perbill::from_percent(10);
 }
 
+parameter_types! {
+	/// A stored model file holds 0.0001 VRT per byte (the 2.5 KiB digits model about 0.26 VRT)
+	/// until the model is retired.
+	pub const ModelFileDepositPerByte: Balance = 100 * MICRO_UNIT;
+}
+
+impl pallet_verity_reexecution::Config for Runtime {
+	type Models = Models;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// 64 KiB of file: a re-run of the largest takes a few milliseconds (docs/benchmarks.md),
+	/// `integrity_test` checks it fits in a quarter of a block.
+	type MaxModelLen = ConstU32<{ 64 * 1024 }>;
+	type DepositPerByte = ModelFileDepositPerByte;
+	type WeightInfo = pallet_verity_reexecution::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::VerityBenchmarkHelper;
+}
+
 impl pallet_verity_executors::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -270,6 +289,8 @@ impl pallet_verity_executors::Config for Runtime {
 	type MaxCapacity = ConstU32<64>;
 	/// Every pallet that keeps per-executor state.
 	type OnRemove = Attestation;
+	/// A stake is withdrawn only once every challenge window of its results has closed.
+	type Obligations = Inference;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_verity_executors::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -324,6 +345,12 @@ parameter_types! {
 	/// A job's record (about 250 bytes with an empty input) holds 0.00025 VRT for its 7 days;
 	/// a 16 KiB input about 0.016 VRT (docs/inference.md, "Storage deposits").
 	pub const JobDepositPerByte: Balance = MICRO_UNIT;
+	/// docs/inference.md, "Challenges": a challenger risks 1 VRT; a wrong result costs its
+	/// executor at least 10 VRT (1% of the least stake), half of it (after the payer's
+	/// compensation) to the challenger.
+	pub const ChallengeBond: Balance = UNIT;
+	pub const MinLieSlash: Balance = 10 * UNIT;
+	pub const ChallengerShare: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_verity_inference::Config for Runtime {
@@ -335,6 +362,8 @@ impl pallet_verity_inference::Config for Runtime {
 	type SignedVerifier = verity_primitives::inference::SignedVerifier;
 	type TeeVerifier = Attestation;
 	type ZkVerifier = ZkVerifier;
+	/// The integer MLPs whose files are stored on chain: their signed results are provisional.
+	type Reexecutor = Reexecution;
 	type Payments = X402;
 	type EscrowBinding = JobEscrowBinding;
 	type Time = Timestamp;
@@ -361,6 +390,13 @@ impl pallet_verity_inference::Config for Runtime {
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type MaxPruneWeight = MaxPruneWeight;
 	type DepositPerByte = JobDepositPerByte;
+	/// Ten minutes of 6-second blocks.
+	type ChallengePeriod = ConstU32<{ 10 * MINUTES }>;
+	type ChallengeBond = ChallengeBond;
+	/// A wrong result costs ten times its charge, at least `MinLieSlash`.
+	type LiePenalty = ConstU32<10>;
+	type MinLieSlash = MinLieSlash;
+	type ChallengerShare = ChallengerShare;
 	type StatsBucket = ConstU64<86_400_000>;
 	type StatsRetention = ConstU32<90>;
 	type WeightInfo = pallet_verity_inference::weights::SubstrateWeight<Runtime>;

@@ -19,6 +19,10 @@ fn chain_event(event: &RuntimeEvent) -> Option<ChainEvent<AccountId>> {
 		RuntimeEvent::Inference(Inference::AssignmentFailed { job, .. }) => ChainEvent::JobFailed { job: *job },
 		RuntimeEvent::Inference(Inference::JobStarted { job, .. }) => ChainEvent::JobStarted { job: *job },
 		RuntimeEvent::Inference(Inference::JobCompleted { job, .. }) => ChainEvent::JobCompleted { job: *job },
+		RuntimeEvent::Inference(Inference::ResultProvisional { job, .. }) =>
+			ChainEvent::ResultProvisional { job: *job },
+		RuntimeEvent::Inference(Inference::ResultOverturned { job, .. }) =>
+			ChainEvent::ResultOverturned { job: *job },
 		RuntimeEvent::Inference(Inference::JobFailed { job, .. }) => ChainEvent::JobFailed { job: *job },
 		RuntimeEvent::Inference(Inference::JobExpired { job, .. }) => ChainEvent::JobExpired { job: *job },
 		RuntimeEvent::Inference(Inference::JobCancelled { job, .. }) => ChainEvent::JobCancelled { job: *job },

@@ -67,14 +67,15 @@ pub mod opaque {
 /// reveal, listed payment assets, price caps; 106: undeliverable payouts to the treasury,
 /// zero-value payments refused, `verify` as settlement in the next block, zk lengths bound to
 /// the key, no dev key in the production preset; 107: executors displaced from full services,
-/// `Executors::evict`; 108: storage deposits, pruning bounded by weight), `transaction_version` with every change of a call's encoding (2:
+/// `Executors::evict`; 108: storage deposits, pruning bounded by weight; 109: executors drawn
+/// in the next block; 110: provisional signed results, challenges), `transaction_version` with every change of a call's encoding (2:
 /// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -135,6 +136,7 @@ type Migrations = (
 	pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_verity_inference::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_verity_inference::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_verity_inference::migrations::v4::MigrateV3ToV4<Runtime>,
 	frame_support::migrations::RemovePallet<RandomnessCollectiveFlipName, <Runtime as frame_system::Config>::DbWeight>,
 );
 
@@ -217,6 +219,9 @@ mod runtime {
 
 	#[runtime::pallet_index(25)]
 	pub type Attestation = pallet_verity_attestation;
+
+	#[runtime::pallet_index(26)]
+	pub type Reexecution = pallet_verity_reexecution;
 }
 
 /// The x402 reason of a dispatch error, where it is about a payment: one of the x402 pallet's

@@ -50,6 +50,7 @@ fn check_invariants() {
 	pallet_verity_zk_verifier::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_verity_executors::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_verity_models::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_verity_reexecution::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
 fn register_model(owner: Sr25519Keyring, id: H256, asset: AssetKind, price: u128) {

@@ -15,7 +15,7 @@ RUNS="$(mktemp -d)"
 trap 'rm -rf "$RUNS"' EXIT
 
 pairs=()
-for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation}; do
+for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation reexecution}; do
 	benchmark_pallet "$pallet" --extrinsic '*' --steps 2 --repeat "$REPEAT" \
 		--json-file "$RUNS/$pallet.json" >"$RUNS/$pallet.log" 2>&1 ||
 		{ cat "$RUNS/$pallet.log" >&2; exit 1; }

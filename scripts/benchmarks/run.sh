@@ -16,7 +16,7 @@ REPEAT="${REPEAT:-20}"
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1
 
-for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation}; do
+for pallet in ${PALLETS:-models executors inference x402 zk-verifier attestation reexecution}; do
 	output="$VERITY_ROOT/pallets/$pallet/src/weights.rs"
 	[ "$CHECK" = 1 ] && output="$(mktemp)"
 	log "benchmarking pallet_verity_${pallet//-/_} (steps $STEPS, repeat $REPEAT)"

@@ -65,7 +65,7 @@ use sp_runtime::{
 };
 use verity_primitives::{
 	inference::{
-		ExecutorProvider, JobOutcome, ModelId, ModelProvider, OnExecutorRemoved, SigningKey,
+		ExecutorObligations, ExecutorProvider, JobOutcome, ModelId, ModelProvider, OnExecutorRemoved, SigningKey,
 		VerificationMode,
 	},
 	registry::ExecutorView,
@@ -93,7 +93,7 @@ pub enum ExecutorStatus<BlockNumber> {
 	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct ExecutorStats {
-	/// Jobs completed with a verified result.
+	/// Jobs completed with a verified result (less those a challenge overturned).
 	pub completed: u32,
 	/// Jobs the executor reported it could not run.
 	pub failed: u32,
@@ -188,6 +188,7 @@ pub mod pallet {
 			type MaxExecutorsPerService = ConstU32<3>;
 			type MaxCapacity = ConstU32<8>;
 			type OnRemove = ();
+			type Obligations = ();
 			type WeightInfo = ();
 		}
 	}
@@ -213,6 +214,10 @@ pub mod pallet {
 		/// The model registry, to check that served models and tiers exist.
 		#[pallet::no_default]
 		type Models: ModelProvider<Self::AccountId, Self::AssetKind>;
+
+		/// What the inference pallet says an executor's stake still answers for: a stake is
+		/// withdrawn only once every challenge window of its results has closed.
+		type Obligations: ExecutorObligations<Self::AccountId>;
 
 		/// The kind of asset models are paid in.
 		type AssetKind;
@@ -372,6 +377,9 @@ pub mod pallet {
 		StillUnbonding,
 		/// The executor still has open jobs.
 		OpenJobs,
+		/// Results of the executor are still provisional: its stake answers for them until
+		/// their challenge windows close.
+		ProvisionalResults,
 		/// The executor is serving (fresh heartbeat, stake at least the minimum): only one that
 		/// is not can be evicted.
 		StillServing,
@@ -607,6 +615,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(frame_system::Pallet::<T>::block_number() >= until, Error::<T>::StillUnbonding);
 		ensure!(info.active_jobs == 0, Error::<T>::OpenJobs);
+		ensure!(!T::Obligations::has_obligations(&who), Error::<T>::ProvisionalResults);
 		let released = T::Currency::release_all(
 			&HoldReason::ExecutorStake.into(),
 			&who,
@@ -705,6 +714,14 @@ impl<T: Config> ExecutorProvider<T::AccountId> for Pallet<T> {
 		Executors::<T>::mutate(executor, |info| {
 			if let Some(info) = info {
 				info.active_jobs.saturating_inc();
+			}
+		});
+	}
+
+	fn result_overturned(executor: &T::AccountId) {
+		Executors::<T>::mutate(executor, |info| {
+			if let Some(info) = info {
+				info.stats.completed.saturating_dec();
 			}
 		});
 	}

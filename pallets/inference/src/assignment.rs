@@ -73,7 +73,7 @@ impl<T: Config> Pallet<T> {
 				Some((executor, executor_fee)) => Self::assign(job_id, job, executor, executor_fee),
 				None => {
 					let refund = Self::refund(&job);
-					Self::close(job_id, &mut job, JobOutcome::Failed, 0);
+					Self::close(job_id, &mut job, JobOutcome::Failed);
 					Jobs::<T>::insert(job_id, job);
 					Self::deposit_event(Event::AssignmentFailed { job: job_id, refund });
 				},

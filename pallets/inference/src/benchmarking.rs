@@ -39,6 +39,11 @@ pub trait BenchmarkHelper<T: Config> {
 
 	/// The payment signer's signature of `authorization`.
 	fn sign_payment(authorization: &PaymentAuthorizationOf<T>) -> PaymentSignatureOf<T>;
+
+	/// A model [`Config::Reexecutor`] re-runs, priced in the stake asset at the signed tier,
+	/// with an input it takes, its largest to re-run; funds `payer` for many jobs. `None` if the
+	/// runtime re-runs no model (then `challenge` cannot be benchmarked).
+	fn rerunnable_model(payer: &T::AccountId) -> Option<(ModelId, Vec<u8>)>;
 }
 
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vbch");
@@ -91,6 +96,18 @@ fn submitted<T: Config>(deadline: BlockNumberFor<T>) -> (T::AccountId, JobId, T:
 	let executor = Jobs::<T>::get(id).unwrap().executor.unwrap();
 	let key = executors.iter().find(|(who, _)| who == &executor).unwrap().1;
 	(payer, id, executor, key)
+}
+
+/// Accepts a result of job `id` provisionally, as `submit_result` does for a re-runnable model
+/// (whatever the model), with `output`.
+fn provisional<T: Config>(id: JobId, output: &[u8]) {
+	let mut job = Jobs::<T>::get(id).unwrap();
+	let executor = job.executor.clone().unwrap();
+	Pallet::<T>::release_executor(id, &job, JobOutcome::Completed);
+	let output_hash = Hash::from(sp_io::hashing::blake2_256(output));
+	job.output_hash = Some(output_hash);
+	Outputs::<T>::insert(id, BoundedVec::<u8, T::MaxOutputLen>::truncate_from(output.to_vec()));
+	Pallet::<T>::accept_provisionally(id, job, executor, output_hash);
 }
 
 #[benchmarks]
@@ -263,6 +280,49 @@ mod benchmarks {
 			Pallet::<T>::prune_stats(T::StatsRetention::get());
 		}
 		assert_eq!(TierStats::<T>::iter_prefix((0u32,)).count(), 0);
+	}
+
+	/// Each a result of a job paid in the stable asset (its payout the dearest), by its own
+	/// payer: linear in `f`; a block finalizes at most as many as it can accept.
+	#[benchmark]
+	fn finalize_results(f: Linear<0, 256>) {
+		let (model, _) = market::<T>(T::BenchmarkHelper::stable_model(&whitelisted_caller()));
+		let deadline = deadline::<T>();
+		for i in 0..f {
+			let payer: T::AccountId = account("payer", i, 0);
+			T::BenchmarkHelper::stable_model(&payer);
+			let id = submitted_and_drawn::<T>(&payer, spec::<T>(model, 0, deadline));
+			provisional::<T>(id, b"output");
+		}
+		let final_at = frame_system::Pallet::<T>::block_number() + T::ChallengePeriod::get();
+		frame_system::Pallet::<T>::set_block_number(final_at);
+		#[block]
+		{
+			Pallet::<T>::finalize_results(final_at);
+		}
+		let completed = Jobs::<T>::iter().filter(|(_, job)| job.status == JobStatus::Completed).count();
+		assert_eq!(completed as u32, f.min(Pallet::<T>::max_results_per_block()));
+	}
+
+	/// The dearer outcome: a wrong result overturned (a refund and three slashes), beyond the
+	/// model's re-run, which the call is charged apart.
+	#[benchmark]
+	fn challenge() -> Result<(), BenchmarkError> {
+		let payer: T::AccountId = whitelisted_caller();
+		let Some((model, input)) = T::BenchmarkHelper::rerunnable_model(&payer) else {
+			return Err(BenchmarkError::Weightless);
+		};
+		market::<T>(model);
+		let mut spec = spec::<T>(model, 0, deadline::<T>());
+		spec.input = JobInput::Inline(input.try_into().unwrap());
+		let id = submitted_and_drawn::<T>(&payer, spec);
+		provisional::<T>(id, b"a wrong output");
+		let challenger: T::AccountId = account("challenger", 0, 0);
+		T::BenchmarkHelper::fund_stake(&challenger);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(challenger), id, None);
+		assert_eq!(Jobs::<T>::get(id).unwrap().status, JobStatus::Overturned);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::unchecked_ext(), crate::mock::Test);

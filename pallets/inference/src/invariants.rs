@@ -5,7 +5,10 @@ use crate::*;
 impl<T: Config> Pallet<T> {
 	/// Invariants:
 	/// - for each (payer, asset), the balance held for escrow equals the sum of the escrow of
-	///   the payer's open jobs in that asset;
+	///   the payer's open jobs and provisional results in that asset;
+	/// - every provisional result is in its executor's [`ProvisionalResults`] and queued once in
+	///   [`ResultsToFinalize`], for the block its window closes in, and every entry of the index
+	///   is a provisional result;
 	/// - each open job is in the deadline list of its expiry block; a pending job has no
 	///   executor and waits in [`PendingJobs`], any other open job is in its executor's index;
 	///   every index entry is an open job of that executor;
@@ -24,14 +27,39 @@ impl<T: Config> Pallet<T> {
 		let mut escrow = BTreeMap::<(T::AccountId, T::AssetKind), Balance>::new();
 		let mut deposits = BTreeMap::<T::AccountId, Balance>::new();
 		let pending = PendingJobs::<T>::get();
+		let (first, end) = ResultsToFinalizeBounds::<T>::get();
+		let mut finalizing = BTreeMap::<JobId, BlockNumberFor<T>>::new();
+		for position in first..end {
+			if let Some((id, final_at)) = ResultsToFinalize::<T>::get(position) {
+				ensure!(finalizing.insert(id, final_at).is_none(), "a result queued twice for finalization");
+			}
+		}
+		for (executor, id, ()) in ProvisionalResults::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("a provisional index entry without a job")?;
+			ensure!(
+				job.status == JobStatus::Provisional && job.executor.as_ref() == Some(&executor),
+				"a stale provisional index entry"
+			);
+		}
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above NextJobId");
 			*deposits.entry(job.depositor.clone()).or_default() += job.deposit;
 			if let Some(executor) = &job.executor {
 				*deposits.entry(executor.clone()).or_default() += job.result_deposit;
 			}
-			if job.status.is_open() {
+			if job.status.holds_escrow() {
 				*escrow.entry((job.payer.clone(), job.asset.clone())).or_default() += job.escrow();
+			}
+			if job.status == JobStatus::Provisional {
+				let executor = job.executor.as_ref().ok_or("a provisional result without an executor")?;
+				ensure!(ProvisionalResults::<T>::contains_key(executor, id), "a provisional result missing from its executor's index");
+				ensure!(
+					finalizing.get(&id) == Some(&job.updated_at.saturating_add(T::ChallengePeriod::get())),
+					"a provisional result not queued for the end of its window"
+				);
+				ensure!(Outputs::<T>::contains_key(id), "a provisional result without its output");
+			}
+			if job.status.is_open() {
 				match &job.executor {
 					None => ensure!(
 						job.status == JobStatus::Pending && pending.iter().any(|(queued, _, _)| *queued == id),
@@ -98,7 +126,7 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(
-				job.status.is_open() || queued.contains(&id),
+				job.status.holds_escrow() || queued.contains(&id),
 				"a closed job is not queued for pruning"
 			);
 		}

@@ -6,14 +6,25 @@
 //! ## Life of a job
 //! ```text
 //! submit_job / submit_jobs ──► Pending ──next block draws──► Assigned ──start_job──► Running ──submit_result──► Completed
-//!                               │   └──nobody to draw──► Failed   │   │                 │
-//!                               └──────cancel────┬────────────────┘   └─report_failure──┴──► Failed
-//!                                                ▼
-//!                                            Cancelled
-//!        (deadline passes while Assigned or Running) ──► Expired
+//!                               │   └──nobody to draw──► Failed   │   │                 │ │
+//!                               └──────cancel────┬────────────────┘   └─report_failure──┴─┼──► Failed
+//!                                                ▼                                        │
+//!                                            Cancelled        (signed tier, challengeable model)
+//!        (deadline passes while Assigned or Running) ──► Expired                          ▼
+//!                                    Provisional ──challenge window closes, or a challenge fails──► Completed
+//!                                         └──────a challenge shows the output wrong──────────────► Overturned
 //! ```
 //! Every transition is in [`Pallet`]'s `do_*` functions (`lifecycle.rs`; expiry in
-//! `maintenance.rs`) and emits an event.
+//! `maintenance.rs`; challenges in `challenges.rs`) and emits an event.
+//!
+//! ## Challenges
+//! A signed-tier result of a model the runtime can re-run ([`Config::Reexecutor`]) is
+//! `Provisional` for [`Config::ChallengePeriod`] blocks: its output is public at once, its
+//! escrow stays held. Anyone may `challenge` it meanwhile, holding [`Config::ChallengeBond`]: the
+//! runtime re-runs the model on the input and compares. A wrong output is `Overturned`: the
+//! payer is refunded and the executor slashed (`slashing.rs`), part of it to the challenger; a
+//! right one is final at once and the bond goes to the executor. Unchallenged, the result is
+//! paid out at the start of the block its window closes in (`ResultsToFinalize`, FIFO).
 //!
 //! `submit_paid` is `submit_job` paid with an x402 payment authorization (checked and used up by
 //! [`Config::Payments`]), so that an agent with no native token can buy through a relayer. How
@@ -27,7 +38,8 @@
 //! - the treasury: `protocol_fee × (price + executor_fee)`;
 //! - the executor: the rest of `price + executor_fee`;
 //!
-//! and the unspent `max_fee − executor_fee` is released back to the payer. A failure or a
+//! and the unspent `max_fee − executor_fee` is released back to the payer (for a provisional
+//! result, when it becomes final). A failure or a
 //! cancellation releases the whole escrow; an expiry releases it and also slashes the executor's
 //! stake, at most [`Config::ExpiryPenalty`] times the job's charge: to the payer up to the
 //! charge, the rest to the treasury (`docs/inference.md` has the slashing table). A payout that cannot be made (a recipient that could not exist with so
@@ -73,7 +85,9 @@
 //! - `lifecycle.rs`: submission and every transition of a job;
 //! - `escrow.rs`: holding, releasing and paying out the escrow;
 //! - `deposits.rs`: the storage deposits of jobs and results;
-//! - `slashing.rs`: what a missed deadline costs the executor's stake, and who receives it;
+//! - `challenges.rs`: provisional results, their challenges and their finalization;
+//! - `slashing.rs`: what a missed deadline or a wrong result costs the executor's stake, and who
+//!   receives it;
 //! - `payment.rs`: the x402 binding of `submit_paid` (also run, dry, by the `check_paid_job`
 //!   runtime API);
 //! - `tiers.rs`: the verification tiers, each with its verifier;
@@ -94,6 +108,7 @@ pub use weights::WeightInfo;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod challenges;
 mod deposits;
 mod escrow;
 #[cfg(any(feature = "try-runtime", feature = "std", test))]
@@ -130,7 +145,7 @@ use sp_runtime::{
 };
 use verity_primitives::{
 	inference::{
-		ExecutorProvider, JobId, JobInput, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
+		ExecutorObligations, ExecutorProvider, JobId, JobInput, ReexecutionOutcome, Reexecutor, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
 		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence, JobResult,
 	},
@@ -209,9 +224,10 @@ pub struct Job<T: Config> {
 }
 
 impl<T: Config> Job<T> {
-	/// What the job holds in escrow: `price + max_fee` while open, nothing once closed.
+	/// What the job holds in escrow: `price + max_fee` while open or provisional, nothing once
+	/// closed.
 	pub fn escrow(&self) -> Balance {
-		if self.status.is_open() {
+		if self.status.holds_escrow() {
 			self.price.saturating_add(self.max_fee)
 		} else {
 			Zero::zero()
@@ -226,7 +242,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -238,12 +254,13 @@ pub mod pallet {
 		use super::*;
 		use frame_support::{
 			derive_impl, parameter_types,
-			traits::{ConstU32, ConstU64},
+			traits::{ConstU128, ConstU32, ConstU64},
 		};
 		use verity_primitives::inference::{SignedVerifier, Unavailable};
 
 		parameter_types! {
 			pub const TestProtocolFee: Perbill = Perbill::from_percent(5);
+			pub const TestChallengerShare: Perbill = Perbill::from_percent(50);
 			/// A second of pruning: more than the default test block can close.
 			pub const TestMaxPruneWeight: Weight =
 				Weight::from_parts(frame_support::weights::constants::WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
@@ -273,7 +290,12 @@ pub mod pallet {
 			type MaxAssignmentsPerBlock = ConstU32<16>;
 			type RetentionPeriod = ConstU64<20>;
 			type MaxPruneWeight = TestMaxPruneWeight;
-			type DepositPerByte = frame_support::traits::ConstU128<1>;
+			type DepositPerByte = ConstU128<1>;
+			type ChallengePeriod = ConstU64<5>;
+			type ChallengeBond = ConstU128<50>;
+			type LiePenalty = ConstU32<10>;
+			type MinLieSlash = ConstU128<200>;
+			type ChallengerShare = TestChallengerShare;
 			type StatsBucket = ConstU64<86_400_000>;
 			type StatsRetention = ConstU32<3>;
 			type WeightInfo = ();
@@ -318,6 +340,11 @@ pub mod pallet {
 		/// Verifies zk-tier evidence.
 		#[pallet::no_default_bounds]
 		type ZkVerifier: TierVerifier<Self::AccountId>;
+
+		/// Re-runs the models it can in the runtime: a signed result of such a model is
+		/// provisional, and a challenge is settled by re-running it.
+		#[pallet::no_default]
+		type Reexecutor: Reexecutor;
 
 		/// Checks and uses up payment authorizations signed off chain (x402), for `submit_paid`.
 		#[pallet::no_default]
@@ -400,6 +427,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type DepositPerByte: Get<Balance>;
 
+		/// Blocks a challengeable signed result stays provisional: its challenge window.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+
+		/// What a challenger holds in the stake asset while its challenge is settled, and
+		/// loses to the executor if the result was right.
+		#[pallet::constant]
+		type ChallengeBond: Get<Balance>;
+
+		/// A wrong result slashes this many times the job's charge (valued in the stake asset),
+		/// and at least [`Config::MinLieSlash`].
+		#[pallet::constant]
+		type LiePenalty: Get<u32>;
+
+		/// The least a wrong result slashes (in the stake asset), however cheap the job: it
+		/// must make challenging a cheap job worth the bond (`integrity_test`).
+		#[pallet::constant]
+		type MinLieSlash: Get<Balance>;
+
+		/// The challenger's share of a lie's slash, after the payer's compensation; the rest goes
+		/// to the treasury, so that a liar challenging itself still loses.
+		#[pallet::constant]
+		type ChallengerShare: Get<Perbill>;
+
 		/// Length of a tier-statistics bucket, in milliseconds (a day by default).
 		#[pallet::constant]
 		type StatsBucket: Get<u64>;
@@ -424,6 +476,8 @@ pub mod pallet {
 		JobEscrow,
 		/// The storage deposits of jobs not yet pruned.
 		StorageDeposit,
+		/// The bond of a challenge being settled.
+		ChallengeBond,
 	}
 
 	/// The id the next job gets.
@@ -476,6 +530,22 @@ pub mod pallet {
 	/// Positions of the first and one-past-the-last entries of [`PruneQueue`].
 	#[pallet::storage]
 	pub type PruneQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
+	/// Provisional results waiting for their challenge window to close, in the order they were
+	/// accepted: position → (job, the block at whose start it becomes final).
+	#[pallet::storage]
+	pub type ResultsToFinalize<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (JobId, BlockNumberFor<T>)>;
+
+	/// Positions of the first and one-past-the-last entries of [`ResultsToFinalize`].
+	#[pallet::storage]
+	pub type ResultsToFinalizeBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
+
+	/// The provisional results of each executor, which its stake answers for: it cannot
+	/// withdraw while it has any.
+	#[pallet::storage]
+	pub type ProvisionalResults<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
 
 	/// Tier statistics: (bucket, tier, asset) → counters.
 	#[pallet::storage]
@@ -543,6 +613,25 @@ pub mod pallet {
 		/// raised their fee above `max_fee` since it was submitted): the escrow went back to
 		/// the payer.
 		AssignmentFailed { job: JobId, refund: Balance },
+		/// A signed result was accepted, provisional: anyone may challenge it until block
+		/// `final_at`, at whose start it is paid out (`JobCompleted`) if nobody overturned it.
+		ResultProvisional { job: JobId, executor: T::AccountId, output_hash: Hash, final_at: BlockNumberFor<T> },
+		/// A challenge showed a provisional result wrong: the escrow went back to the payer
+		/// (`refund`), and the executor's stake was slashed (in the stake asset):
+		/// `compensation` to the payer, `reward` to the challenger (whose bond was released),
+		/// `forfeit` to the treasury.
+		ResultOverturned {
+			job: JobId,
+			executor: T::AccountId,
+			challenger: T::AccountId,
+			refund: Balance,
+			compensation: Balance,
+			reward: Balance,
+			forfeit: Balance,
+		},
+		/// A challenge found the provisional result right: the challenger's bond went to the
+		/// executor, and the result is final at once (`JobCompleted` follows).
+		ChallengeFailed { job: JobId, challenger: T::AccountId, bond: Balance },
 	}
 
 	#[pallet::error]
@@ -609,6 +698,17 @@ pub mod pallet {
 		/// This block already holds as many jobs as the next block draws executors for; submit
 		/// in a later block.
 		AssignmentQueueFull,
+		/// The job has no provisional result: none yet, or it is final or overturned.
+		NotProvisional,
+		/// The chain cannot re-run this job's model (or its input is sealed): its results are
+		/// final at once and cannot be challenged.
+		NotChallengeable,
+		/// The job's input is passed by reference: the challenge must reveal it.
+		InputNotRevealed,
+		/// The revealed input does not hash to the job's input hash.
+		WrongInput,
+		/// The challenger cannot hold the challenge bond in the stake asset.
+		CannotPayBond,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -621,10 +721,12 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let drawn = Self::assign_pending();
+			let finalized = Self::finalize_results(now);
 			let expired = Self::expire_jobs(now);
 			let pruned = Self::prune_jobs(now);
 			let stats = Self::prune_stats(Self::current_bucket());
 			drawn
+				.saturating_add(T::WeightInfo::finalize_results(finalized))
 				.saturating_add(T::WeightInfo::expire_jobs(expired))
 				.saturating_add(Self::excuse_weight().saturating_add(Self::prune_weight()).saturating_mul(expired.into()))
 				.saturating_add(T::WeightInfo::prune_jobs(pruned))
@@ -652,6 +754,18 @@ pub mod pallet {
 			assert!(
 				T::ProtocolFee::get() <= Perbill::from_percent(50),
 				"a protocol fee above 50% leaves too little for the executor"
+			);
+			assert!(
+				T::ChallengePeriod::get() < T::RetentionPeriod::get(),
+				"a provisional result must be final before its job is pruned"
+			);
+			assert!(
+				T::ChallengerShare::get() * T::MinLieSlash::get() >= T::ChallengeBond::get(),
+				"a successful challenge must earn at least its bond"
+			);
+			assert!(
+				Self::finalization_weight().all_lte(<T as frame_system::Config>::BlockWeights::get().max_block / 2),
+				"finalizing a block's worth of provisional results must fit in half a block"
 			);
 		}
 
@@ -700,11 +814,14 @@ pub mod pallet {
 
 		/// The assigned executor submits the output with the evidence the job's tier asks for,
 		/// for a job it started in an earlier block. The evidence is verified; then the escrow
-		/// pays out. Like every call that closes a job, it is charged the job's later prune.
+		/// pays out, or, for a provisional result, waits for its challenge window to close. Like
+		/// every call that closes a job, it is charged the job's later prune, and its later
+		/// finalization whatever its tier (so that a block finalizes no more than it accepts).
 		#[pallet::call_index(3)]
 		#[pallet::weight(
 			T::WeightInfo::submit_result(output.len() as u32)
 				.saturating_add(Pallet::<T>::verify_weight(evidence.mode()))
+				.saturating_add(Pallet::<T>::finalize_weight())
 				.saturating_add(Pallet::<T>::prune_weight())
 		)]
 		pub fn submit_result(
@@ -759,6 +876,22 @@ pub mod pallet {
 		) -> DispatchResult {
 			let relayer = ensure_signed(origin)?;
 			Self::do_submit_paid(Some(relayer), spec, salt, authorization, signature).map(|_| ())
+		}
+
+		/// Challenges the provisional result of `job`, holding [`Config::ChallengeBond`]: the
+		/// runtime re-runs the model on the job's input (`input`: the input bytes, for a job
+		/// whose input is passed by reference) and compares. A wrong output is overturned (the
+		/// payer refunded, the executor slashed, the challenger rewarded); a right one is final at
+		/// once and the bond goes to the executor. Charged the model's re-execution.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::challenge().saturating_add(T::Reexecutor::max_reexecute_weight()))]
+		pub fn challenge(
+			origin: OriginFor<T>,
+			job: JobId,
+			input: Option<BoundedVec<u8, ConstU32<MAX_INLINE_INPUT>>>,
+		) -> DispatchResultWithPostInfo {
+			let challenger = ensure_signed(origin)?;
+			Self::do_challenge(challenger, job, input)
 		}
 	}
 }

@@ -163,12 +163,27 @@ impl<T: Config> Pallet<T> {
 		job.result_deposit = Self::deposit_for(output.encoded_size().saturating_add(evidence.encoded_size()));
 		Self::hold_deposit(&executor, job.result_deposit)?;
 
-		let payouts = Self::pay_out(&job);
 		job.output_hash = Some(output_hash);
-		let fees = job.price.saturating_add(job.executor_fee);
-		Self::close(job_id, &mut job, JobOutcome::Completed, fees);
 		Outputs::<T>::insert(job_id, output);
 		Evidences::<T>::insert(job_id, evidence);
+		if Self::is_challengeable(&job) {
+			Self::accept_provisionally(job_id, job, executor, output_hash);
+		} else {
+			Self::release_executor(job_id, &job, JobOutcome::Completed);
+			Self::complete(job_id, job, executor);
+		}
+		Ok(())
+	}
+
+	/// Pays out the escrow of `job`, whose result is accepted and final, and closes it.
+	pub(crate) fn complete(job_id: JobId, mut job: Job<T>, executor: T::AccountId) {
+		let payouts = Self::pay_out(&job);
+		let fees = job.price.saturating_add(job.executor_fee);
+		let output_hash = job.output_hash.unwrap_or_default();
+		Self::retire(job_id, &mut job, JobStatus::Completed, |c| {
+			c.completed.saturating_inc();
+			c.fees_paid.saturating_accrue(fees);
+		});
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCompleted {
 			job: job_id,
@@ -180,7 +195,6 @@ impl<T: Config> Pallet<T> {
 			undelivered: payouts.undelivered,
 			refund: payouts.refund,
 		});
-		Ok(())
 	}
 
 	/// The chain's genesis hash, which result statements bind.
@@ -197,7 +211,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut job = Self::open_job_of(&executor, job_id)?;
 		let refund = Self::refund(&job);
-		Self::close(job_id, &mut job, JobOutcome::Failed, 0);
+		Self::close(job_id, &mut job, JobOutcome::Failed);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobFailed { job: job_id, reason, refund });
 		Ok(())
@@ -214,34 +228,30 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::JobNotOpen.into()),
 		}
 		let refund = Self::refund(&job);
-		Self::close(job_id, &mut job, JobOutcome::Cancelled, 0);
+		Self::close(job_id, &mut job, JobOutcome::Cancelled);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCancelled { job: job_id, refund });
 		Ok(())
 	}
 
-	/// The one transition out of the open states: sets the final status, frees the executor's
-	/// slot (if one was drawn) and the job's place in its expiry block (which expiry itself has taken), drops the
-	/// job from the executor's index, queues it for pruning and counts it in the tier statistics
-	/// (with `fees_paid` for a completed job). The escrow is settled by the caller.
-	pub(crate) fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome, fees_paid: Balance) {
-		let now = frame_system::Pallet::<T>::block_number();
-		job.status = match outcome {
-			JobOutcome::Completed => JobStatus::Completed,
-			JobOutcome::Failed => JobStatus::Failed,
-			JobOutcome::Expired => JobStatus::Expired,
-			JobOutcome::Cancelled => JobStatus::Cancelled,
+	/// The one transition out of the open states other than a completion
+	/// ([`Self::complete`]): [`Self::release_executor`], then [`Self::retire`] with the final
+	/// status. The escrow is settled by the caller.
+	pub(crate) fn close(job_id: JobId, job: &mut Job<T>, outcome: JobOutcome) {
+		Self::release_executor(job_id, job, outcome);
+		let (status, counter): (_, fn(&mut TierCounters)) = match outcome {
+			JobOutcome::Completed => (JobStatus::Completed, |c| c.completed.saturating_inc()),
+			JobOutcome::Failed => (JobStatus::Failed, |c| c.failed.saturating_inc()),
+			JobOutcome::Expired => (JobStatus::Expired, |c| c.expired.saturating_inc()),
+			JobOutcome::Cancelled => (JobStatus::Cancelled, |c| c.cancelled.saturating_inc()),
 		};
-		job.updated_at = now;
-		Self::count(job.mode, &job.asset, |c| {
-			match outcome {
-				JobOutcome::Completed => c.completed.saturating_inc(),
-				JobOutcome::Failed => c.failed.saturating_inc(),
-				JobOutcome::Expired => c.expired.saturating_inc(),
-				JobOutcome::Cancelled => c.cancelled.saturating_inc(),
-			}
-			c.fees_paid.saturating_accrue(fees_paid);
-		});
+		Self::retire(job_id, job, status, counter);
+	}
+
+	/// The end of the executor's work on an open job: frees its slot (if one was drawn), with
+	/// `outcome` in its statistics, drops the job from its index and frees the job's place in
+	/// its expiry block (which expiry itself has taken).
+	pub(crate) fn release_executor(job_id: JobId, job: &Job<T>, outcome: JobOutcome) {
 		if let Some(executor) = &job.executor {
 			T::Executors::job_ended(executor, outcome);
 			ExecutorJobs::<T>::remove(executor, job_id);
@@ -254,6 +264,19 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+	}
+
+	/// Sets a job's final status, counts it in the tier statistics and queues it for pruning.
+	pub(crate) fn retire(
+		job_id: JobId,
+		job: &mut Job<T>,
+		status: JobStatus,
+		counter: impl FnOnce(&mut TierCounters),
+	) {
+		let now = frame_system::Pallet::<T>::block_number();
+		job.status = status;
+		job.updated_at = now;
+		Self::count(job.mode, &job.asset, counter);
 		PruneQueueBounds::<T>::mutate(|(_, tail)| {
 			PruneQueue::<T>::insert(*tail, (job_id, now));
 			*tail = tail.saturating_add(1);

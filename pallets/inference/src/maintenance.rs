@@ -23,7 +23,7 @@ impl<T: Config> Pallet<T> {
 			let executor = match job.executor.clone() {
 				Some(executor) if !Self::excuses_expiry(job.mode, &executor, &job.model) => executor,
 				_ => {
-					Self::close(*job_id, &mut job, JobOutcome::Failed, 0);
+					Self::close(*job_id, &mut job, JobOutcome::Failed);
 					Jobs::<T>::insert(job_id, job);
 					let reason = BoundedVec::truncate_from(EXCUSED_EXPIRY.to_vec());
 					Self::deposit_event(Event::JobFailed { job: *job_id, reason, refund });
@@ -31,7 +31,7 @@ impl<T: Config> Pallet<T> {
 				},
 			};
 			let slash = Self::slash_for_expiry(&job, &executor);
-			Self::close(*job_id, &mut job, JobOutcome::Expired, 0);
+			Self::close(*job_id, &mut job, JobOutcome::Expired);
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::JobExpired {
 				job: *job_id,
@@ -133,6 +133,6 @@ impl<T: Config> Pallet<T> {
 }
 
 /// How many times `each` fits in `budget`, in every weight component (at most `u32::MAX`).
-fn times_within(budget: Weight, each: Weight) -> u32 {
+pub(crate) fn times_within(budget: Weight, each: Weight) -> u32 {
 	budget.checked_div_per_component(&each).unwrap_or(u64::MAX).try_into().unwrap_or(u32::MAX)
 }

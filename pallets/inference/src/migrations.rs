@@ -243,3 +243,29 @@ pub mod v3 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 3 → 4: signed results of re-runnable models are provisional. Only new storage
+/// ([`crate::ResultsToFinalize`], its bounds, [`crate::ProvisionalResults`]) and two statuses
+/// appended to `JobStatus` (`Provisional`, `Overturned`): no stored value changes encoding,
+/// so nothing is rewritten. A job completed before the upgrade stays completed.
+pub mod v4 {
+	use super::*;
+
+	/// Nothing to rewrite: the version alone records the new layout.
+	pub struct ProvisionalResults<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for ProvisionalResults<T> {
+		fn on_runtime_upgrade() -> Weight {
+			Weight::zero()
+		}
+	}
+
+	/// [`ProvisionalResults`], run only at storage version 3, which it sets to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		ProvisionalResults<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -110,6 +110,7 @@ impl pallet_verity_executors::Config for Test {
 	type AssetKind = AssetKind;
 	type HeartbeatTimeout = ConstU64<1_000>;
 	type MaxExecutorsPerService = ConstU32<4>;
+	type Obligations = Inference;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
@@ -144,6 +145,36 @@ impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
 			_ => Err(verity_primitives::inference::VerificationError::BadProof),
 		}
 	}
+}
+
+/// Re-runs [`REEXECUTABLE_MODEL`] (and the benchmarks' [`BENCH_REEXECUTABLE_MODEL`]), whose
+/// output is its input with every byte incremented; it refuses an empty input.
+pub struct TestReexecutor;
+impl verity_primitives::inference::Reexecutor for TestReexecutor {
+	fn can_reexecute(model: &H256) -> bool {
+		*model == REEXECUTABLE_MODEL || *model == BENCH_REEXECUTABLE_MODEL
+	}
+	fn reexecute(model: &H256, input: &[u8]) -> Option<verity_primitives::inference::ReexecutionOutcome> {
+		use verity_primitives::inference::ReexecutionOutcome;
+		Self::can_reexecute(model).then(|| {
+			if input.is_empty() {
+				ReexecutionOutcome::Refused
+			} else {
+				ReexecutionOutcome::Output(reexecutable_output(input))
+			}
+		})
+	}
+	fn reexecute_weight(model: &H256) -> frame_support::weights::Weight {
+		if Self::can_reexecute(model) { Self::max_reexecute_weight() } else { Default::default() }
+	}
+	fn max_reexecute_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000_000, 0)
+	}
+}
+
+/// The right output of [`REEXECUTABLE_MODEL`] on `input`.
+pub fn reexecutable_output(input: &[u8]) -> Vec<u8> {
+	input.iter().map(|byte| byte.wrapping_add(1)).collect()
 }
 
 parameter_types! {
@@ -192,6 +223,7 @@ impl pallet_inference::Config for Test {
 	type Models = Models;
 	type Executors = Executors;
 	type ZkVerifier = TestZkVerifier;
+	type Reexecutor = TestReexecutor;
 	type Payments = TestPayments;
 	type EscrowBinding = EscrowBinding;
 	type Time = TestTime;
@@ -224,6 +256,12 @@ pub const USD: u32 = 7;
 pub const NATIVE_MODEL: H256 = H256::repeat_byte(1);
 /// Model paid in `USD`: signed at 1_000, tee at 2_000.
 pub const USD_MODEL: H256 = H256::repeat_byte(2);
+/// Model the runtime can re-run ([`TestReexecutor`]), paid in the native token: signed at 100.
+pub const REEXECUTABLE_MODEL: H256 = H256::repeat_byte(3);
+/// The benchmarks' re-runnable model, with their own executors.
+pub const BENCH_REEXECUTABLE_MODEL: H256 = H256::repeat_byte(0x40);
+/// Challenges results; has funds for bonds.
+pub const CHALLENGER: AccountId = 6;
 
 /// The sr25519 key executor `who` signs results with.
 pub fn executor_pair(who: AccountId) -> sr25519::Pair {
@@ -254,6 +292,7 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 			(EXEC_B, 1_000_000),
 			(TREASURY, 1),
 			(RELAYER, 10_000),
+			(CHALLENGER, 10_000),
 		],
 		..Default::default()
 	}
@@ -275,7 +314,7 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_verity_executors::AllowPrivateEndpoints::<Test>::put(true);
 		register_models();
-		register_executor(EXEC_A, 100_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100)]);
+		register_executor(EXEC_A, 100_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100), (REEXECUTABLE_MODEL, VerificationMode::Signed, 10)]);
 		register_executor(EXEC_B, 300_000, &[(NATIVE_MODEL, VerificationMode::Signed, 20), (USD_MODEL, VerificationMode::Signed, 100)]);
 	});
 	ext
@@ -304,6 +343,17 @@ fn register_models() {
 		NativeOrWithId::WithId(USD),
 		TierPrices { signed: Some(1_000), tee: Some(2_000), zk: None },
 		Perbill::from_percent(20),
+	)
+	.unwrap();
+	Models::do_register_model(
+		OWNER,
+		REEXECUTABLE_MODEL,
+		b"reexecutable".to_vec().try_into().unwrap(),
+		b"mlp".to_vec().try_into().unwrap(),
+		limits,
+		NativeOrWithId::Native,
+		TierPrices { signed: Some(100), tee: None, zk: None },
+		Perbill::from_percent(10),
 	)
 	.unwrap();
 }
@@ -411,5 +461,10 @@ impl crate::benchmarking::BenchmarkHelper<Test> for BenchHelper {
 
 	fn sign_payment(_: &crate::PaymentAuthorizationOf<Test>) -> bool {
 		true
+	}
+
+	fn rerunnable_model(payer: &AccountId) -> Option<(H256, Vec<u8>)> {
+		let _ = Balances::force_set_balance(frame_system::RawOrigin::Root.into(), *payer, 1_000_000_000);
+		Some((bench_model(BENCH_REEXECUTABLE_MODEL, NativeOrWithId::Native), vec![7; 64]))
 	}
 }

@@ -90,6 +90,8 @@ impl<T: Config> Pallet<T> {
 	) -> Option<JobSummary<T::AccountId, T::AssetKind, BlockNumberFor<T>>> {
 		Jobs::<T>::get(job_id).map(|job| JobSummary {
 			escrow: job.escrow(),
+			final_at: (job.status == JobStatus::Provisional)
+				.then(|| job.updated_at.saturating_add(T::ChallengePeriod::get())),
 			payer: job.payer,
 			executor: job.executor,
 			model: job.model,

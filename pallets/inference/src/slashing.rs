@@ -1,4 +1,4 @@
-//! What an executor's stake pays for a missed deadline, and to whom (the slashing table of
+//! What an executor's stake pays for a missed deadline or a wrong result, and to whom (the slashing table of
 //! `docs/inference.md`): at most [`Config::ExpiryPenalty`] times the job's charge valued in the
 //! stake asset (and at most the registry's share of the stake); the payer is compensated up to
 //! the charge, the rest goes to the treasury.
@@ -50,5 +50,36 @@ impl<T: Config> Pallet<T> {
 			sp_runtime::Rounding::Down,
 		)
 		.unwrap_or(0)
+	}
+}
+
+/// What one wrong result moved from the executor's stake.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub(crate) struct LieSlash {
+	/// To the payer.
+	pub(crate) compensation: Balance,
+	/// To the challenger.
+	pub(crate) reward: Balance,
+	/// To the treasury.
+	pub(crate) forfeit: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Slashes `executor`, whose result of `job` a challenge by `challenger` showed wrong:
+	/// `max(MinLieSlash, LiePenalty × charge)` (charge valued in the stake asset), from its whole
+	/// stake. The payer is compensated up to the charge (a job paid in the stake asset only, as
+	/// for an expiry); of the rest, [`Config::ChallengerShare`] rewards the challenger and the
+	/// treasury takes the remainder.
+	pub(crate) fn slash_for_lie(job: &Job<T>, executor: &T::AccountId, challenger: &T::AccountId) -> LieSlash {
+		let charge = job.price.saturating_add(job.executor_fee);
+		let in_stake_asset = job.asset == T::StakeAsset::get();
+		let value = if in_stake_asset { charge } else { Self::value_in_stake_asset(job, charge) };
+		let amount = value.saturating_mul(T::LiePenalty::get().into()).max(T::MinLieSlash::get());
+		let owed_to_payer = if in_stake_asset { amount.min(charge) } else { 0 };
+		let compensation = T::Executors::slash(executor, &job.payer, owed_to_payer);
+		let rest = amount.saturating_sub(owed_to_payer);
+		let reward = T::Executors::slash(executor, challenger, T::ChallengerShare::get() * rest);
+		let forfeit = T::Executors::slash(executor, &T::Treasury::get(), rest.saturating_sub(reward));
+		LieSlash { compensation, reward, forfeit }
 	}
 }

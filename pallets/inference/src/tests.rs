@@ -1387,3 +1387,209 @@ fn state_whose_deposit_cannot_be_held_is_refused_and_nothing_changes() {
 		check(n, u);
 	});
 }
+
+// Challenges (issue #18): a signed result of a model the runtime can re-run is provisional;
+// anyone may challenge it, and the runtime re-runs the model to decide.
+
+/// Submits a signed job on the re-runnable model with `input`, starts it, and has its executor
+/// submit `output`. Returns the job.
+fn provisional(input: &[u8], output: &[u8]) -> u64 {
+	let mut spec = spec(REEXECUTABLE_MODEL, Signed, 10, 30);
+	spec.input = JobInput::Inline(input.to_vec().try_into().unwrap());
+	let id = submit(PAYER, spec).unwrap();
+	start(id);
+	let output: BoundedVec<u8, _> = output.to_vec().try_into().unwrap();
+	let executor = executor_of(id);
+	let evidence = signed_evidence(executor, &statement(id, &output));
+	assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence));
+	id
+}
+
+fn challenge(who: AccountId, id: u64) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Inference::challenge(RuntimeOrigin::signed(who), id, None)
+}
+
+fn final_at(id: u64) -> u64 {
+	Inference::job_summary(id).unwrap().final_at.expect("a provisional result")
+}
+
+#[test]
+fn a_signed_result_of_a_rerunnable_model_is_provisional_then_paid_when_its_window_closes() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let input = b"1 2 3 4";
+		let id = provisional(input, &reexecutable_output(input));
+		let executor = executor_of(id);
+		let job = Jobs::<Test>::get(id).unwrap();
+		assert_eq!(job.status, JobStatus::Provisional);
+		let window_closes = System::block_number() + 5;
+		assert_eq!(final_at(id), window_closes);
+		System::assert_last_event(
+			Event::ResultProvisional { job: id, executor, output_hash: job.output_hash.unwrap(), final_at: window_closes }
+				.into(),
+		);
+		// The output is public at once, the escrow still held, the executor's slot free.
+		assert!(Inference::result(id).is_some());
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 110);
+		assert_eq!(pallet_verity_executors::Executors::<Test>::get(executor).unwrap().active_jobs, 0);
+		let free = native(executor);
+		check(n, u);
+
+		run_to(window_closes - 1);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Provisional);
+		run_to(window_closes);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
+		// 110 charged: 10 royalty, 5.5 → 5 protocol fee, the rest to the executor.
+		assert_eq!(native(executor), free + 110 - 10 - 5);
+		assert!(crate::ProvisionalResults::<Test>::iter().next().is_none());
+		assert_noop!(challenge(CHALLENGER, id), Error::<Test>::NotProvisional);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_wrong_result_is_overturned_the_payer_refunded_and_the_liar_slashed() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = provisional(b"1 2 3 4", b"a lie");
+		let executor = executor_of(id);
+		let (payer, challenger, treasury, stake) = (native(PAYER), native(CHALLENGER), native(TREASURY), staked(executor));
+		let completed = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stats.completed;
+		assert_ok!(challenge(CHALLENGER, id));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		// Charge 110: slash max(200, 10 × 110) = 1100; 110 to the payer, half the rest (495) to
+		// the challenger, 495 to the treasury. The payer's escrow (110) was never paid out.
+		System::assert_last_event(
+			Event::ResultOverturned {
+				job: id,
+				executor,
+				challenger: CHALLENGER,
+				refund: 110,
+				compensation: 110,
+				reward: 495,
+				forfeit: 495,
+			}
+			.into(),
+		);
+		assert_eq!(escrow_held(PAYER, NativeOrWithId::Native), 0);
+		assert_eq!(native(PAYER), payer + 110);
+		assert_eq!(native(CHALLENGER), challenger + 495);
+		assert_eq!(native(TREASURY), treasury + 495);
+		assert_eq!(staked(executor), stake - 1100);
+		assert_eq!(
+			pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stats.completed,
+			completed - 1,
+			"an overturned result does not count as completed"
+		);
+		// Settled: no second challenge, and the window's end pays nothing.
+		assert_noop!(challenge(PAYER, id), Error::<Test>::NotProvisional);
+		run_to(System::block_number() + 10);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		check(n, u);
+	});
+}
+
+#[test]
+fn an_output_for_an_input_the_model_refuses_is_a_lie() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		// The model takes no empty input: the executor should have reported a failure.
+		let id = provisional(b"", b"anything");
+		assert_ok!(challenge(CHALLENGER, id));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_challenge_of_a_right_result_costs_the_bond_and_makes_the_result_final_at_once() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let input = b"1 2 3 4";
+		let id = provisional(input, &reexecutable_output(input));
+		let executor = executor_of(id);
+		let (challenger, free) = (native(CHALLENGER), native(executor));
+		assert_ok!(challenge(CHALLENGER, id));
+		assert!(System::events().iter().any(|record| record.event ==
+			Event::ChallengeFailed { job: id, challenger: CHALLENGER, bond: 50 }.into()));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		assert_eq!(native(CHALLENGER), challenger - 50);
+		assert_eq!(native(executor), free + 50 + 110 - 10 - 5);
+		check(n, u);
+	});
+}
+
+#[test]
+fn challenge_refusals_change_nothing() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		assert_noop!(challenge(CHALLENGER, 999), Error::<Test>::UnknownJob);
+		// A result of a model the chain cannot re-run is final at once.
+		let id = submit(PAYER, spec(NATIVE_MODEL, Signed, 30, 10)).unwrap();
+		assert_noop!(challenge(CHALLENGER, id), Error::<Test>::NotProvisional);
+		start(id);
+		let output = output();
+		let executor = executor_of(id);
+		let evidence = signed_evidence(executor, &statement(id, &output));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		assert_noop!(challenge(CHALLENGER, id), Error::<Test>::NotProvisional);
+
+		// No bond, no challenge.
+		let lie = provisional(b"1 2 3 4", b"a lie");
+		assert_noop!(challenge(BROKE, lie), Error::<Test>::CannotPayBond);
+
+		// An input by reference must be revealed, and be the one the job committed to.
+		let input = b"by reference".to_vec();
+		let mut by_reference = spec(REEXECUTABLE_MODEL, Signed, 10, 30);
+		by_reference.input = JobInput::Reference {
+			hash: H256(sp_io::hashing::blake2_256(&input)),
+			uri: b"https://example.com/input".to_vec().try_into().unwrap(),
+		};
+		let id = submit(PAYER, by_reference).unwrap();
+		start(id);
+		let output: BoundedVec<u8, _> = b"a lie".to_vec().try_into().unwrap();
+		let executor = executor_of(id);
+		let evidence = signed_evidence(executor, &statement(id, &output));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence));
+		assert_noop!(challenge(CHALLENGER, id), Error::<Test>::InputNotRevealed);
+		let wrong = Some(b"another input".to_vec().try_into().unwrap());
+		assert_noop!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id, wrong), Error::<Test>::WrongInput);
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id, Some(input.try_into().unwrap())));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+
+		// Once the window closed, the lie stands: challenges must come in time.
+		run_to(final_at(lie));
+		assert_eq!(Jobs::<Test>::get(lie).unwrap().status, JobStatus::Completed);
+		assert_noop!(challenge(CHALLENGER, lie), Error::<Test>::NotProvisional);
+		check(n, u);
+	});
+}
+
+#[test]
+fn an_executor_cannot_withdraw_its_stake_while_a_result_is_provisional() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let mut job = spec(REEXECUTABLE_MODEL, Signed, 10, 30);
+		job.input = JobInput::Inline(b"1 2 3 4".to_vec().try_into().unwrap());
+		let id = submit(PAYER, job).unwrap();
+		let executor = executor_of(id);
+		start(id);
+		// It unbonds while the job runs, and lies just before the unbonding ends.
+		assert_ok!(Executors::deregister(RuntimeOrigin::signed(executor)));
+		run_to(System::block_number() + 9);
+		let output: BoundedVec<u8, _> = b"a lie".to_vec().try_into().unwrap();
+		let evidence = signed_evidence(executor, &statement(id, &output));
+		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence));
+		run_to(System::block_number() + 1);
+		assert_noop!(
+			Executors::withdraw(RuntimeOrigin::signed(executor)),
+			pallet_verity_executors::Error::<Test>::ProvisionalResults
+		);
+		// So the stake is still there to slash.
+		assert_ok!(challenge(CHALLENGER, id));
+		assert_ok!(Executors::withdraw(RuntimeOrigin::signed(executor)));
+		check(n, u);
+	});
+}

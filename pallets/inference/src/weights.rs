@@ -53,6 +53,8 @@ pub trait WeightInfo {
 	fn expire_jobs(e: u32, ) -> Weight;
 	fn prune_jobs(p: u32, ) -> Weight;
 	fn prune_stats(s: u32, ) -> Weight;
+	fn challenge() -> Weight;
+	fn finalize_results(f: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_verity_inference` measured on the Verity runtime, with the runtime's database weights.
@@ -377,6 +379,76 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
 	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16878), added: 19353, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Reexecution::ModelFiles` (r:1 w:0)
+	/// Proof: `Reexecution::ModelFiles` (`max_values`: None, `max_size`: Some(65641), added: 68116, mode: `MaxEncodedLen`)
+	/// Storage: `Executors::Executors` (r:1 w:1)
+	/// Proof: `Executors::Executors` (`max_values`: None, `max_size`: Some(1170), added: 3645, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::TierStats` (r:1 w:1)
+	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PruneQueueBounds` (r:1 w:1)
+	/// Proof: `Inference::PruneQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PruneQueue` (r:0 w:1)
+	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ProvisionalResults` (r:0 w:1)
+	/// Proof: `Inference::ProvisionalResults` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn challenge() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `3891`
+		//  Estimated: `69106`
+		// Minimum execution time: 376_980_000 picoseconds.
+		Weight::from_parts(405_283_000, 69106)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+	}
+	/// Storage: `Inference::ResultsToFinalizeBounds` (r:1 w:1)
+	/// Proof: `Inference::ResultsToFinalizeBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ResultsToFinalize` (r:256 w:256)
+	/// Proof: `Inference::ResultsToFinalize` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:256 w:256)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(16878), added: 19353, mode: `MaxEncodedLen`)
+	/// Storage: `AssetsHolder::Holds` (r:256 w:256)
+	/// Proof: `AssetsHolder::Holds` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `AssetsHolder::BalancesOnHold` (r:256 w:256)
+	/// Proof: `AssetsHolder::BalancesOnHold` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:317 w:317)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:60 w:60)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::TierStats` (r:1 w:1)
+	/// Proof: `Inference::TierStats` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PruneQueueBounds` (r:1 w:1)
+	/// Proof: `Inference::PruneQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PruneQueue` (r:0 w:256)
+	/// Proof: `Inference::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ProvisionalResults` (r:0 w:256)
+	/// Proof: `Inference::ProvisionalResults` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `f` is `[0, 256]`.
+	fn finalize_results(f: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `4365 + f * (636 ±0)`
+		//  Estimated: `70119 + f * (19353 ±0)`
+		// Minimum execution time: 3_976_000 picoseconds.
+		Weight::from_parts(4_606_000, 70119)
+			// Standard Error: 193_788
+			.saturating_add(Weight::from_parts(157_196_947, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(52_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(51_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 19353).saturating_mul(f.into()))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for test runtimes.
@@ -445,5 +517,19 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2553).saturating_mul(s.into()))
+	}
+	fn challenge() -> Weight {
+		Weight::from_parts(405_283_000, 69106)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+	}
+	fn finalize_results(f: u32, ) -> Weight {
+		Weight::from_parts(4_606_000, 70119)
+			.saturating_add(Weight::from_parts(157_196_947, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(52_u64))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(f.into())))
+			.saturating_add(ParityDbWeight::get().writes(51_u64))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 19353).saturating_mul(f.into()))
 	}
 }

@@ -1,0 +1,192 @@
+//! Provisional results and their challenges: a signed result of a model the runtime can re-run
+//! is accepted provisionally ([`Pallet::accept_provisionally`]); anyone may challenge it until
+//! its window closes ([`Pallet::do_challenge`], settled by re-running the model); unchallenged,
+//! it is paid out at the start of the block its window closes in
+//! ([`Pallet::finalize_results`]).
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+	/// Whether a result of `job` is provisional: a signed-tier job of a model the runtime can
+	/// re-run, with an input it can be given (not sealed).
+	pub(crate) fn is_challengeable(job: &Job<T>) -> bool {
+		job.mode == VerificationMode::Signed &&
+			!matches!(job.input, JobInput::Sealed { .. }) &&
+			T::Reexecutor::can_reexecute(&job.model)
+	}
+
+	/// Accepts `job`'s result provisionally: the executor's slot is freed (it is done), the
+	/// escrow stays held, and the job waits in [`ResultsToFinalize`] for its window to close.
+	pub(crate) fn accept_provisionally(
+		job_id: JobId,
+		mut job: Job<T>,
+		executor: T::AccountId,
+		output_hash: Hash,
+	) {
+		Self::release_executor(job_id, &job, JobOutcome::Completed);
+		let now = frame_system::Pallet::<T>::block_number();
+		let final_at = now.saturating_add(T::ChallengePeriod::get());
+		job.status = JobStatus::Provisional;
+		job.updated_at = now;
+		Jobs::<T>::insert(job_id, job);
+		ProvisionalResults::<T>::insert(&executor, job_id, ());
+		ResultsToFinalizeBounds::<T>::mutate(|(_, tail)| {
+			ResultsToFinalize::<T>::insert(*tail, (job_id, final_at));
+			*tail = tail.saturating_add(1);
+		});
+		Self::deposit_event(Event::ResultProvisional { job: job_id, executor, output_hash, final_at });
+	}
+
+	/// Challenges the provisional result of `job_id` for `challenger` (see the `challenge` call).
+	pub fn do_challenge(
+		challenger: T::AccountId,
+		job_id: JobId,
+		revealed: Option<BoundedVec<u8, ConstU32<MAX_INLINE_INPUT>>>,
+	) -> DispatchResultWithPostInfo {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.status == JobStatus::Provisional, Error::<T>::NotProvisional);
+		let executor = job.executor.clone().ok_or(Error::<T>::NotProvisional)?;
+		let input = match &job.input {
+			JobInput::Inline(bytes) => bytes.clone(),
+			JobInput::Reference { hash, .. } => {
+				let revealed = revealed.ok_or(Error::<T>::InputNotRevealed)?;
+				ensure!(Hash::from(sp_io::hashing::blake2_256(&revealed)) == *hash, Error::<T>::WrongInput);
+				revealed
+			},
+			JobInput::Sealed { .. } => return Err(Error::<T>::NotChallengeable.into()),
+		};
+		let bond = T::ChallengeBond::get();
+		T::Currency::hold(T::StakeAsset::get(), &HoldReason::ChallengeBond.into(), &challenger, bond)
+			.map_err(|_| Error::<T>::CannotPayBond)?;
+		let model = job.model;
+		let recomputed = T::Reexecutor::reexecute(&model, &input).ok_or(Error::<T>::NotChallengeable)?;
+		let right = match recomputed {
+			ReexecutionOutcome::Output(output) =>
+				Some(Hash::from(sp_io::hashing::blake2_256(&output))) == job.output_hash,
+			ReexecutionOutcome::Refused => false,
+		};
+		if right {
+			Self::reject_challenge(job_id, job, executor, challenger, bond);
+		} else {
+			Self::overturn(job_id, job, executor, challenger, bond);
+		}
+		Ok(Some(T::WeightInfo::challenge().saturating_add(T::Reexecutor::reexecute_weight(&model))).into())
+	}
+
+	/// The result was right: the bond goes to the executor and the result is final at once.
+	fn reject_challenge(
+		job_id: JobId,
+		job: Job<T>,
+		executor: T::AccountId,
+		challenger: T::AccountId,
+		bond: Balance,
+	) {
+		let paid = T::Currency::transfer_on_hold(
+			T::StakeAsset::get(),
+			&HoldReason::ChallengeBond.into(),
+			&challenger,
+			&executor,
+			bond,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_default();
+		Self::deposit_event(Event::ChallengeFailed { job: job_id, challenger, bond: paid });
+		Self::finalize(job_id, job, executor);
+	}
+
+	/// The result was wrong: the payer is refunded, the executor slashed, the challenger's bond
+	/// released and the job closed as overturned.
+	fn overturn(job_id: JobId, mut job: Job<T>, executor: T::AccountId, challenger: T::AccountId, bond: Balance) {
+		let _ = T::Currency::release(
+			T::StakeAsset::get(),
+			&HoldReason::ChallengeBond.into(),
+			&challenger,
+			bond,
+			Precision::BestEffort,
+		);
+		let refund = Self::refund(&job);
+		let slash = Self::slash_for_lie(&job, &executor, &challenger);
+		ProvisionalResults::<T>::remove(&executor, job_id);
+		T::Executors::result_overturned(&executor);
+		Self::retire(job_id, &mut job, JobStatus::Overturned, |c| c.failed.saturating_inc());
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ResultOverturned {
+			job: job_id,
+			executor,
+			challenger,
+			refund,
+			compensation: slash.compensation,
+			reward: slash.reward,
+			forfeit: slash.forfeit,
+		});
+	}
+
+	/// Pays out a provisional result that stood.
+	fn finalize(job_id: JobId, job: Job<T>, executor: T::AccountId) {
+		ProvisionalResults::<T>::remove(&executor, job_id);
+		Self::complete(job_id, job, executor);
+	}
+
+	/// Pays out the provisional results whose window closes at `now`, oldest first, at most
+	/// [`Self::max_results_per_block`] (a block accepts no more, so the queue keeps up). A
+	/// result a challenge already settled is skipped. Returns how many it looked at.
+	pub(crate) fn finalize_results(now: BlockNumberFor<T>) -> u32 {
+		let (mut head, tail) = ResultsToFinalizeBounds::<T>::get();
+		let limit = Self::max_results_per_block();
+		let mut looked = 0;
+		while head < tail && looked < limit {
+			let Some((job_id, final_at)) = ResultsToFinalize::<T>::get(head) else { break };
+			if final_at > now {
+				break;
+			}
+			ResultsToFinalize::<T>::remove(head);
+			if let Some(job) = Jobs::<T>::get(job_id).filter(|job| job.status == JobStatus::Provisional) {
+				if let Some(executor) = job.executor.clone() {
+					Self::finalize(job_id, job, executor);
+				}
+			}
+			head += 1;
+			looked += 1;
+		}
+		if looked > 0 {
+			ResultsToFinalizeBounds::<T>::put((head, tail));
+		}
+		looked
+	}
+
+	/// The most results one block can accept: as many `submit_result` calls (each with its
+	/// later finalization, prune and extrinsic base weight) as the normal dispatch class holds.
+	pub fn max_results_per_block() -> u32 {
+		let weights = <T as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+		let result = T::WeightInfo::submit_result(0)
+			.saturating_add(Self::finalize_weight())
+			.saturating_add(Self::prune_weight())
+			.saturating_add(normal.base_extrinsic);
+		maintenance::times_within(normal.max_total.unwrap_or(weights.max_block), result)
+	}
+
+	/// The weight of finalizing one provisional result, which `submit_result` is charged.
+	pub fn finalize_weight() -> Weight {
+		T::WeightInfo::finalize_results(1).saturating_sub(T::WeightInfo::finalize_results(0))
+	}
+
+	/// The most one block's finalizations weigh: [`Self::max_results_per_block`] of them.
+	pub(crate) fn finalization_weight() -> Weight {
+		T::WeightInfo::finalize_results(Self::max_results_per_block())
+	}
+
+	/// Whether `executor`'s stake still answers for jobs: open ones, or provisional results.
+	pub fn has_obligations(executor: &T::AccountId) -> bool {
+		ExecutorJobs::<T>::iter_key_prefix(executor).next().is_some() ||
+			ProvisionalResults::<T>::iter_key_prefix(executor).next().is_some()
+	}
+}
+
+impl<T: Config> ExecutorObligations<T::AccountId> for Pallet<T> {
+	fn has_obligations(executor: &T::AccountId) -> bool {
+		Pallet::<T>::has_obligations(executor)
+	}
+}
