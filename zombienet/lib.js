@@ -130,5 +130,5 @@ function httpBody(port, route) {
 }
 
 module.exports = {
-  connect, until, submitDigitJob, jobStatus, jobEvent, blockWith, saveJob, loadJob, httpStatus, httpBody, stateDir, sleep,
+  connect, until, submit, submitDigitJob, jobStatus, jobEvent, blockWith, saveJob, loadJob, httpStatus, httpBody, stateDir, sleep,
 };

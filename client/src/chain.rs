@@ -276,6 +276,11 @@ impl Chain {
 		self.runtime_call("InferenceApi_open_jobs", &executor.encode()).await
 	}
 
+	/// The challenged results of `executor` waiting for its proof, at the best block.
+	pub async fn proofs_due(&self, executor: &AccountId) -> anyhow::Result<Vec<JobId>> {
+		self.runtime_call("InferenceApi_proofs_due", &executor.encode()).await
+	}
+
 	/// A job, at the best block.
 	pub async fn job(&self, job: JobId) -> anyhow::Result<Option<Job>> {
 		self.runtime_call("InferenceApi_job", &job.encode()).await
@@ -666,6 +671,11 @@ impl Call {
 	/// `Inference::challenge(job, input)`: `input` only for a job whose input is by reference.
 	pub fn challenge(job: JobId, input: Option<&[u8]>) -> Self {
 		Self::new("Inference", "challenge", (job, input))
+	}
+
+	/// `Inference::answer_challenge(job, proof)`: the executor's zk proof of its challenged result.
+	pub fn answer_challenge(job: JobId, proof: &[u8]) -> Self {
+		Self::new("Inference", "answer_challenge", (job, proof))
 	}
 
 	/// `Reexecution::store_model(file)`.

@@ -143,6 +143,8 @@ pub struct Executor {
 	submitter: Submitter,
 	follower: Follower,
 	heartbeat_pending: AtomicBool,
+	/// Challenged results being proved (or that could not be), so that each is tried once.
+	proving: Mutex<HashSet<JobId>>,
 	shutdown: watch::Receiver<bool>,
 	/// The attested enclave's keys, if this executor serves the tee tier.
 	enclave: Option<Arc<Enclave>>,
@@ -174,6 +176,7 @@ impl Executor {
 			prover_memory: Arc::new(Semaphore::new(prover_budget_mib as usize)),
 			prover_budget_mib,
 			heartbeat_pending: AtomicBool::new(false),
+			proving: Mutex::default(),
 			shutdown,
 			enclave,
 			metrics: Metrics::new(),
@@ -502,6 +505,7 @@ impl Executor {
 			},
 			Err(e) => tracing::warn!(error = %e, "cannot read open jobs"),
 		}
+		self.answer_challenges().await;
 		if self.heartbeat_pending.load(Ordering::SeqCst) {
 			return;
 		}
@@ -522,6 +526,57 @@ impl Executor {
 				});
 			}
 		}
+	}
+}
+
+impl Executor {
+	/// Proves each of this executor's challenged results the chain asks a proof of (models with
+	/// a zk key that the runtime cannot re-run), once each, in the background.
+	async fn answer_challenges(self: &Arc<Self>) {
+		let due = match self.chain.proofs_due(&self.account).await {
+			Ok(due) => due,
+			Err(e) => return tracing::warn!(error = %e, "cannot read the proofs due"),
+		};
+		let fresh: Vec<JobId> = {
+			let mut proving = self.proving.lock().expect("not poisoned");
+			proving.retain(|job| due.contains(job));
+			due.into_iter().filter(|job| proving.insert(*job)).collect()
+		};
+		for job in fresh {
+			let executor = self.clone();
+			tokio::spawn(async move {
+				match executor.answer_challenge(job).await {
+					Ok(()) => tracing::info!(job, "challenge answered with a proof: the result is final"),
+					Err(e) => tracing::warn!(job, error = %e, "challenge not answered"),
+				}
+			});
+		}
+	}
+
+	/// Proves the stored output of challenged job `job` and submits the proof.
+	async fn answer_challenge(&self, job: JobId) -> anyhow::Result<()> {
+		let summary = self.chain.job(job).await?.ok_or_else(|| anyhow::anyhow!("job {job} is gone"))?;
+		let stored = self.chain.result(job).await?.ok_or_else(|| anyhow::anyhow!("job {job} has no stored output"))?.output;
+		let JobInput::Inline(input) = &summary.input else {
+			anyhow::bail!("only an inline input can be proved");
+		};
+		let engine = self.engines.get(&summary.model).cloned().ok_or_else(|| anyhow::anyhow!("model not loaded here"))?;
+		let bytes = engine.proving_memory().ok_or_else(|| anyhow::anyhow!("{}", EngineError::NoProver))?;
+		let mib = bytes.div_ceil(1 << 20).clamp(1, self.prover_budget_mib) as u32;
+		let memory = self.prover_memory.clone().acquire_many_owned(mib).await.expect("never closed");
+		let input = input.to_vec();
+		let (output, proof) = tokio::task::spawn_blocking(move || {
+			let _memory = memory;
+			engine.prove(&input)
+		})
+		.await?
+		.map_err(|e| anyhow::anyhow!("proving failed: {e}"))?;
+		anyhow::ensure!(output == stored, "the stored output is not what the model gives: it cannot be proved");
+		self.submitter
+			.submit(Call::answer_challenge(job, &proof))
+			.await
+			.map_err(|e| anyhow::anyhow!("the proof was not accepted: {e:?}"))?;
+		Ok(())
 	}
 }
 

@@ -208,9 +208,11 @@ fn the_executor_serves_both_shipped_models_and_the_money_moves_exactly() {
 	let (sentence, reference) = reference_embedding();
 	let first = next_job_id(&node);
 	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50), spec(&node, MINILM_ID, sentence.as_bytes(), 50)]);
-	for id in [first, first + 1] {
-		assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
-	}
+	// The digits model has a zk key: its signed result is provisional until its challenge window
+	// closes (then paid out); MiniLM's is final at once.
+	assert_eq!(wait_closed(&mut node, &mut executor, first), JobStatus::Provisional);
+	assert_eq!(wait_closed(&mut node, &mut executor, first + 1), JobStatus::Completed);
+	close_challenge_window(&node, first);
 
 	let logits = verity_mlp::logits_from_bytes(&output(&node, first)).expect("i32 logits");
 	assert_eq!(logits.len(), 10);
@@ -264,9 +266,9 @@ fn zk_jobs_complete_alone_and_batched_with_signed_ones_and_the_runtime_checks_ea
 	submit_jobs(&node, bob, vec![zk_spec(&node, DIGITS_MLP_ID, &digit, 50)]);
 	assert_eq!(wait_closed(&mut node, &mut executor, first), JobStatus::Completed);
 	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &other_digit, 50), zk_spec(&node, DIGITS_MLP_ID, &digit, 50)]);
-	for id in [first + 1, first + 2] {
-		assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
-	}
+	assert_eq!(wait_closed(&mut node, &mut executor, first + 1), JobStatus::Provisional);
+	assert_eq!(wait_closed(&mut node, &mut executor, first + 2), JobStatus::Completed);
+	close_challenge_window(&node, first + 1);
 
 	// The proved output is the model's output, the same bytes as the signed tier gives.
 	let logits = verity_mlp::logits_from_bytes(&output(&node, first)).expect("i32 logits");
@@ -356,7 +358,8 @@ fn the_readme_job_commands_succeed_as_printed_and_a_refusal_reads_as_words() {
 		&["all-minilm-l6-v2", "--text", "A man is eating food."],
 	] {
 		let (ok, stdout, stderr) = run(args);
-		assert!(ok && stdout.contains("Completed"), "job {args:?}:\n{stdout}\n{stderr}");
+		// A signed digits result is provisional (challengeable) for a while; the others final.
+		assert!(ok && (stdout.contains("Completed") || stdout.contains("Provisional")), "job {args:?}:\n{stdout}\n{stderr}");
 	}
 	let (ok, _, stderr) = run(&["digits-mlp", "--digit", "3", "--max-fee", "0"]);
 	assert!(!ok);
@@ -442,7 +445,13 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	}
 	submit_tipped(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::cancel { job: id }), MILLI_UNIT);
 	seal(&node);
-	assert_eq!(job(&node, id).unwrap().status, JobStatus::Completed, "the result landed; the cancel did not");
+	assert!(job(&node, id).unwrap().status.has_result(), "the result landed; the cancel did not");
+	// The digits result is provisional: the escrow is paid out when its challenge window closes.
+	let window = <<Runtime as pallet_verity_inference::Config>::ChallengePeriod as frame_support::traits::Get<u32>>::get();
+	for _ in 0..window {
+		seal(&node);
+	}
+	assert_eq!(job(&node, id).unwrap().status, JobStatus::Completed);
 
 	let events = all_events(&node);
 	let charge = price(DIGITS_MLP_ID) + DEMO_EXECUTOR_FEE;
@@ -473,7 +482,7 @@ fn a_job_at_exactly_the_minimum_duration_completes_under_six_second_aura_blocks(
 	let included_at = node.best_number().unwrap() + 1;
 	let spec = JobSpec { deadline: included_at + 4, ..spec(&node, DIGITS_MLP_ID, &digit, 0) };
 	submit_jobs(&node, Sr25519Keyring::Bob, vec![spec]);
-	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Provisional);
 	let submitted_at = (1..=node.best_number().unwrap())
 		.find(|number| {
 			let hash = node.block_hash(*number).unwrap();
@@ -558,7 +567,7 @@ fn a_crashed_executor_is_slashed_its_payer_refunded_and_a_restarted_one_serves_a
 	let mut executor = start_executor(&node, dir.path(), "//Ferdie");
 	let id = next_job_id(&node);
 	submit_jobs(&node, bob, vec![spec(&node, DIGITS_MLP_ID, &digit, 50)]);
-	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Completed);
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Provisional);
 }
 
 #[test]
@@ -923,4 +932,87 @@ fn wait_until(node: &Node, what: &str, mut done: impl FnMut() -> bool) {
 		assert!(start.elapsed() < TIMEOUT, "timed out waiting until {what}; node log:\n{}", node.log_tail());
 		std::thread::sleep(Duration::from_millis(100));
 	}
+}
+
+/// Seals blocks until provisional job `id`'s challenge window has closed, and waits for its
+/// payout.
+fn close_challenge_window(node: &Node, id: JobId) {
+	let window = <<Runtime as pallet_verity_inference::Config>::ChallengePeriod as frame_support::traits::Get<u32>>::get();
+	seal_blocks(node, window);
+	wait_until(node, "the result is final", || job(node, id).is_some_and(|j| j.status == JobStatus::Completed));
+}
+
+/// Seals `blocks` blocks on an instant-seal node (one remark each).
+fn seal_blocks(node: &Node, blocks: u32) {
+	for _ in 0..blocks {
+		let next = node.best_number().unwrap() + 1;
+		submit(node, Sr25519Keyring::Eve, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		wait_until(node, "the block is sealed", || node.best_number().unwrap() >= next);
+	}
+}
+
+/// Issue #18, proof on demand: the digits model has a zk key and, on a fresh dev chain, no file
+/// on chain, so a challenge asks its executor for a proof. The test plays Ferdie (no executor
+/// process) and lies: nobody can prove the lie, and when the proof window closes the result is
+/// overturned and Ferdie slashed.
+#[test]
+fn a_lie_its_executor_cannot_prove_on_demand_is_overturned() {
+	use verity_runtime::configs::MinLieSlash;
+	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+	let dir = TempDir::new("proof-on-demand");
+	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
+	let (digit, _) = a_digit();
+	let mut lie = verity_mlp::QuantizedMlp::from_bytes(DIGITS_FILE).unwrap().run_bytes(&digit).unwrap();
+	lie[4] ^= 0x80;
+	let id = next_job_id(&node);
+	submit(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec: spec(&node, DIGITS_MLP_ID, &digit, 20) }));
+	wait_until(&node, "the job is assigned", || job(&node, id).is_some_and(|j| j.status == JobStatus::Assigned));
+	submit(&node, ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: id }));
+	seal_blocks(&node, 1);
+	let statement = verity_primitives::inference::ResultStatement {
+		genesis_hash: node.genesis_hash(),
+		job_id: id,
+		model_id: DIGITS_MLP_ID,
+		input_hash: job(&node, id).unwrap().input_hash,
+		output_hash: H256(sp_io::hashing::blake2_256(&lie)),
+	};
+	let evidence = Evidence::Signed(ExecutorSignature::Sr25519(ferdie.pair().sign(&statement.signing_payload())));
+	submit(
+		&node,
+		ferdie,
+		RuntimeCall::Inference(pallet_verity_inference::Call::submit_result { job: id, output: lie.try_into().unwrap(), evidence }),
+	);
+	wait_until(&node, "the result is provisional", || job(&node, id).is_some_and(|j| j.status == JobStatus::Provisional));
+	let stake = registration(&node, &ferdie.to_account_id()).unwrap().stake;
+	submit(&node, charlie, RuntimeCall::Inference(pallet_verity_inference::Call::challenge { job: id, input: None }));
+	wait_until(&node, "the proof is requested", || {
+		node.storage(&pallet_verity_inference::Challenges::<Runtime>::hashed_key_for(id), None).is_some()
+	});
+	seal_blocks(&node, verity_runtime::configs::PROOF_WINDOW);
+	wait_until(&node, "the unproven lie is overturned", || job(&node, id).is_some_and(|j| j.status == JobStatus::Overturned));
+	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, stake - MinLieSlash::get());
+	drop(serial);
+}
+
+/// Issue #18: the real executor answers a challenge of its honest digits result with a zk proof
+/// (proof on demand), so the challenger loses its bond to it and the result is final at once.
+#[test]
+fn an_honest_executor_proves_its_challenged_result_and_keeps_the_bond() {
+	let (_serial, _dir, mut node, mut executor) = dev_chain_with_ferdie("honest-challenged");
+	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
+	let (digit, _) = a_digit();
+	let id = next_job_id(&node);
+	submit(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec: spec(&node, DIGITS_MLP_ID, &digit, 20) }));
+	assert_eq!(wait_closed(&mut node, &mut executor, id), JobStatus::Provisional);
+	let before = node.owned_balance(&ferdie.to_account_id(), None);
+	submit(&node, charlie, RuntimeCall::Inference(pallet_verity_inference::Call::challenge { job: id, input: None }));
+	wait_until(&node, "the executor proved its result", || job(&node, id).is_some_and(|j| j.status == JobStatus::Completed));
+	let events = all_events(&node);
+	assert!(events.iter().any(|e| matches!(e,
+		RuntimeEvent::Inference(pallet_verity_inference::Event::ChallengeFailed { job, bond, .. })
+			if *job == id && *bond == verity_runtime::configs::ChallengeBond::get())));
+	// Ferdie got the bond and its pay (less the fee of its proof).
+	assert!(node.owned_balance(&ferdie.to_account_id(), None) > before);
+	wait_until(&node, "the executor logs its answer", || executor.log_tail().contains("challenge answered"));
 }

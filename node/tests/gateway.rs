@@ -398,7 +398,9 @@ fn an_agent_pays_for_a_verified_inference_with_one_retry() {
 		let id: u64 = job.parse().unwrap();
 		let summary: Option<verity_primitives::inference::JobSummary<AccountId, verity_runtime::AssetKind, u32>> =
 			node.runtime_call("InferenceApi_job", &codec::Encode::encode(&id));
-		assert_eq!(summary.unwrap().status, JobStatus::Completed);
+		// Signed digits results are provisional (challengeable, the escrow held) until their
+		// window closes; the others final.
+		assert!(summary.unwrap().status.has_result());
 	}
 
 	// The `verity` CLI pays the same way, checking offers and answers against its own node.
@@ -641,9 +643,10 @@ fn the_cli_reads_registers_and_infers_and_a_retried_payment_waits_for_its_job() 
 	let (ok, out, err) =
 		run_verity(node, &["--json", "infer", "--model", "digits-mlp", "--input-hex", input_hex, "--key", "//Charlie"]);
 	assert!(ok, "{err}");
-	assert!(err.contains("submitted in block") && err.contains("Completed"), "progress: {err}");
+	assert!(err.contains("submitted in block") && err.contains("Provisional"), "progress: {err}");
 	let answer: Value = serde_json::from_str(&out).unwrap();
-	assert_eq!(answer["status"], json!("Completed"));
+	assert_eq!(answer["status"], json!("Provisional"));
+	assert!(answer["provisionalUntil"].as_u64().is_some(), "the answer says until when: {answer}");
 	assert_eq!(answer["evidence"]["tier"], json!("signed"));
 	assert_eq!(classify(&answer), label, "the MLP classifies the digit");
 	let file = market.dir.path().join("infer.json");
@@ -762,7 +765,7 @@ fn the_web_page_runs_a_paid_inference_in_headless_chromium() {
 	let summary: Option<verity_primitives::inference::JobSummary<AccountId, verity_runtime::AssetKind, u32>> =
 		node.runtime_call("InferenceApi_job", &codec::Encode::encode(&paid_job.parse::<u64>().unwrap()));
 	let summary = summary.expect("the job is on chain");
-	assert_eq!(summary.status, JobStatus::Completed);
+	assert_eq!(summary.status, JobStatus::Provisional);
 	assert_eq!(summary.payer, Sr25519Keyring::Dave.to_account_id(), "paid by the dev account");
 
 	// The page as a person sees it: the tier chart, the recent jobs with the one just paid.

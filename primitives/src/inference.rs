@@ -833,8 +833,8 @@ sp_api::decl_runtime_apis! {
 	/// `recent_tier_stats`; version 4 made [`JobSummary::executor`] optional (a job is
 	/// [`JobStatus::Pending`] until the block after its submission draws its executor); version 5
 	/// added [`JobSummary::final_at`] and the statuses `Provisional` and `Overturned`, and
-	/// `result` answers for a provisional result too.
-	#[api_version(5)]
+	/// `result` answers for a provisional result too; version 6 `proofs_due`.
+	#[api_version(6)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,
@@ -857,6 +857,9 @@ sp_api::decl_runtime_apis! {
 
 		/// The open jobs assigned to `executor`.
 		fn open_jobs(executor: AccountId) -> Vec<JobId>;
+
+		/// The challenged results of `executor` waiting for its zk proof (`answer_challenge`).
+		fn proofs_due(executor: AccountId) -> Vec<JobId>;
 
 		/// Tier statistics for the buckets `from..=to`, and the bucket length in milliseconds.
 		fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<AssetKind>>);

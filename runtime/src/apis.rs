@@ -226,6 +226,10 @@ impl_runtime_apis! {
 			Inference::open_jobs(executor)
 		}
 
+		fn proofs_due(executor: AccountId) -> Vec<JobId> {
+			Inference::proofs_due(executor)
+		}
+
 		fn tier_stats(
 			from: u32,
 			to: u32,

@@ -23,7 +23,7 @@ use sp_version::RuntimeVersion;
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, UNIT},
 	AccountId, AssetId, AssetKind, AssetsHolder, Aura, Balance, Balances, Block, Executors, Hash,
-	Inference, Models, Moment, Reexecution, Nonce, OriginCaller, Timestamp, DAYS, HOURS, MINUTES,
+	BlockNumber, Inference, Models, Moment, Reexecution, Nonce, OriginCaller, Timestamp, DAYS, HOURS, MINUTES,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, System, SLOT_DURATION, VERSION, X402, ZkVerifier, Attestation,
 };
@@ -353,6 +353,10 @@ parameter_types! {
 	pub const ChallengerShare: Perbill = Perbill::from_percent(50);
 }
 
+/// Blocks an executor has to prove a challenged result: two minutes of 6-second blocks (a digits
+/// proof takes about 0.05 s, docs/benchmarks.md).
+pub const PROOF_WINDOW: BlockNumber = 2 * MINUTES;
+
 impl pallet_verity_inference::Config for Runtime {
 	type AssetKind = AssetKind;
 	type Currency = PaymentFunds;
@@ -397,6 +401,8 @@ impl pallet_verity_inference::Config for Runtime {
 	type LiePenalty = ConstU32<10>;
 	type MinLieSlash = MinLieSlash;
 	type ChallengerShare = ChallengerShare;
+	type ProofWindow = ConstU32<PROOF_WINDOW>;
+	type MaxChallengesPerBlock = ConstU32<64>;
 	type StatsBucket = ConstU64<86_400_000>;
 	type StatsRetention = ConstU32<90>;
 	type WeightInfo = pallet_verity_inference::weights::SubstrateWeight<Runtime>;

@@ -1,18 +1,26 @@
-//! Provisional results and their challenges: a signed result of a model the runtime can re-run
+//! Provisional results and their challenges: a signed result of a model the chain can check
 //! is accepted provisionally ([`Pallet::accept_provisionally`]); anyone may challenge it until
-//! its window closes ([`Pallet::do_challenge`], settled by re-running the model); unchallenged,
-//! it is paid out at the start of the block its window closes in
-//! ([`Pallet::finalize_results`]).
+//! its window closes ([`Pallet::do_challenge`]), settled at once by re-running the model, or by
+//! the executor's zk proof ([`Pallet::do_answer_challenge`]) or its absence
+//! ([`Pallet::expire_challenges`]); unchallenged, it is paid out at the start of the block its
+//! window closes in ([`Pallet::finalize_results`]).
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
-	/// Whether a result of `job` is provisional: a signed-tier job of a model the runtime can
-	/// re-run, with an input it can be given (not sealed).
+	/// Whether a result of `job` is provisional: a signed-tier job, its input not sealed, of a
+	/// model the runtime can re-run or prove.
 	pub(crate) fn is_challengeable(job: &Job<T>) -> bool {
 		job.mode == VerificationMode::Signed &&
 			!matches!(job.input, JobInput::Sealed { .. }) &&
-			T::Reexecutor::can_reexecute(&job.model)
+			(T::Reexecutor::can_reexecute(&job.model) || Self::provable(job))
+	}
+
+	/// Whether the zk tier can verify a proof of `job`'s output: the model has a zk key and
+	/// the input is one the key proves (inline, of the exact length).
+	fn provable(job: &Job<T>) -> bool {
+		Self::tier_available(VerificationMode::Zk) &&
+			Self::can_verify(VerificationMode::Zk, &job.model, &job.input).is_ok()
 	}
 
 	/// Accepts `job`'s result provisionally: the executor's slot is freed (it is done), the
@@ -45,6 +53,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResultWithPostInfo {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.status == JobStatus::Provisional, Error::<T>::NotProvisional);
+		ensure!(!Challenges::<T>::contains_key(job_id), Error::<T>::ChallengeUnderway);
 		let executor = job.executor.clone().ok_or(Error::<T>::NotProvisional)?;
 		let input = match &job.input {
 			JobInput::Inline(bytes) => bytes.clone(),
@@ -59,7 +68,11 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(T::StakeAsset::get(), &HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::CannotPayBond)?;
 		let model = job.model;
-		let recomputed = T::Reexecutor::reexecute(&model, &input).ok_or(Error::<T>::NotChallengeable)?;
+		let Some(recomputed) = T::Reexecutor::reexecute(&model, &input) else {
+			ensure!(Self::provable(&job), Error::<T>::NotChallengeable);
+			Self::request_proof(job_id, executor, challenger, bond)?;
+			return Ok(Some(T::WeightInfo::challenge()).into());
+		};
 		let right = match recomputed {
 			ReexecutionOutcome::Output(output) =>
 				Some(Hash::from(sp_io::hashing::blake2_256(&output))) == job.output_hash,
@@ -71,6 +84,85 @@ impl<T: Config> Pallet<T> {
 			Self::overturn(job_id, job, executor, challenger, bond);
 		}
 		Ok(Some(T::WeightInfo::challenge().saturating_add(T::Reexecutor::reexecute_weight(&model))).into())
+	}
+
+	/// Asks `executor` to prove its result of `job_id` within [`Config::ProofWindow`] blocks.
+	fn request_proof(
+		job_id: JobId,
+		executor: T::AccountId,
+		challenger: T::AccountId,
+		bond: Balance,
+	) -> DispatchResult {
+		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::ProofWindow::get());
+		ChallengeDeadlines::<T>::try_mutate(deadline, |due| due.try_push(job_id))
+			.map_err(|_| Error::<T>::ChallengeBlockFull)?;
+		Challenges::<T>::insert(job_id, OpenChallenge { challenger: challenger.clone(), bond, deadline });
+		Self::deposit_event(Event::ProofRequested { job: job_id, executor, challenger, deadline });
+		Ok(())
+	}
+
+	/// Checks `executor`'s zk proof of its challenged result of `job_id` (see the
+	/// `answer_challenge` call).
+	pub fn do_answer_challenge(
+		executor: T::AccountId,
+		job_id: JobId,
+		proof: BoundedVec<u8, ConstU32<MAX_PROOF_LEN>>,
+	) -> DispatchResult {
+		let challenge = Challenges::<T>::get(job_id).ok_or(Error::<T>::NoChallenge)?;
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.executor.as_ref() == Some(&executor), Error::<T>::NotAssignedExecutor);
+		let output = Outputs::<T>::get(job_id).ok_or(Error::<T>::NoChallenge)?;
+		let executor_key = T::Executors::signing_key(&executor).ok_or(Error::<T>::UnknownExecutorKey)?;
+		let context = VerificationContext {
+			executor: executor.clone(),
+			executor_key,
+			statement: ResultStatement {
+				genesis_hash: Self::genesis_hash(),
+				job_id,
+				model_id: job.model,
+				input_hash: job.input_hash,
+				output_hash: job.output_hash.unwrap_or_default(),
+			},
+			input: &job.input,
+			output: &output,
+		};
+		Self::verify(VerificationMode::Zk, &context, &Evidence::Zk { proof }).map_err(Error::<T>::from)?;
+		Challenges::<T>::remove(job_id);
+		Self::drop_challenge_deadline(job_id, challenge.deadline);
+		Self::reject_challenge(job_id, job, executor, challenge.challenger, challenge.bond);
+		Ok(())
+	}
+
+	/// Overturns the challenged results whose proof was due by `now` and never came. Returns how
+	/// many it looked at.
+	pub(crate) fn expire_challenges(now: BlockNumberFor<T>) -> u32 {
+		let due = ChallengeDeadlines::<T>::take(now);
+		for job_id in due.iter() {
+			let Some(challenge) = Challenges::<T>::take(job_id) else { continue };
+			let Some(job) = Jobs::<T>::get(job_id) else { continue };
+			if let Some(executor) = job.executor.clone() {
+				Self::overturn(*job_id, job, executor, challenge.challenger, challenge.bond);
+			}
+		}
+		due.len() as u32
+	}
+
+	/// What expiring `count` unanswered challenges costs: an overturn each, as the `challenge`
+	/// benchmark measures it, and the read of the block's list.
+	pub(crate) fn expire_challenges_weight(count: u32) -> Weight {
+		T::WeightInfo::challenge().saturating_mul(count.into()).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+
+	/// Removes `job_id` from the proofs due at `deadline`.
+	fn drop_challenge_deadline(job_id: JobId, deadline: BlockNumberFor<T>) {
+		ChallengeDeadlines::<T>::mutate_exists(deadline, |due| {
+			if let Some(jobs) = due {
+				jobs.retain(|id| *id != job_id);
+				if jobs.is_empty() {
+					*due = None;
+				}
+			}
+		});
 	}
 
 	/// The result was right: the bond goes to the executor and the result is final at once.
@@ -142,7 +234,10 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			ResultsToFinalize::<T>::remove(head);
-			if let Some(job) = Jobs::<T>::get(job_id).filter(|job| job.status == JobStatus::Provisional) {
+			// A result under challenge waits for the challenge's outcome, which settles it.
+			if let Some(job) = Jobs::<T>::get(job_id)
+				.filter(|job| job.status == JobStatus::Provisional && !Challenges::<T>::contains_key(job_id))
+			{
 				if let Some(executor) = job.executor.clone() {
 					Self::finalize(job_id, job, executor);
 				}

@@ -9,6 +9,9 @@ impl<T: Config> Pallet<T> {
 	/// - every provisional result is in its executor's [`ProvisionalResults`] and queued once in
 	///   [`ResultsToFinalize`], for the block its window closes in, and every entry of the index
 	///   is a provisional result;
+	/// - every challenge waiting for a proof is of a provisional result and in the list of its
+	///   deadline block, every list entry is such a challenge, and each challenger holds exactly
+	///   the bonds of its open challenges;
 	/// - each open job is in the deadline list of its expiry block; a pending job has no
 	///   executor and waits in [`PendingJobs`], any other open job is in its executor's index;
 	///   every index entry is an open job of that executor;
@@ -40,6 +43,21 @@ impl<T: Config> Pallet<T> {
 				job.status == JobStatus::Provisional && job.executor.as_ref() == Some(&executor),
 				"a stale provisional index entry"
 			);
+		}
+		let mut bonds = BTreeMap::<T::AccountId, Balance>::new();
+		for (id, challenge) in Challenges::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("a challenge of a missing job")?;
+			ensure!(job.status == JobStatus::Provisional, "a challenge of a result no longer provisional");
+			ensure!(ChallengeDeadlines::<T>::get(challenge.deadline).contains(&id), "a challenge missing from its deadline list");
+			*bonds.entry(challenge.challenger).or_default() += challenge.bond;
+		}
+		for (_, due) in ChallengeDeadlines::<T>::iter() {
+			ensure!(!due.is_empty(), "an empty challenge deadline list is kept");
+			ensure!(due.iter().all(|id| Challenges::<T>::contains_key(id)), "a deadline list names a settled challenge");
+		}
+		for (challenger, expected) in bonds {
+			let held = T::Currency::balance_on_hold(T::StakeAsset::get(), &HoldReason::ChallengeBond.into(), &challenger);
+			ensure!(held == expected, "a challenger's bond held differs from its open challenges");
 		}
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above NextJobId");

@@ -18,13 +18,16 @@
 //! `maintenance.rs`; challenges in `challenges.rs`) and emits an event.
 //!
 //! ## Challenges
-//! A signed-tier result of a model the runtime can re-run ([`Config::Reexecutor`]) is
-//! `Provisional` for [`Config::ChallengePeriod`] blocks: its output is public at once, its
-//! escrow stays held. Anyone may `challenge` it meanwhile, holding [`Config::ChallengeBond`]: the
-//! runtime re-runs the model on the input and compares. A wrong output is `Overturned`: the
-//! payer is refunded and the executor slashed (`slashing.rs`), part of it to the challenger; a
-//! right one is final at once and the bond goes to the executor. Unchallenged, the result is
-//! paid out at the start of the block its window closes in (`ResultsToFinalize`, FIFO).
+//! A signed-tier result of a model the chain can check is `Provisional` for
+//! [`Config::ChallengePeriod`] blocks: its output is public at once, its escrow stays held.
+//! Anyone may `challenge` it meanwhile, holding [`Config::ChallengeBond`]. The chain decides by
+//! the first path the model allows: it re-runs the model itself ([`Config::Reexecutor`]) and
+//! compares, at once; or, for a model with a zk key, it asks the executor for a proof of its
+//! output within [`Config::ProofWindow`] blocks (`answer_challenge`). A wrong output (or no proof
+//! in time) is `Overturned`: the payer is refunded and the executor slashed (`slashing.rs`), part
+//! of it to the challenger; a right one is final at once and the bond goes to the executor.
+//! Unchallenged, the result is paid out at the start of the block its window closes in
+//! (`ResultsToFinalize`, FIFO).
 //!
 //! `submit_paid` is `submit_job` paid with an x402 payment authorization (checked and used up by
 //! [`Config::Payments`]), so that an agent with no native token can buy through a relayer. How
@@ -145,7 +148,7 @@ use sp_runtime::{
 };
 use verity_primitives::{
 	inference::{
-		ExecutorObligations, ExecutorProvider, JobId, JobInput, ReexecutionOutcome, Reexecutor, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
+		ExecutorObligations, ExecutorProvider, JobId, JobInput, MAX_PROOF_LEN, ReexecutionOutcome, Reexecutor, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
 		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence, JobResult,
 	},
@@ -223,6 +226,27 @@ pub struct Job<T: Config> {
 	pub result_deposit: Balance,
 }
 
+/// A challenge waiting for the executor's proof.
+#[derive(
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	frame_support::DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct OpenChallenge<T: Config> {
+	/// Who challenged; rewarded if no proof comes.
+	pub challenger: T::AccountId,
+	/// Its bond, held in the stake asset.
+	pub bond: Balance,
+	/// The block at whose start the result is overturned if no proof came.
+	pub deadline: BlockNumberFor<T>,
+}
+
 impl<T: Config> Job<T> {
 	/// What the job holds in escrow: `price + max_fee` while open or provisional, nothing once
 	/// closed.
@@ -296,6 +320,8 @@ pub mod pallet {
 			type LiePenalty = ConstU32<10>;
 			type MinLieSlash = ConstU128<200>;
 			type ChallengerShare = TestChallengerShare;
+			type ProofWindow = ConstU64<3>;
+			type MaxChallengesPerBlock = ConstU32<2>;
 			type StatsBucket = ConstU64<86_400_000>;
 			type StatsRetention = ConstU32<3>;
 			type WeightInfo = ();
@@ -452,6 +478,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type ChallengerShare: Get<Perbill>;
 
+		/// Blocks an executor has to prove its challenged result (models with a zk key that the
+		/// runtime cannot re-run); no proof by then overturns it.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type ProofWindow: Get<BlockNumberFor<Self>>;
+
+		/// Most proof requests whose deadline falls in one block (a challenge beyond is refused
+		/// with `ChallengeBlockFull`): bounds what expiring them costs a block.
+		#[pallet::constant]
+		type MaxChallengesPerBlock: Get<u32>;
+
 		/// Length of a tier-statistics bucket, in milliseconds (a day by default).
 		#[pallet::constant]
 		type StatsBucket: Get<u64>;
@@ -547,6 +584,21 @@ pub mod pallet {
 	pub type ProvisionalResults<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
 
+	/// Challenges waiting for the executor's proof, by job.
+	#[pallet::storage]
+	pub type Challenges<T: Config> = StorageMap<_, Twox64Concat, JobId, OpenChallenge<T>>;
+
+	/// The challenges whose proof is due by each block: at its start, those still open are
+	/// overturned.
+	#[pallet::storage]
+	pub type ChallengeDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxChallengesPerBlock>,
+		ValueQuery,
+	>;
+
 	/// Tier statistics: (bucket, tier, asset) → counters.
 	#[pallet::storage]
 	pub type TierStats<T: Config> = StorageNMap<
@@ -632,6 +684,9 @@ pub mod pallet {
 		/// A challenge found the provisional result right: the challenger's bond went to the
 		/// executor, and the result is final at once (`JobCompleted` follows).
 		ChallengeFailed { job: JobId, challenger: T::AccountId, bond: Balance },
+		/// A challenge asks the executor to prove its output (a zk proof of `output =
+		/// model(input)`) by block `deadline`; at that block's start, no proof overturns it.
+		ProofRequested { job: JobId, executor: T::AccountId, challenger: T::AccountId, deadline: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -709,6 +764,13 @@ pub mod pallet {
 		WrongInput,
 		/// The challenger cannot hold the challenge bond in the stake asset.
 		CannotPayBond,
+		/// The result is already challenged, waiting for the executor's proof.
+		ChallengeUnderway,
+		/// The job has no challenge waiting for a proof.
+		NoChallenge,
+		/// Too many proofs are already due at this challenge's deadline; challenge in the next
+		/// block.
+		ChallengeBlockFull,
 	}
 
 	impl<T: Config> From<VerificationError> for Error<T> {
@@ -721,11 +783,13 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let drawn = Self::assign_pending();
+			let unproven = Self::expire_challenges(now);
 			let finalized = Self::finalize_results(now);
 			let expired = Self::expire_jobs(now);
 			let pruned = Self::prune_jobs(now);
 			let stats = Self::prune_stats(Self::current_bucket());
 			drawn
+				.saturating_add(Self::expire_challenges_weight(unproven))
 				.saturating_add(T::WeightInfo::finalize_results(finalized))
 				.saturating_add(T::WeightInfo::expire_jobs(expired))
 				.saturating_add(Self::excuse_weight().saturating_add(Self::prune_weight()).saturating_mul(expired.into()))
@@ -892,6 +956,24 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let challenger = ensure_signed(origin)?;
 			Self::do_challenge(challenger, job, input)
+		}
+
+		/// The executor of a challenged result proves it: `proof` is a zk proof that its stored
+		/// output is the model's on the job's input, verified as the zk tier verifies. The
+		/// challenge fails: the bond goes to the executor and the result is final at once.
+		#[pallet::call_index(8)]
+		#[pallet::weight(
+			T::WeightInfo::challenge()
+				.saturating_add(Pallet::<T>::finalize_weight())
+				.saturating_add(Pallet::<T>::verify_weight(VerificationMode::Zk))
+		)]
+		pub fn answer_challenge(
+			origin: OriginFor<T>,
+			job: JobId,
+			proof: BoundedVec<u8, ConstU32<MAX_PROOF_LEN>>,
+		) -> DispatchResult {
+			let executor = ensure_signed(origin)?;
+			Self::do_answer_challenge(executor, job, proof)
 		}
 	}
 }

@@ -111,6 +111,7 @@ impl pallet_verity_executors::Config for Test {
 	type HeartbeatTimeout = ConstU64<1_000>;
 	type MaxExecutorsPerService = ConstU32<4>;
 	type Obligations = Inference;
+	type MaxServices = ConstU32<8>;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
@@ -134,6 +135,14 @@ impl verity_primitives::inference::TierVerifier<AccountId> for TestZkVerifier {
 	}
 	fn excuses_expiry(_: &AccountId, _: &H256) -> bool {
 		ZkExcused::get()
+	}
+	/// Only the models with a "key": the native one and the provable one.
+	fn can_verify(model: &H256, _: &verity_primitives::inference::JobInput) -> Result<(), verity_primitives::inference::VerificationError> {
+		if *model == NATIVE_MODEL || *model == PROVABLE_MODEL {
+			Ok(())
+		} else {
+			Err(verity_primitives::inference::VerificationError::NoVerifyingKey)
+		}
 	}
 	fn verify(
 		_: &verity_primitives::inference::VerificationContext<AccountId>,
@@ -258,6 +267,9 @@ pub const NATIVE_MODEL: H256 = H256::repeat_byte(1);
 pub const USD_MODEL: H256 = H256::repeat_byte(2);
 /// Model the runtime can re-run ([`TestReexecutor`]), paid in the native token: signed at 100.
 pub const REEXECUTABLE_MODEL: H256 = H256::repeat_byte(3);
+/// Model with a zk "key" (while `ZkAvailable`) that the runtime cannot re-run, paid in the
+/// native token: signed at 100, zk at 300.
+pub const PROVABLE_MODEL: H256 = H256::repeat_byte(4);
 /// The benchmarks' re-runnable model, with their own executors.
 pub const BENCH_REEXECUTABLE_MODEL: H256 = H256::repeat_byte(0x40);
 /// Challenges results; has funds for bonds.
@@ -314,7 +326,7 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_verity_executors::AllowPrivateEndpoints::<Test>::put(true);
 		register_models();
-		register_executor(EXEC_A, 100_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100), (REEXECUTABLE_MODEL, VerificationMode::Signed, 10)]);
+		register_executor(EXEC_A, 100_000, &[(NATIVE_MODEL, VerificationMode::Signed, 10), (NATIVE_MODEL, VerificationMode::Zk, 50), (USD_MODEL, VerificationMode::Signed, 100), (REEXECUTABLE_MODEL, VerificationMode::Signed, 10), (PROVABLE_MODEL, VerificationMode::Signed, 10)]);
 		register_executor(EXEC_B, 300_000, &[(NATIVE_MODEL, VerificationMode::Signed, 20), (USD_MODEL, VerificationMode::Signed, 100)]);
 	});
 	ext
@@ -343,6 +355,17 @@ fn register_models() {
 		NativeOrWithId::WithId(USD),
 		TierPrices { signed: Some(1_000), tee: Some(2_000), zk: None },
 		Perbill::from_percent(20),
+	)
+	.unwrap();
+	Models::do_register_model(
+		OWNER,
+		PROVABLE_MODEL,
+		b"provable".to_vec().try_into().unwrap(),
+		b"mlp".to_vec().try_into().unwrap(),
+		limits,
+		NativeOrWithId::Native,
+		TierPrices { signed: Some(100), tee: None, zk: Some(300) },
+		Perbill::from_percent(10),
 	)
 	.unwrap();
 	Models::do_register_model(

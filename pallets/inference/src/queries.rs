@@ -112,6 +112,12 @@ impl<T: Config> Pallet<T> {
 		ExecutorJobs::<T>::iter_key_prefix(executor).collect()
 	}
 
+	/// [`verity_primitives::inference::InferenceApi::proofs_due`]: among the executor's
+	/// provisional results, those challenged.
+	pub fn proofs_due(executor: T::AccountId) -> Vec<JobId> {
+		ProvisionalResults::<T>::iter_key_prefix(executor).filter(|job| Challenges::<T>::contains_key(job)).collect()
+	}
+
 	/// [`verity_primitives::inference::InferenceApi::tier_stats`]: at most `StatsRetention`
 	/// buckets.
 	pub fn tier_stats(from: u32, to: u32) -> (u64, Vec<TierStatsEntry<T::AssetKind>>) {

@@ -1593,3 +1593,100 @@ fn an_executor_cannot_withdraw_its_stake_while_a_result_is_provisional() {
 		check(n, u);
 	});
 }
+
+// Proof on demand: a model with a zk key that the runtime cannot re-run.
+
+/// A signed job on the provable model with a result `output`, zk available.
+fn provable_result(output: &[u8]) -> u64 {
+	ZkAvailable::set(true);
+	let id = submit(PAYER, spec(PROVABLE_MODEL, Signed, 10, 30)).unwrap();
+	start(id);
+	let output: BoundedVec<u8, _> = output.to_vec().try_into().unwrap();
+	let executor = executor_of(id);
+	let evidence = signed_evidence(executor, &statement(id, &output));
+	assert_ok!(Inference::submit_result(RuntimeOrigin::signed(executor), id, output, evidence));
+	assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Provisional);
+	id
+}
+
+fn answer(id: u64, proof: &[u8]) -> frame_support::dispatch::DispatchResult {
+	Inference::answer_challenge(RuntimeOrigin::signed(executor_of(id)), id, proof.to_vec().try_into().unwrap())
+}
+
+#[test]
+fn a_proved_result_survives_its_challenge_and_the_bond_goes_to_the_executor() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = provable_result(b"digit=7");
+		let executor = executor_of(id);
+		let (challenger, free) = (native(CHALLENGER), native(executor));
+		// Challenged in the last block of its window, so that the window closes meanwhile.
+		let window_closes = final_at(id);
+		run_to(window_closes - 1);
+		assert_ok!(challenge(CHALLENGER, id));
+		let deadline = System::block_number() + 3;
+		System::assert_last_event(
+			Event::ProofRequested { job: id, executor, challenger: CHALLENGER, deadline }.into(),
+		);
+		assert_noop!(challenge(PAYER, id), Error::<Test>::ChallengeUnderway);
+		check(n, u);
+		// Its window closes meanwhile: the result waits for the challenge.
+		run_to(window_closes);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Provisional);
+		// A wrong proof, or a proof by anyone else, changes nothing.
+		assert_noop!(answer(id, b"forged"), Error::<Test>::Verification(VerificationError::BadProof));
+		assert_noop!(
+			Inference::answer_challenge(RuntimeOrigin::signed(EXEC_B), id, b"valid".to_vec().try_into().unwrap()),
+			Error::<Test>::NotAssignedExecutor
+		);
+		assert_ok!(answer(id, b"valid"));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		assert_eq!(native(CHALLENGER), challenger - 50);
+		assert_eq!(native(executor), free + 50 + 110 - 10 - 5);
+		assert_noop!(answer(id, b"valid"), Error::<Test>::NoChallenge);
+		// Its deadline passes with nothing left to do.
+		run_to(deadline);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
+
+#[test]
+fn a_result_its_executor_does_not_prove_in_time_is_overturned() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = provable_result(b"a lie");
+		let executor = executor_of(id);
+		let (payer, stake) = (native(PAYER), staked(executor));
+		assert_ok!(challenge(CHALLENGER, id));
+		let deadline = System::block_number() + 3;
+		run_to(deadline - 1);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Provisional);
+		run_to(deadline);
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		assert_eq!(native(PAYER), payer + 110);
+		assert_eq!(staked(executor), stake - 1100);
+		assert!(crate::Challenges::<Test>::iter().next().is_none());
+		// Too late to prove now.
+		assert_noop!(answer(id, b"valid"), Error::<Test>::NoChallenge);
+		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
+
+#[test]
+fn proof_requests_per_deadline_block_are_bounded() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		// The mock allows two proofs due per block.
+		let ids: Vec<u64> = (0..3).map(|_| provable_result(b"out")).collect();
+		assert_ok!(challenge(CHALLENGER, ids[0]));
+		assert_ok!(challenge(CHALLENGER, ids[1]));
+		assert_noop!(challenge(CHALLENGER, ids[2]), Error::<Test>::ChallengeBlockFull);
+		run_to(System::block_number() + 1);
+		assert_ok!(challenge(CHALLENGER, ids[2]));
+		ZkAvailable::set(false);
+		check(n, u);
+	});
+}
