@@ -526,6 +526,20 @@ impl<AccountId> ExecutorObligations<AccountId> for () {
 	}
 }
 
+/// What the inference pallet answers to the model registry: whether results of a model still
+/// wait for their challenge window, so that the model (and with it what checks its results: its
+/// file on chain, its zk key) cannot be retired from under them.
+pub trait ModelObligations {
+	/// Whether `model` has provisional results.
+	fn has_provisional_results(model: &ModelId) -> bool;
+}
+
+impl ModelObligations for () {
+	fn has_provisional_results(_: &ModelId) -> bool {
+		false
+	}
+}
+
 /// What re-running a model in the runtime gave.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ReexecutionOutcome {

@@ -217,6 +217,8 @@ impl pallet_verity_models::Config for Runtime {
 	type MaxRoyalty = MaxRoyalty;
 	/// Every pallet that keeps per-model state.
 	type OnRetire = (ZkVerifier, Attestation, Reexecution);
+	/// A model with provisional results is not retired: what checks them stays.
+	type Obligations = Inference;
 	type WeightInfo = pallet_verity_models::weights::SubstrateWeight<Runtime>;
 }
 

@@ -36,6 +36,7 @@ impl<T: Config> Pallet<T> {
 		let final_at = now.saturating_add(T::ChallengePeriod::get());
 		job.status = JobStatus::Provisional;
 		job.updated_at = now;
+		ProvisionalPerModel::<T>::mutate(job.model, |count| count.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
 		ProvisionalResults::<T>::insert(&executor, job_id, ());
 		ResultsToFinalizeBounds::<T>::mutate(|(_, tail)| {
@@ -200,7 +201,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let refund = Self::refund(&job);
 		let slash = Self::slash_for_lie(&job, &executor, &challenger);
-		ProvisionalResults::<T>::remove(&executor, job_id);
+		Self::settled(job_id, &job.model, &executor);
 		T::Executors::result_overturned(&executor);
 		Self::retire(job_id, &mut job, JobStatus::Overturned, |c| c.failed.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
@@ -217,8 +218,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays out a provisional result that stood.
 	fn finalize(job_id: JobId, job: Job<T>, executor: T::AccountId) {
-		ProvisionalResults::<T>::remove(&executor, job_id);
+		Self::settled(job_id, &job.model, &executor);
 		Self::complete(job_id, job, executor);
+	}
+
+	/// A provisional result is no longer provisional: out of the executor's and the model's
+	/// counts of what they answer for.
+	fn settled(job_id: JobId, model: &ModelId, executor: &T::AccountId) {
+		ProvisionalResults::<T>::remove(executor, job_id);
+		ProvisionalPerModel::<T>::mutate_exists(model, |count| {
+			*count = count.map(|count| count.saturating_sub(1)).filter(|count| *count > 0);
+		});
 	}
 
 	/// Pays out the provisional results whose window closes at `now`, oldest first, at most
@@ -277,6 +287,12 @@ impl<T: Config> Pallet<T> {
 	pub fn has_obligations(executor: &T::AccountId) -> bool {
 		ExecutorJobs::<T>::iter_key_prefix(executor).next().is_some() ||
 			ProvisionalResults::<T>::iter_key_prefix(executor).next().is_some()
+	}
+}
+
+impl<T: Config> ModelObligations for Pallet<T> {
+	fn has_provisional_results(model: &ModelId) -> bool {
+		ProvisionalPerModel::<T>::contains_key(model)
 	}
 }
 

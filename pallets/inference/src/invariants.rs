@@ -8,7 +8,8 @@ impl<T: Config> Pallet<T> {
 	///   the payer's open jobs and provisional results in that asset;
 	/// - every provisional result is in its executor's [`ProvisionalResults`] and queued once in
 	///   [`ResultsToFinalize`], for the block its window closes in, and every entry of the index
-	///   is a provisional result;
+	///   is a provisional result; each model's count of provisional results is right (and none
+	///   is kept at zero);
 	/// - every challenge waiting for a proof is of a provisional result and in the list of its
 	///   deadline block, every list entry is such a challenge, and each challenger holds exactly
 	///   the bonds of its open challenges;
@@ -37,6 +38,12 @@ impl<T: Config> Pallet<T> {
 				ensure!(finalizing.insert(id, final_at).is_none(), "a result queued twice for finalization");
 			}
 		}
+		let mut per_model = BTreeMap::<ModelId, u32>::new();
+		for (_, job) in Jobs::<T>::iter().filter(|(_, job)| job.status == JobStatus::Provisional) {
+			*per_model.entry(job.model).or_default() += 1;
+		}
+		let counted: BTreeMap<ModelId, u32> = ProvisionalPerModel::<T>::iter().collect();
+		ensure!(per_model == counted, "a model's count of provisional results is wrong");
 		for (executor, id, ()) in ProvisionalResults::<T>::iter() {
 			let job = Jobs::<T>::get(id).ok_or("a provisional index entry without a job")?;
 			ensure!(

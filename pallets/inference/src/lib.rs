@@ -148,7 +148,7 @@ use sp_runtime::{
 };
 use verity_primitives::{
 	inference::{
-		ExecutorObligations, ExecutorProvider, JobId, JobInput, MAX_PROOF_LEN, ReexecutionOutcome, Reexecutor, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
+		ExecutorObligations, ExecutorProvider, ModelObligations, JobId, JobInput, MAX_PROOF_LEN, ReexecutionOutcome, Reexecutor, JobOutcome, MAX_INLINE_INPUT, JobSpec, JobStatus, JobSummary, ModelId,
 		ModelProvider, ModelTerms, Offer, Offers, Quote, ResultStatement, TierCounters, TierStatsEntry, TierVerifier,
 		VerificationContext, VerificationError, VerificationMode, Evidence, JobResult,
 	},
@@ -598,6 +598,10 @@ pub mod pallet {
 		BoundedVec<JobId, T::MaxChallengesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// How many provisional results each model has: a model with any is not retired.
+	#[pallet::storage]
+	pub type ProvisionalPerModel<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
 
 	/// Tier statistics: (bucket, tier, asset) → counters.
 	#[pallet::storage]

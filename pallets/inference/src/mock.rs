@@ -86,6 +86,7 @@ pub type Funds = UnionOf<Balances, AssetsHolder, NativeFromLeft, AssetKind, Acco
 impl pallet_verity_models::Config for Test {
 	type AssetKind = AssetKind;
 	type Currency = Balances;
+	type Obligations = Inference;
 	type ModelDeposit = ConstU128<10>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<256>;

@@ -1,7 +1,9 @@
-//! What an executor's stake pays for a missed deadline or a wrong result, and to whom (the slashing table of
-//! `docs/inference.md`): at most [`Config::ExpiryPenalty`] times the job's charge valued in the
-//! stake asset (and at most the registry's share of the stake); the payer is compensated up to
-//! the charge, the rest goes to the treasury.
+//! What an executor's stake pays, and to whom (the slashing table of `docs/inference.md`): for a
+//! missed deadline, at most [`Config::ExpiryPenalty`] times the job's charge valued in the stake
+//! asset (and at most the registry's share of the stake), the payer compensated up to the charge
+//! and the rest to the treasury; for a wrong result a challenge showed, `max(MinLieSlash,
+//! LiePenalty × charge)` from the whole stake, shared by the payer, the challenger and the
+//! treasury.
 
 use crate::*;
 

@@ -1690,3 +1690,20 @@ fn proof_requests_per_deadline_block_are_bounded() {
 		check(n, u);
 	});
 }
+
+/// The model's owner, colluding with a liar, retires the model during the window so that
+/// nothing can re-run or prove the result any more: refused while a result is provisional.
+#[test]
+fn a_model_cannot_be_retired_from_under_its_provisional_results() {
+	new_test_ext().execute_with(|| {
+		let (n, u) = issuance();
+		let id = provisional(b"1 2 3 4", b"a lie");
+		assert_noop!(
+			Models::retire_model(RuntimeOrigin::signed(OWNER), REEXECUTABLE_MODEL),
+			pallet_verity_models::Error::<Test>::ProvisionalResults
+		);
+		assert_ok!(challenge(CHALLENGER, id));
+		assert_ok!(Models::retire_model(RuntimeOrigin::signed(OWNER), REEXECUTABLE_MODEL));
+		check(n, u);
+	});
+}

@@ -56,7 +56,7 @@ use scale_info::TypeInfo;
 use sp_runtime::{BoundedVec, Perbill};
 pub use verity_primitives::inference::TierPrices;
 use verity_primitives::{
-	inference::{ModelId, ModelKeyRegistry, ModelProvider, ModelTerms, OnModelRetired, VerificationMode},
+	inference::{ModelId, ModelKeyRegistry, ModelObligations, ModelProvider, ModelTerms, OnModelRetired, VerificationMode},
 	registry::ModelView,
 	Balance, Hash,
 };
@@ -154,6 +154,7 @@ pub mod pallet {
 			type MaxOutputLen = ConstU32<512>;
 			type MaxRoyalty = TestMaxRoyalty;
 			type OnRetire = ();
+			type Obligations = ();
 			type WeightInfo = ();
 		}
 	}
@@ -202,6 +203,10 @@ pub mod pallet {
 		/// Told when a model is retired: every pallet that keeps per-model state (the zk
 		/// verifier's key, the attestation pallet's enclave requirements) drops it.
 		type OnRetire: OnModelRetired;
+
+		/// Whether a model's results still wait for their challenge windows: such a model is not
+		/// retired, so that what checks them stays.
+		type Obligations: ModelObligations;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -323,6 +328,9 @@ pub mod pallet {
 		/// The model has a zk key: its size limits are the exact lengths the key verifies,
 		/// fixed for the model's life with the key.
 		LimitsFixedByZkKey,
+		/// Results of the model are still provisional: it can be retired once their challenge
+		/// windows have closed.
+		ProvisionalResults,
 	}
 
 	#[pallet::hooks]
@@ -516,6 +524,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_retire_model(who: T::AccountId, model: ModelId) -> DispatchResult {
 		let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 		ensure!(info.owner == who, Error::<T>::NotOwner);
+		ensure!(!T::Obligations::has_provisional_results(&model), Error::<T>::ProvisionalResults);
 		T::Currency::release(
 			&HoldReason::ModelDeposit.into(),
 			&info.owner,
