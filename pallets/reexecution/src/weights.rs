@@ -63,8 +63,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Estimated: `69106`
 		// Minimum execution time: 67_621_000 picoseconds.
 		Weight::from_parts(70_307_095, 69106)
-			// Standard Error: 1
-			.saturating_add(Weight::from_parts(1_443, 0).saturating_mul(n.into()))
+			// Raised from 1_443 to the median scripts/benchmarks/check.sh measured at n = 65536.
+			.saturating_add(Weight::from_parts(3_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -87,7 +87,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn store_model(n: u32, ) -> Weight {
 		Weight::from_parts(70_307_095, 69106)
-			.saturating_add(Weight::from_parts(1_443, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(3_000, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
