@@ -117,13 +117,7 @@ impl<T: Config> Pallet<T> {
 		let context = VerificationContext {
 			executor: executor.clone(),
 			executor_key,
-			statement: ResultStatement {
-				genesis_hash: Self::genesis_hash(),
-				job_id,
-				model_id: job.model,
-				input_hash: job.input_hash,
-				output_hash: job.output_hash.unwrap_or_default(),
-			},
+			statement: Self::statement_of(job_id, &job, job.output_hash.unwrap_or_default()),
 			input: &job.input,
 			output: &output,
 		};

@@ -149,13 +149,7 @@ impl<T: Config> Pallet<T> {
 		let context = VerificationContext {
 			executor: executor.clone(),
 			executor_key,
-			statement: ResultStatement {
-				genesis_hash: Self::genesis_hash(),
-				job_id,
-				model_id: job.model,
-				input_hash: job.input_hash,
-				output_hash,
-			},
+			statement: Self::statement_of(job_id, &job, output_hash),
 			input: &job.input,
 			output: &output,
 		};
@@ -195,6 +189,18 @@ impl<T: Config> Pallet<T> {
 			undelivered: payouts.undelivered,
 			refund: payouts.refund,
 		});
+	}
+
+	/// What a result of job `job_id` with output hash `output_hash` states, which its evidence
+	/// must prove.
+	pub(crate) fn statement_of(job_id: JobId, job: &Job<T>, output_hash: Hash) -> ResultStatement {
+		ResultStatement {
+			genesis_hash: Self::genesis_hash(),
+			job_id,
+			model_id: job.model,
+			input_hash: job.input_hash,
+			output_hash,
+		}
 	}
 
 	/// The chain's genesis hash, which result statements bind.
