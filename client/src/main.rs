@@ -283,6 +283,12 @@ fn parse_prices(prices: &[String]) -> anyhow::Result<TierPrices> {
 	Ok(tier_prices)
 }
 
+/// A model's id: the SHA-256 of its file, as executors and the re-execution pallet compute it.
+fn model_id_of(file: &[u8]) -> ModelId {
+	use sha2::Digest;
+	ModelId::from(<[u8; 32]>::from(sha2::Sha256::digest(file)))
+}
+
 /// The input bytes from `--input TEXT` or `--input-hex 0x…`.
 fn input_bytes(input: Option<String>, input_hex: Option<String>) -> anyhow::Result<Vec<u8>> {
 	match (input, input_hex) {
@@ -456,11 +462,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		} => {
 			let owner = key(&suri)?;
 			let model = match (weights, id) {
-				(Some(path), _) => {
-					use sha2::Digest;
-					let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-					ModelId::from(<[u8; 32]>::from(sha2::Sha256::digest(&bytes)))
-				},
+				(Some(path), _) => model_id_of(&std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?),
 				(_, Some(id)) => ModelId::from(parse_hex32(&id).context("--id is not 0x + 32 bytes of hex")?),
 				_ => anyhow::bail!("name the model: --weights FILE (its id is the SHA-256) or --id 0x…"),
 			};
@@ -585,10 +587,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
 			let chain = Chain::connect(&cli.node_url).await?;
 			let included = submit(&chain, Call::store_model(&bytes), &storer).await?;
-			println!("stored the file of model {:?} in block {:?}", {
-				use sha2::Digest;
-				ModelId::from(<[u8; 32]>::from(sha2::Sha256::digest(&bytes)))
-			}, included.block);
+			println!("stored the file of model {:?} in block {:?}", model_id_of(&bytes), included.block);
 			Ok(())
 		},
 		Command::Challenge { job, input_hex, key: suri } => {

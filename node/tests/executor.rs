@@ -447,8 +447,7 @@ fn a_payer_who_reads_the_result_in_the_pool_and_cancels_with_a_higher_tip_is_sti
 	seal(&node);
 	assert!(job(&node, id).unwrap().status.has_result(), "the result landed; the cancel did not");
 	// The digits result is provisional: the escrow is paid out when its challenge window closes.
-	let window = <<Runtime as pallet_verity_inference::Config>::ChallengePeriod as frame_support::traits::Get<u32>>::get();
-	for _ in 0..window {
+	for _ in 0..challenge_period() {
 		seal(&node);
 	}
 	assert_eq!(job(&node, id).unwrap().status, JobStatus::Completed);
@@ -934,11 +933,15 @@ fn wait_until(node: &Node, what: &str, mut done: impl FnMut() -> bool) {
 	}
 }
 
+/// Blocks a signed result stays provisional (the runtime's `ChallengePeriod`).
+fn challenge_period() -> u32 {
+	<<Runtime as pallet_verity_inference::Config>::ChallengePeriod as frame_support::traits::Get<u32>>::get()
+}
+
 /// Seals blocks until provisional job `id`'s challenge window has closed, and waits for its
 /// payout.
 fn close_challenge_window(node: &Node, id: JobId) {
-	let window = <<Runtime as pallet_verity_inference::Config>::ChallengePeriod as frame_support::traits::Get<u32>>::get();
-	seal_blocks(node, window);
+	seal_blocks(node, challenge_period());
 	wait_until(node, "the result is final", || job(node, id).is_some_and(|j| j.status == JobStatus::Completed));
 }
 
