@@ -1,7 +1,8 @@
 //! The web page at `/` and the read-only JSON it is drawn from:
 //!
 //! - `GET /v1/models`: the models on chain, their names here and each tier's quote;
-//! - `GET /v1/stats`: the chain's tier statistics (`InferenceApi::tier_stats`);
+//! - `GET /v1/stats`: the chain's tier statistics (`InferenceApi::tier_stats`), with its counts
+//!   of challenges and their outcomes;
 //! - `GET /v1/jobs`: the jobs completed lately, newest first, each in the form `verity verify`
 //!   checks; `GET /v1/jobs/{id}` one of them, with the gateway's own check of its evidence;
 //! - `POST /dev/pay`: on a development chain only, a paid inference for the page's form, paid
@@ -39,7 +40,7 @@ use crate::{error, Gateway};
 
 /// Completed jobs the page lists.
 const RECENT_JOBS: usize = 100;
-/// Samples of the tier statistics the page's chart draws.
+/// Samples of the tier statistics the page's charts draw.
 const TIER_SAMPLES: usize = 2_000;
 /// Blocks looked back at when the gateway starts.
 const BACKFILL_BLOCKS: u32 = 200;
@@ -50,9 +51,21 @@ const BACKFILL_BLOCKS: u32 = 200;
 pub struct RecentJobs {
 	/// Completed jobs as their answers (`verity_client::answer`), newest first.
 	jobs: Mutex<VecDeque<Value>>,
-	/// Completed jobs per tier (signed, tee, zk) in the retained tier statistics, sampled
-	/// whenever they changed: `(unix milliseconds, counts)`.
-	tier_samples: Mutex<VecDeque<(u64, [u32; 3])>>,
+	/// The retained tier statistics, sampled whenever they changed.
+	tier_samples: Mutex<VecDeque<StatsSample>>,
+}
+
+/// The retained tier statistics summed at one time.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct StatsSample {
+	/// Unix milliseconds.
+	at: u64,
+	/// Completed jobs per tier (signed, tee, zk).
+	completed: [u32; 3],
+	/// Challenges accepted, and those whose result was upheld or overturned, over every tier.
+	challenged: u32,
+	upheld: u32,
+	overturned: u32,
 }
 
 impl RecentJobs {
@@ -76,21 +89,21 @@ impl RecentJobs {
 		self.jobs.lock().expect("not poisoned").iter().find(|answer| answer["jobId"] == id.as_str()).cloned()
 	}
 
-	fn sample(&self, counts: [u32; 3]) {
+	fn sample(&self, sample: StatsSample) {
 		let mut samples = self.tier_samples.lock().expect("not poisoned");
-		if samples.back().is_some_and(|(_, last)| *last == counts) {
+		if samples.back().is_some_and(|last| StatsSample { at: sample.at, ..*last } == sample) {
 			return;
 		}
 		if samples.len() == TIER_SAMPLES {
 			samples.pop_front();
 		}
-		let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-		samples.push_back((now.as_millis() as u64, counts));
+		samples.push_back(sample);
 	}
 }
 
 /// Follows the best chain (the gateway's one head subscription): records each job completed
-/// in it, and samples the tier statistics when a block completed any. At start it looks back
+/// in it, and samples the tier statistics at each block (kept when they changed: a challenge
+/// changes them without completing a job). At start it looks back
 /// [`BACKFILL_BLOCKS`] blocks. Runs until the process ends.
 pub async fn follow_completed_jobs(chain: Chain, follower: Follower, recent: Arc<RecentJobs>) {
 	let mut heads = follower.heads();
@@ -109,6 +122,9 @@ pub async fn follow_completed_jobs(chain: Chain, follower: Follower, recent: Arc
 		if let Err(e) = record_completed(&chain, &recent, head.hash, &head.events).await {
 			tracing::warn!("following completed jobs: {e}");
 		}
+		if let Err(e) = sample_tier_stats(&chain, &recent).await {
+			tracing::warn!("sampling the tier statistics: {e}");
+		}
 	}
 }
 
@@ -123,7 +139,7 @@ async fn backfill(chain: &Chain, recent: &RecentJobs) -> anyhow::Result<()> {
 	sample_tier_stats(chain, recent).await
 }
 
-/// Records the jobs `events` of `block` completed, and samples the tier statistics if any.
+/// Records the jobs `events` of `block` completed.
 async fn record_completed(chain: &Chain, recent: &RecentJobs, block: H256, events: &[(Option<u32>, Event)]) -> anyhow::Result<()> {
 	let completed: Vec<JobId> = events
 		.iter()
@@ -132,25 +148,27 @@ async fn record_completed(chain: &Chain, recent: &RecentJobs, block: H256, event
 			_ => None,
 		})
 		.collect();
-	if completed.is_empty() {
-		return Ok(());
-	}
 	for job in completed {
 		if let Some(summary) = chain.job_at(job, block).await? {
 			recent.push(chain.answer_at(job, &summary, block).await?);
 		}
 	}
-	sample_tier_stats(chain, recent).await
+	Ok(())
 }
 
 async fn sample_tier_stats(chain: &Chain, recent: &RecentJobs) -> anyhow::Result<()> {
 	let (_, entries) = chain.tier_stats().await?;
-	let mut counts = [0u32; 3];
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+	let mut sample = StatsSample { at: now.as_millis() as u64, ..Default::default() };
 	for entry in entries {
 		let tier = VerificationMode::ALL.iter().position(|mode| *mode == entry.mode).unwrap_or_default();
-		counts[tier] = counts[tier].saturating_add(entry.counters.completed);
+		let counters = entry.counters;
+		sample.completed[tier] = sample.completed[tier].saturating_add(counters.completed);
+		sample.challenged = sample.challenged.saturating_add(counters.challenged);
+		sample.upheld = sample.upheld.saturating_add(counters.upheld);
+		sample.overturned = sample.overturned.saturating_add(counters.overturned);
 	}
-	recent.sample(counts);
+	recent.sample(sample);
 	Ok(())
 }
 
@@ -195,7 +213,7 @@ pub async fn models(State(gateway): State<Arc<Gateway>>) -> Response {
 }
 
 /// `GET /v1/stats`: the retained buckets of tier statistics, and the completed jobs per tier
-/// sampled since the gateway started.
+/// and the challenges and their outcomes sampled since the gateway started.
 pub async fn stats(State(gateway): State<Arc<Gateway>>) -> Response {
 	let samples: Vec<Value> = gateway
 		.recent
@@ -203,7 +221,18 @@ pub async fn stats(State(gateway): State<Arc<Gateway>>) -> Response {
 		.lock()
 		.expect("not poisoned")
 		.iter()
-		.map(|(t, [signed, tee, zk])| json!({ "t": t, "signed": signed, "tee": tee, "zk": zk }))
+		.map(|sample| {
+			let [signed, tee, zk] = sample.completed;
+			json!({
+				"t": sample.at,
+				"signed": signed,
+				"tee": tee,
+				"zk": zk,
+				"challenged": sample.challenged,
+				"upheld": sample.upheld,
+				"overturned": sample.overturned,
+			})
+		})
 		.collect();
 	match gateway.chain.tier_stats().await {
 		Ok((bucket_ms, entries)) => Json(json!({
@@ -219,6 +248,9 @@ pub async fn stats(State(gateway): State<Arc<Gateway>>) -> Response {
 				"expired": entry.counters.expired,
 				"cancelled": entry.counters.cancelled,
 				"feesPaid": entry.counters.fees_paid.to_string(),
+				"challenged": entry.counters.challenged,
+				"upheld": entry.counters.upheld,
+				"overturned": entry.counters.overturned,
 			})).collect::<Vec<_>>(),
 		}))
 		.into_response(),

@@ -768,10 +768,26 @@ fn the_web_page_runs_a_paid_inference_in_headless_chromium() {
 	assert_eq!(summary.status, JobStatus::Provisional);
 	assert_eq!(summary.payer, Sr25519Keyring::Dave.to_account_id(), "paid by the dev account");
 
-	// The page as a person sees it: the tier chart, the recent jobs with the one just paid.
+	// Charlie challenges the paid result and the executor proves it on demand: upheld.
+	let (ok, out, err) = run_verity(node, &["challenge", paid_job, "--key", "//Charlie"]);
+	assert!(ok, "{out}{err}");
+	let started = std::time::Instant::now();
+	loop {
+		let summary: Option<verity_primitives::inference::JobSummary<AccountId, verity_runtime::AssetKind, u32>> =
+			node.runtime_call("InferenceApi_job", &codec::Encode::encode(&paid_job.parse::<u64>().unwrap()));
+		if summary.is_some_and(|job| job.status == JobStatus::Completed) {
+			break;
+		}
+		assert!(started.elapsed() < std::time::Duration::from_secs(60), "the executor never proved the challenged result");
+		std::thread::sleep(std::time::Duration::from_millis(200));
+	}
+
+	// The page as a person sees it: the tier chart, the challenge chart with the upheld
+	// challenge, the recent jobs with the one just paid.
 	let dom = chromium(&market.dir, &["--dump-dom"], &page);
 	assert!(dom.contains(&format!("data-job=\"{paid_job}\"")), "the recent jobs list the paid one: {dom}");
 	assert!(dom.contains("<polygon") && dom.contains("data-tier=\"signed\""), "the tier chart is drawn: {dom}");
+	assert!(dom.contains("data-outcome=\"upheld\"") && dom.contains("upheld: 1 (100%)"), "the challenge chart shows it upheld: {dom}");
 	let artifacts = std::path::Path::new(env!("CARGO_BIN_EXE_verity-node")).parent().unwrap().join("test-artifacts");
 	std::fs::create_dir_all(&artifacts).unwrap();
 	let screenshot = artifacts.join("gateway-page.png");

@@ -812,6 +812,12 @@ pub struct TierCounters {
 	pub cancelled: u32,
 	/// Paid out for completed jobs: executor fee, royalty and protocol fee.
 	pub fees_paid: Balance,
+	/// Challenges accepted against provisional results (each holds a bond).
+	pub challenged: u32,
+	/// Challenged results that stood: re-run or proved right (the challenger lost its bond).
+	pub upheld: u32,
+	/// Results a challenge showed wrong: refunded, the executor slashed. Not counted as failed.
+	pub overturned: u32,
 }
 
 /// One row of the tier statistics.
@@ -847,8 +853,10 @@ sp_api::decl_runtime_apis! {
 	/// `recent_tier_stats`; version 4 made [`JobSummary::executor`] optional (a job is
 	/// [`JobStatus::Pending`] until the block after its submission draws its executor); version 5
 	/// added [`JobSummary::final_at`] and the statuses `Provisional` and `Overturned`, and
-	/// `result` answers for a provisional result too; version 6 `proofs_due`.
-	#[api_version(6)]
+	/// `result` answers for a provisional result too; version 6 `proofs_due`; version 7 added
+	/// [`TierCounters::challenged`], `upheld` and `overturned` (an overturned result no longer
+	/// counts as failed).
+	#[api_version(7)]
 	pub trait InferenceApi<AccountId, AssetKind, BlockNumber> where
 		AccountId: codec::Codec,
 		AssetKind: codec::Codec,

@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 		let bond = T::ChallengeBond::get();
 		T::Currency::hold(T::StakeAsset::get(), &HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::CannotPayBond)?;
+		Self::count(job.mode, &job.asset, |c| c.challenged.saturating_inc());
 		let model = job.model;
 		let Some(recomputed) = T::Reexecutor::reexecute(&model, &input) else {
 			ensure!(Self::provable(&job), Error::<T>::NotChallengeable);
@@ -180,6 +181,7 @@ impl<T: Config> Pallet<T> {
 		)
 		.unwrap_or_default();
 		Self::deposit_event(Event::ChallengeFailed { job: job_id, challenger, bond: paid });
+		Self::count(job.mode, &job.asset, |c| c.upheld.saturating_inc());
 		Self::finalize(job_id, job, executor);
 	}
 
@@ -197,7 +199,7 @@ impl<T: Config> Pallet<T> {
 		let slash = Self::slash_for_lie(&job, &executor, &challenger);
 		Self::settled(job_id, &job.model, &executor);
 		T::Executors::result_overturned(&executor);
-		Self::retire(job_id, &mut job, JobStatus::Overturned, |c| c.failed.saturating_inc());
+		Self::retire(job_id, &mut job, JobStatus::Overturned, |c| c.overturned.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultOverturned {
 			job: job_id,

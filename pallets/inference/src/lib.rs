@@ -266,7 +266,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

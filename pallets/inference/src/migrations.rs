@@ -269,3 +269,64 @@ pub mod v4 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 4 → 5: tier statistics count challenges (`challenged`, `upheld`, `overturned`).
+/// Every kept bucket is rewritten with the new counts zero: at most `StatsRetention` days ×
+/// three tiers × the assets paid in, a few hundred entries, in one block.
+pub mod v5 {
+	use super::*;
+
+	/// [`TierCounters`] of version 4: without the challenge counts.
+	#[derive(Encode, Decode)]
+	pub struct OldTierCounters {
+		pub submitted: u32,
+		pub completed: u32,
+		pub failed: u32,
+		pub expired: u32,
+		pub cancelled: u32,
+		pub fees_paid: Balance,
+	}
+
+	/// Adds the challenge counts, zero, to every kept bucket.
+	pub struct ChallengeCounts<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for ChallengeCounts<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut entries = 0u64;
+			TierStats::<T>::translate_values::<OldTierCounters, _>(|old| {
+				entries.saturating_inc();
+				Some(TierCounters {
+					submitted: old.submitted,
+					completed: old.completed,
+					failed: old.failed,
+					expired: old.expired,
+					cancelled: old.cancelled,
+					fees_paid: old.fees_paid,
+					..Default::default()
+				})
+			});
+			T::DbWeight::get().reads_writes(entries, entries)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((TierStats::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u64::decode(&mut &state[..]).map_err(|_| "pre-upgrade state")?;
+			ensure!(TierStats::<T>::iter_values().count() as u64 == before, "every bucket is kept");
+			Ok(())
+		}
+	}
+
+	/// [`ChallengeCounts`], run only at storage version 4, which it sets to 5.
+	pub type MigrateV4ToV5<T> = VersionedMigration<
+		4,
+		5,
+		ChallengeCounts<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -1279,6 +1279,49 @@ fn the_v2_and_v3_migrations_keep_every_job_with_zero_deposits_and_its_executor()
 	});
 }
 
+/// Version 4 → 5 keeps every bucket of tier statistics, its counts as they were and the
+/// challenge counts zero.
+#[test]
+fn the_v5_migration_keeps_every_tier_statistic_with_zero_challenge_counts() {
+	use crate::migrations::v5::{MigrateV4ToV5, OldTierCounters};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+
+	unchecked_ext().execute_with(|| {
+		let keys = [(3u32, Signed, NativeOrWithId::Native), (4, Zk, NativeOrWithId::WithId(USD))];
+		for (i, key) in keys.iter().enumerate() {
+			let old = OldTierCounters {
+				submitted: 10 + i as u32,
+				completed: 7,
+				failed: 1,
+				expired: 1,
+				cancelled: 1,
+				fees_paid: 1_234,
+			};
+			frame_support::storage::unhashed::put_raw(&crate::TierStats::<Test>::hashed_key_for(key.clone()), &old.encode());
+		}
+		StorageVersion::new(4).put::<Inference>();
+		MigrateV4ToV5::<Test>::on_runtime_upgrade();
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(5));
+		for (i, key) in keys.into_iter().enumerate() {
+			assert_eq!(
+				crate::TierStats::<Test>::get(key),
+				verity_primitives::inference::TierCounters {
+					submitted: 10 + i as u32,
+					completed: 7,
+					failed: 1,
+					expired: 1,
+					cancelled: 1,
+					fees_paid: 1_234,
+					challenged: 0,
+					upheld: 0,
+					overturned: 0,
+				}
+			);
+		}
+	});
+}
+
 /// Item 7 of the hardening issue: closes at the highest rate block weight allows, for longer
 /// than the retention period, must not outrun pruning.
 #[test]
@@ -1409,6 +1452,15 @@ fn challenge(who: AccountId, id: u64) -> frame_support::dispatch::DispatchResult
 	Inference::challenge(RuntimeOrigin::signed(who), id, None)
 }
 
+/// The signed tier's challenge counts in every bucket: (challenged, upheld, overturned, failed).
+fn challenge_counts() -> (u32, u32, u32, u32) {
+	let (_, stats) = crate::Pallet::<Test>::tier_stats(0, crate::Pallet::<Test>::current_bucket());
+	stats.iter().filter(|entry| entry.mode == Signed).fold((0, 0, 0, 0), |(c, u, o, f), entry| {
+		let counts = entry.counters;
+		(c + counts.challenged, u + counts.upheld, o + counts.overturned, f + counts.failed)
+	})
+}
+
 fn final_at(id: u64) -> u64 {
 	Inference::job_summary(id).unwrap().final_at.expect("a provisional result")
 }
@@ -1458,6 +1510,7 @@ fn a_wrong_result_is_overturned_the_payer_refunded_and_the_liar_slashed() {
 		let completed = pallet_verity_executors::Executors::<Test>::get(executor).unwrap().stats.completed;
 		assert_ok!(challenge(CHALLENGER, id));
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		assert_eq!(challenge_counts(), (1, 0, 1, 0), "overturned, not failed, in the tier statistics");
 		// Charge 110: slash max(200, 10 × 110) = 1100; 110 to the payer, half the rest (495) to
 		// the challenger, 495 to the treasury. The payer's escrow (110) was never paid out.
 		System::assert_last_event(
@@ -1514,6 +1567,7 @@ fn a_challenge_of_a_right_result_costs_the_bond_and_makes_the_result_final_at_on
 		assert!(System::events().iter().any(|record| record.event ==
 			Event::ChallengeFailed { job: id, challenger: CHALLENGER, bond: 50 }.into()));
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		assert_eq!(challenge_counts(), (1, 1, 0, 0), "upheld in the tier statistics");
 		assert_eq!(native(CHALLENGER), challenger - 50);
 		assert_eq!(native(executor), free + 50 + 110 - 10 - 5);
 		check(n, u);
@@ -1663,8 +1717,10 @@ fn a_result_its_executor_does_not_prove_in_time_is_overturned() {
 		let deadline = System::block_number() + 3;
 		run_to(deadline - 1);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Provisional);
+		assert_eq!(challenge_counts(), (1, 0, 0, 0), "challenged, its outcome open");
 		run_to(deadline);
 		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Overturned);
+		assert_eq!(challenge_counts(), (1, 0, 1, 0));
 		assert_eq!(native(PAYER), payer + 110);
 		assert_eq!(staked(executor), stake - 1100);
 		assert!(crate::Challenges::<Test>::iter().next().is_none());
