@@ -38,6 +38,16 @@ build_workspace() {
 	(cd "$VERITY_ROOT" && cargo test --release --workspace --locked --no-run "$@")
 }
 
+# TEST ONLY: builds `verity-executor-dishonest` (cargo feature `dishonest`: an executor that can
+# falsify its signed results) beside the workspace's binaries, for the tests of challenges. The
+# workspace is selected as a whole so that every other crate keeps its features (only the
+# executor is compiled again), and only that binary is built, so `verity-executor` stays honest.
+build_dishonest_executor() {
+	log "building the TEST ONLY verity-executor-dishonest"
+	(cd "$VERITY_ROOT" && cargo build --release --workspace --locked --features verity-executor/dishonest \
+		--bin verity-executor-dishonest)
+}
+
 # Runs the FRAME benchmarks of Verity pallet $1 (its folder under pallets/, e.g. zk-verifier) on
 # the built wasm runtime from the development genesis; the other arguments are the CLI's
 # (`--extrinsic`, `--steps`, `--repeat`, outputs). run.sh, check.sh and bench.sh call it.

@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$VERITY_ROOT/scripts/setup.sh"
 build_workspace
+build_dishonest_executor
 
 log "running every test of the workspace"
 cd "$VERITY_ROOT"

@@ -3,6 +3,7 @@
 
 pub mod attest;
 pub use verity_client::chain;
+pub mod cli;
 pub mod engine;
 pub mod http;
 pub mod metrics;

@@ -150,6 +150,10 @@ pub struct Executor {
 	enclave: Option<Arc<Enclave>>,
 	/// The metrics.
 	pub metrics: Metrics,
+	/// TEST ONLY (cargo feature `dishonest`): how many signed-tier results in a million are
+	/// falsified before they are signed.
+	#[cfg(feature = "dishonest")]
+	lies_per_million: std::sync::atomic::AtomicU32,
 }
 
 impl Executor {
@@ -180,9 +184,34 @@ impl Executor {
 			shutdown,
 			enclave,
 			metrics: Metrics::new(),
+			#[cfg(feature = "dishonest")]
+			lies_per_million: Default::default(),
 		});
 		tokio::spawn(executor.clone().follow_loop());
 		executor
+	}
+
+	/// TEST ONLY (cargo feature `dishonest`): falsify each signed-tier result from now on with
+	/// `probability` (0 to 1), to test that challenges catch it.
+	#[cfg(feature = "dishonest")]
+	pub fn lie_with_probability(&self, probability: f64) {
+		let per_million = (probability.clamp(0.0, 1.0) * 1_000_000.0) as u32;
+		self.lies_per_million.store(per_million, Ordering::Relaxed);
+		tracing::warn!(probability, "TEST ONLY: this executor falsifies signed-tier results");
+	}
+
+	/// TEST ONLY (cargo feature `dishonest`): `output` with its last byte flipped, with the set
+	/// probability, if the job is at the signed tier (the other tiers' evidence would not verify).
+	#[cfg(feature = "dishonest")]
+	fn maybe_falsified(&self, job: JobId, mode: VerificationMode, mut output: Vec<u8>) -> Vec<u8> {
+		let draw = rand_core::RngCore::next_u32(&mut rand_core::OsRng) % 1_000_000;
+		if mode == VerificationMode::Signed && draw < self.lies_per_million.load(Ordering::Relaxed) {
+			if let Some(last) = output.last_mut() {
+				*last ^= 0x01;
+				tracing::warn!(job, "TEST ONLY: falsified this result");
+			}
+		}
+		output
 	}
 
 	/// The executor's account.
@@ -256,6 +285,11 @@ impl Executor {
 		if let Err(error) = started {
 			return self.not_settled(item.job, item.mode, error).await;
 		}
+		#[cfg(feature = "dishonest")]
+		let settlement = match settlement {
+			Settlement::Result(output, proof) => Settlement::Result(self.maybe_falsified(item.job, item.mode, output), proof),
+			failure => failure,
+		};
 		let call = match settlement {
 			Settlement::Result(output, proof) => match self.evidence(&item, &output, proof).await {
 				Ok(evidence) => Call::submit_result(item.job, &output, &evidence),

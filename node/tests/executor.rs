@@ -47,6 +47,16 @@ fn start_executor(node: &Node, dir: &Path, key: &str) -> Executor {
 }
 
 fn start_executor_with(node: &Node, dir: &Path, key: &str, port: u16, extra: &[&str]) -> Executor {
+	start_binary("verity-executor", node, dir, key, port, extra)
+}
+
+/// TEST ONLY: the dev chain's executor Ferdie as `verity-executor-dishonest`, falsifying every
+/// signed-tier result (`--lie-probability 1`).
+fn start_lying_executor(node: &Node, dir: &Path) -> Executor {
+	start_binary("verity-executor-dishonest", node, dir, "//Ferdie", EXECUTOR_PORT, &["--lie-probability", "1"])
+}
+
+fn start_binary(binary: &'static str, node: &Node, dir: &Path, key: &str, port: u16, extra: &[&str]) -> Executor {
 	let models = models_dir();
 	let mut args = vec!["--key", key, "--listen"];
 	let listen = format!("127.0.0.1:{port}");
@@ -54,7 +64,7 @@ fn start_executor_with(node: &Node, dir: &Path, key: &str, port: u16, extra: &[&
 	args.push("--models-dir");
 	args.push(models.to_str().unwrap());
 	args.extend(extra);
-	Executor::start("verity-executor", node, dir, port, &args)
+	Executor::start(binary, node, dir, port, &args)
 }
 
 fn next_nonce(node: &Node, who: &AccountId) -> u32 {
@@ -955,47 +965,53 @@ fn seal_blocks(node: &Node, blocks: u32) {
 }
 
 /// Issue #18, proof on demand: the digits model has a zk key and, on a fresh dev chain, no file
-/// on chain, so a challenge asks its executor for a proof. The test plays Ferdie (no executor
-/// process) and lies: nobody can prove the lie, and when the proof window closes the result is
-/// overturned and Ferdie slashed.
+/// on chain, so a challenge asks its executor for a proof. Ferdie runs the TEST ONLY lying
+/// executor (`verity-executor-dishonest --lie-probability 1`): its result is a lie it cannot
+/// prove, and when the proof window closes the result is overturned and Ferdie slashed.
 #[test]
 fn a_lie_its_executor_cannot_prove_on_demand_is_overturned() {
 	use verity_runtime::configs::MinLieSlash;
 	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 	let dir = TempDir::new("proof-on-demand");
-	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut liar = start_lying_executor(&node, dir.path());
 	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
 	let (digit, _) = a_digit();
-	let mut lie = verity_mlp::QuantizedMlp::from_bytes(DIGITS_FILE).unwrap().run_bytes(&digit).unwrap();
-	lie[4] ^= 0x80;
 	let id = next_job_id(&node);
 	submit(&node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec: spec(&node, DIGITS_MLP_ID, &digit, 20) }));
-	wait_until(&node, "the job is assigned", || job(&node, id).is_some_and(|j| j.status == JobStatus::Assigned));
-	submit(&node, ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: id }));
-	seal_blocks(&node, 1);
-	let statement = verity_primitives::inference::ResultStatement {
-		genesis_hash: node.genesis_hash(),
-		job_id: id,
-		model_id: DIGITS_MLP_ID,
-		input_hash: job(&node, id).unwrap().input_hash,
-		output_hash: H256(sp_io::hashing::blake2_256(&lie)),
-	};
-	let evidence = Evidence::Signed(ExecutorSignature::Sr25519(ferdie.pair().sign(&statement.signing_payload())));
-	submit(
-		&node,
-		ferdie,
-		RuntimeCall::Inference(pallet_verity_inference::Call::submit_result { job: id, output: lie.try_into().unwrap(), evidence }),
-	);
-	wait_until(&node, "the result is provisional", || job(&node, id).is_some_and(|j| j.status == JobStatus::Provisional));
+	assert_eq!(wait_closed(&mut node, &mut liar, id), JobStatus::Provisional);
+	let truth = verity_mlp::QuantizedMlp::from_bytes(DIGITS_FILE).unwrap().run_bytes(&digit).unwrap();
+	assert_ne!(output(&node, id), truth, "the executor lied");
+	assert!(liar.log_tail().contains("TEST ONLY: falsified this result"));
 	let stake = registration(&node, &ferdie.to_account_id()).unwrap().stake;
 	submit(&node, charlie, RuntimeCall::Inference(pallet_verity_inference::Call::challenge { job: id, input: None }));
 	wait_until(&node, "the proof is requested", || {
 		node.storage(&pallet_verity_inference::Challenges::<Runtime>::hashed_key_for(id), None).is_some()
 	});
+	// It tries, as an honest executor would, and finds the lie cannot be proved.
+	wait_until(&node, "the executor gives up proving", || liar.log_tail().contains("cannot be proved"));
 	seal_blocks(&node, verity_runtime::configs::PROOF_WINDOW);
 	wait_until(&node, "the unproven lie is overturned", || job(&node, id).is_some_and(|j| j.status == JobStatus::Overturned));
 	assert_eq!(registration(&node, &ferdie.to_account_id()).unwrap().stake, stake - MinLieSlash::get());
 	drop(serial);
+}
+
+/// Issue #18: the switch that makes an executor lie is TEST ONLY. The `verity-executor` every
+/// release ships has none: its command line refuses it and its binary holds neither the option
+/// nor the code's message; only `verity-executor-dishonest` (cargo feature `dishonest`) has it.
+#[test]
+fn only_the_test_only_dishonest_executor_can_lie() {
+	let binary = |name: &str| Path::new(env!("CARGO_BIN_EXE_verity-node")).with_file_name(name);
+	let holds = |bytes: &[u8], text: &[u8]| bytes.windows(text.len()).any(|window| window == text);
+	let refused = std::process::Command::new(binary("verity-executor")).args(["--lie-probability", "1"]).output().unwrap();
+	assert!(!refused.status.success());
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert!(stderr.contains("unexpected argument '--lie-probability'"), "{stderr}");
+	let release = std::fs::read(binary("verity-executor")).unwrap();
+	assert!(!holds(&release, b"lie-probability") && !holds(&release, b"falsified this result"));
+	let dishonest = std::fs::read(binary("verity-executor-dishonest"))
+		.expect("verity-executor-dishonest is built for the tests (scripts/common.sh, build_workspace)");
+	assert!(holds(&dishonest, b"lie-probability") && holds(&dishonest, b"falsified this result"));
 }
 
 /// Issue #18: the real executor answers a challenge of its honest digits result with a zk proof
