@@ -99,3 +99,56 @@ fn only_enabled_engines_are_loaded_and_other_folders_are_skipped() {
 	assert!(load_models(&dir, DeviceChoice::Cpu, &ALL).is_err());
 	std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Set in the child processes of [`the_minilm_engine_is_bit_exact_across_runs_and_thread_counts`].
+const DETERMINISM_CHILD: &str = "VERITY_DETERMINISM_CHILD";
+
+/// Texts from one word to the longest input, so that every matmul shape the model has is hit
+/// with short and long sequences.
+fn determinism_texts() -> Vec<String> {
+	let long = "Verifiable inference needs every honest executor to get the same bytes. ".repeat(40);
+	vec!["Hi".into(), "A man is eating food.".into(), long[..2_000.min(long.len())].into()]
+}
+
+/// Issue #18 (a re-execution committee compares output hashes, so its engine must be bit-exact):
+/// MiniLM on the CPU gives the same bytes on every run and with any number of threads. Candle's
+/// matmul (the `gemm` crate) splits its work by `RAYON_NUM_THREADS`, read at each call, over
+/// output rows and columns only; how it blocks a reduction depends on the CPU's SIMD width and
+/// cache sizes (`gemm-common`'s `kernel_params`), not on the thread count, so a committee's
+/// device class must pin those, not the threads. Each thread count runs in a child process.
+#[test]
+fn the_minilm_engine_is_bit_exact_across_runs_and_thread_counts() {
+	let digests: Vec<(usize, String)> = [1usize, 2, 3, 4, 8]
+		.into_iter()
+		.map(|threads| {
+			let child = std::process::Command::new(std::env::current_exe().unwrap())
+				.args(["--ignored", "--exact", "minilm_outputs_of_one_process", "--nocapture", "--test-threads=1"])
+				.env(DETERMINISM_CHILD, "1")
+				.env("RAYON_NUM_THREADS", threads.to_string())
+				.output()
+				.unwrap();
+			let stdout = String::from_utf8_lossy(&child.stdout);
+			assert!(child.status.success(), "{threads} threads: {stdout}{}", String::from_utf8_lossy(&child.stderr));
+			let digest = stdout.split("outputs sha256 ").nth(1).and_then(|rest| rest.split_whitespace().next());
+			let digest = digest.unwrap_or_else(|| panic!("{threads} threads: no digest in {stdout}")).to_owned();
+			(threads, digest)
+		})
+		.collect();
+	assert!(digests.iter().all(|(_, digest)| *digest == digests[0].1), "outputs differ by thread count: {digests:?}");
+}
+
+/// The child of [`the_minilm_engine_is_bit_exact_across_runs_and_thread_counts`]: runs each text
+/// twice, checks the runs agree and prints the SHA-256 of all outputs.
+#[test]
+#[ignore = "run by the_minilm_engine_is_bit_exact_across_runs_and_thread_counts, one process per thread count"]
+fn minilm_outputs_of_one_process() {
+	assert!(std::env::var(DETERMINISM_CHILD).is_ok(), "run by the_minilm_engine_is_bit_exact_across_runs_and_thread_counts");
+	let engine = by_name(&engines(), "all-minilm-l6-v2");
+	let mut all = Sha256::new();
+	for text in determinism_texts() {
+		let first = engine.run(text.as_bytes()).unwrap();
+		assert_eq!(engine.run(text.as_bytes()).unwrap(), first, "two runs of {text:?} differ");
+		all.update(&first);
+	}
+	println!("outputs sha256 {}", hex::encode(all.finalize()));
+}
