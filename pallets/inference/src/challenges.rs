@@ -5,7 +5,7 @@
 //! ([`Pallet::expire_challenges`]); unchallenged, it is paid out at the start of the block its
 //! window closes in ([`Pallet::finalize_results`]).
 
-use crate::*;
+use crate::{queue::ResultsToFinalizeOf, *};
 
 impl<T: Config> Pallet<T> {
 	/// Whether a result of `job` is provisional: a signed-tier job, its input not sealed, of a
@@ -39,10 +39,7 @@ impl<T: Config> Pallet<T> {
 		ProvisionalPerModel::<T>::mutate(job.model, |count| count.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
 		ProvisionalResults::<T>::insert(&executor, job_id, ());
-		ResultsToFinalizeBounds::<T>::mutate(|(_, tail)| {
-			ResultsToFinalize::<T>::insert(*tail, (job_id, final_at));
-			*tail = tail.saturating_add(1);
-		});
+		ResultsToFinalizeOf::<T>::push(job_id, final_at);
 		Self::deposit_event(Event::ResultProvisional { job: job_id, executor, output_hash, final_at });
 	}
 
@@ -151,14 +148,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `job_id` from the proofs due at `deadline`.
 	fn drop_challenge_deadline(job_id: JobId, deadline: BlockNumberFor<T>) {
-		ChallengeDeadlines::<T>::mutate_exists(deadline, |due| {
-			if let Some(jobs) = due {
-				jobs.retain(|id| *id != job_id);
-				if jobs.is_empty() {
-					*due = None;
-				}
-			}
-		});
+		ChallengeDeadlines::<T>::mutate_exists(deadline, |due| crate::lifecycle::unlist(due, job_id));
 	}
 
 	/// The result was right: the bond goes to the executor and the result is final at once.
@@ -231,15 +221,7 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::max_results_per_block`] (a block accepts no more, so the queue keeps up). A
 	/// result a challenge already settled is skipped. Returns how many it looked at.
 	pub(crate) fn finalize_results(now: BlockNumberFor<T>) -> u32 {
-		let (mut head, tail) = ResultsToFinalizeBounds::<T>::get();
-		let limit = Self::max_results_per_block();
-		let mut looked = 0;
-		while head < tail && looked < limit {
-			let Some((job_id, final_at)) = ResultsToFinalize::<T>::get(head) else { break };
-			if final_at > now {
-				break;
-			}
-			ResultsToFinalize::<T>::remove(head);
+		ResultsToFinalizeOf::<T>::take_due(Self::max_results_per_block(), |final_at| *final_at <= now, |job_id| {
 			// A result under challenge waits for the challenge's outcome, which settles it.
 			if let Some(job) = Jobs::<T>::get(job_id)
 				.filter(|job| job.status == JobStatus::Provisional && !Challenges::<T>::contains_key(job_id))
@@ -248,13 +230,7 @@ impl<T: Config> Pallet<T> {
 					Self::finalize(job_id, job, executor);
 				}
 			}
-			head += 1;
-			looked += 1;
-		}
-		if looked > 0 {
-			ResultsToFinalizeBounds::<T>::put((head, tail));
-		}
-		looked
+		})
 	}
 
 	/// The most results one block can accept: as many `submit_result` calls (each with its

@@ -123,6 +123,7 @@ pub mod migrations;
 mod mock;
 mod payment;
 mod queries;
+mod queue;
 mod slashing;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! The life of a job: submission, then every transition (start, result, failure, cancellation)
 //! and the one way out of the open states, [`Pallet::close`]. Expiry is in `maintenance.rs`.
 
-use crate::*;
+use crate::{queue::PruneQueueOf, *};
 
 impl<T: Config> Pallet<T> {
 	/// Validates `spec`, holds its escrow from `payer` in the model's own asset and the storage
@@ -262,14 +262,7 @@ impl<T: Config> Pallet<T> {
 			T::Executors::job_ended(executor, outcome);
 			ExecutorJobs::<T>::remove(executor, job_id);
 		}
-		Deadlines::<T>::mutate_exists(Self::expiry_block(job.deadline), |due| {
-			if let Some(jobs) = due {
-				jobs.retain(|id| *id != job_id);
-				if jobs.is_empty() {
-					*due = None;
-				}
-			}
-		});
+		Deadlines::<T>::mutate_exists(Self::expiry_block(job.deadline), |due| unlist(due, job_id));
 	}
 
 	/// Sets a job's final status, counts it in the tier statistics and queues it for pruning.
@@ -283,9 +276,16 @@ impl<T: Config> Pallet<T> {
 		job.status = status;
 		job.updated_at = now;
 		Self::count(job.mode, &job.asset, counter);
-		PruneQueueBounds::<T>::mutate(|(_, tail)| {
-			PruneQueue::<T>::insert(*tail, (job_id, now));
-			*tail = tail.saturating_add(1);
-		});
+		PruneQueueOf::<T>::push(job_id, now);
+	}
+}
+
+/// Drops `job_id` from a block's list of jobs, and the list once it is empty.
+pub(crate) fn unlist<S: Get<u32>>(list: &mut Option<BoundedVec<JobId, S>>, job_id: JobId) {
+	if let Some(jobs) = list {
+		jobs.retain(|id| *id != job_id);
+		if jobs.is_empty() {
+			*list = None;
+		}
 	}
 }

@@ -1,7 +1,7 @@
 //! Upkeep: expiring jobs past their deadline, pruning closed jobs and old tier statistics (all
 //! from `on_initialize`) and counting the tier statistics.
 
-use crate::*;
+use crate::{queue::PruneQueueOf, *};
 
 /// The failure reason of a job whose expiry a governance act excused.
 pub const EXCUSED_EXPIRY: &[u8] = b"excused: attestation invalidated by governance";
@@ -47,28 +47,15 @@ impl<T: Config> Pallet<T> {
 	/// Removes the closed jobs whose retention period is over, oldest first, as many as
 	/// [`Self::prunes_per_block`] allows, and releases their storage deposits.
 	pub(crate) fn prune_jobs(now: BlockNumberFor<T>) -> u32 {
-		let (mut head, tail) = PruneQueueBounds::<T>::get();
-		let limit = Self::prunes_per_block();
-		let mut pruned = 0;
-		while head < tail && pruned < limit {
-			let Some((job_id, closed_at)) = PruneQueue::<T>::get(head) else { break };
-			if closed_at.saturating_add(T::RetentionPeriod::get()) > now {
-				break;
-			}
-			PruneQueue::<T>::remove(head);
+		let due = |closed_at: &BlockNumberFor<T>| closed_at.saturating_add(T::RetentionPeriod::get()) <= now;
+		PruneQueueOf::<T>::take_due(Self::prunes_per_block(), due, |job_id| {
 			if let Some(job) = Jobs::<T>::take(job_id) {
 				Self::release_deposits(&job);
 			}
 			Outputs::<T>::remove(job_id);
 			Evidences::<T>::remove(job_id);
 			Self::deposit_event(Event::JobPruned { job: job_id });
-			head += 1;
-			pruned += 1;
-		}
-		if pruned > 0 {
-			PruneQueueBounds::<T>::put((head, tail));
-		}
-		pruned
+		})
 	}
 
 	/// Removes tier statistics older than `StatsRetention` buckets before `current`, a bounded
