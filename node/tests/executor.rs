@@ -841,16 +841,16 @@ fn the_tee_tier_serves_attested_keys_and_sealed_inputs_and_refuses_revoked_expir
 const DIGITS_FILE: &[u8] = include_bytes!("../../models/digits-mlp/model.vmlp");
 
 /// Issue #18 on the real node: the digits model's file is stored on chain, so its signed results
-/// are provisional; the test plays Ferdie (no executor process runs, so Ferdie, registered at
-/// genesis, takes every job) and signs one wrong and one right result. A challenge of the lie
-/// re-runs the model in the runtime, overturns it, refunds the payer and slashes Ferdie; a
-/// challenge of the right result costs the challenger its bond and pays Ferdie at once.
+/// are provisional and a challenge re-runs the model in the runtime. Ferdie's executor process
+/// serves two jobs: the first as the TEST ONLY lying build, whose lie the challenge overturns
+/// (the payer refunded, Ferdie slashed), the second as the honest `verity-executor`, whose
+/// challenged result stands (the challenger's bond paid to Ferdie, the result final at once).
 #[test]
 fn a_lie_about_a_digit_is_overturned_by_the_runtime_and_an_honest_result_survives_a_challenge() {
 	use verity_runtime::configs::{ChallengeBond, MinLieSlash};
 	let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 	let dir = TempDir::new("challenges");
-	let node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
+	let mut node = Node::start(dir.path(), &["--dev", "--sealing", "instant"]);
 	let (bob, charlie, ferdie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Ferdie);
 	submit(
 		&node,
@@ -866,39 +866,15 @@ fn a_lie_about_a_digit_is_overturned_by_the_runtime_and_an_honest_result_survive
 
 	let (digit, _) = a_digit();
 	let native = verity_mlp::QuantizedMlp::from_bytes(DIGITS_FILE).unwrap().run_bytes(&digit).unwrap();
-	let mut lie = native.clone();
-	lie[0] ^= 1;
-	let provisional = |node: &Node, output: &[u8]| -> JobId {
+	// Ferdie's real executor process serves one job: lying (the TEST ONLY dishonest build, every
+	// signed result falsified) or honest.
+	let provisional = |node: &mut Node, lying: bool| -> JobId {
+		let mut ferdie =
+			if lying { start_lying_executor(node, dir.path()) } else { start_executor(node, dir.path(), "//Ferdie") };
 		let id = next_job_id(node);
 		submit(node, bob, RuntimeCall::Inference(pallet_verity_inference::Call::submit_job { spec: spec(node, DIGITS_MLP_ID, &digit, 20) }));
-		wait_until(node, "the job is assigned", || job(node, id).is_some_and(|j| j.status == JobStatus::Assigned));
-		assert_eq!(job(node, id).unwrap().executor, Some(ferdie.to_account_id()));
-		submit(node, ferdie, RuntimeCall::Inference(pallet_verity_inference::Call::start_job { job: id }));
-		wait_until(node, "the job runs", || job(node, id).is_some_and(|j| j.status == JobStatus::Running));
-		// A result is accepted from the block after the start: seal one.
-		submit(node, Sr25519Keyring::Eve, RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
-		wait_until(node, "a block after the start", || {
-			job(node, id).is_some_and(|j| node.best_number().unwrap() > j.updated_at)
-		});
-		let j = job(node, id).unwrap();
-		let statement = verity_primitives::inference::ResultStatement {
-			genesis_hash: node.genesis_hash(),
-			job_id: id,
-			model_id: DIGITS_MLP_ID,
-			input_hash: j.input_hash,
-			output_hash: H256(sp_io::hashing::blake2_256(output)),
-		};
-		let evidence = Evidence::Signed(ExecutorSignature::Sr25519(ferdie.pair().sign(&statement.signing_payload())));
-		submit(
-			node,
-			ferdie,
-			RuntimeCall::Inference(pallet_verity_inference::Call::submit_result {
-				job: id,
-				output: output.to_vec().try_into().unwrap(),
-				evidence,
-			}),
-		);
-		wait_until(node, "the result is provisional", || job(node, id).is_some_and(|j| j.status == JobStatus::Provisional));
+		assert_eq!(wait_closed(node, &mut ferdie, id), JobStatus::Provisional);
+		assert_eq!(output(node, id) == native, !lying);
 		id
 	};
 	let challenge = |node: &Node, id: JobId| {
@@ -908,7 +884,7 @@ fn a_lie_about_a_digit_is_overturned_by_the_runtime_and_an_honest_result_survive
 	let stake = |node: &Node| registration(node, &ferdie.to_account_id()).unwrap().stake;
 
 	// The lie: overturned, Bob refunded in full plus the charge, Ferdie slashed the floor.
-	let lied = provisional(&node, &lie);
+	let lied = provisional(&mut node, true);
 	let (bob_before, stake_before) = (balance(&node, &bob.to_account_id()), stake(&node));
 	challenge(&node, lied);
 	wait_until(&node, "the lie is overturned", || job(&node, lied).is_some_and(|j| j.status == JobStatus::Overturned));
@@ -923,7 +899,7 @@ fn a_lie_about_a_digit_is_overturned_by_the_runtime_and_an_honest_result_survive
 			if *job == lied && *r == reward && *compensation == charge)));
 
 	// The truth: the challenge fails, its bond goes to Ferdie, and the result is final at once.
-	let honest = provisional(&node, &native);
+	let honest = provisional(&mut node, false);
 	let charlie_before = balance(&node, &charlie.to_account_id());
 	challenge(&node, honest);
 	wait_until(&node, "the honest result is final", || job(&node, honest).is_some_and(|j| j.status == JobStatus::Completed));
