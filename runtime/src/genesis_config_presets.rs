@@ -276,6 +276,8 @@ pub fn production_genesis(
 		attestation: AttestationConfig {
 			trusted_root: GenesisRoot::IntelSgxRootCa,
 			validity_secs: ATTESTATION_VALIDITY_SECS,
+			// For good: this chain refuses the TEST ONLY root, whatever its governance does.
+			production: true,
 			..Default::default()
 		},
 		executors: ExecutorsConfig { allow_private_endpoints: false },

@@ -69,14 +69,14 @@ pub mod opaque {
 /// the key, no dev key in the production preset; 107: executors displaced from full services,
 /// `Executors::evict`; 108: storage deposits, pruning bounded by weight; 109: executors drawn
 /// in the next block; 110: provisional signed results, challenges; 111:
-/// challenges in the tier statistics), `transaction_version` with every change of a call's encoding (2:
+/// challenges in the tier statistics; 112: production chains refuse the TEST ONLY root), `transaction_version` with every change of a call's encoding (2:
 /// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 111,
+	spec_version: 112,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -134,13 +134,15 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// jobs carry storage deposits; 2 → 3 (spec 109): a job's executor is optional (drawn the block
 /// after submission), and the randomness pallet it no longer needs is removed with its storage;
 /// 3 → 4 (spec 110): provisional results and challenges (nothing rewritten); 4 → 5 (spec 111):
-/// tier statistics count challenges.
+/// tier statistics count challenges. Attestation 0 → 1 (spec 112): a chain that trusts Intel's
+/// root is marked production (it refuses the TEST ONLY root from then on).
 type Migrations = (
 	pallet_verity_inference::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_verity_inference::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_verity_inference::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_verity_inference::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_verity_inference::migrations::v5::MigrateV4ToV5<Runtime>,
+	pallet_verity_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
 	frame_support::migrations::RemovePallet<RandomnessCollectiveFlipName, <Runtime as frame_system::Config>::DbWeight>,
 );
 

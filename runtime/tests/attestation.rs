@@ -102,6 +102,13 @@ fn the_production_preset_trusts_intels_root_and_refuses_test_pki_quotes() {
 			register_test_enclave(),
 			Err(pallet_verity_attestation::Error::<Runtime>::UntrustedCertificateChain.into())
 		);
+		// #19 item 4: a production chain, which not even governance can switch to the test root.
+		assert!(pallet_verity_attestation::ProductionChain::<Runtime>::get());
+		let test_root = verity_tee::TEST_ROOT_CA_DER.to_vec().try_into().unwrap();
+		assert_eq!(
+			Attestation::set_trusted_root(verity_runtime::RuntimeOrigin::root(), test_root),
+			Err(pallet_verity_attestation::Error::<Runtime>::TestRootOnProductionChain.into())
+		);
 	});
 }
 

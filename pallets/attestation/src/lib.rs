@@ -5,7 +5,10 @@
 //! ## What governance sets
 //! - [`TrustedRoot`]: the DER root CA quotes must chain to. The production preset carries
 //!   Intel's SGX root CA; dev and test presets carry the **TEST ONLY** root of the repository's
-//!   test PKI (`verity_tee::test_pki`), with which anyone can make quotes.
+//!   test PKI (`verity_tee::test_pki`), with which anyone can make quotes. A chain whose genesis
+//!   marks it production ([`ProductionChain`], which no call changes) refuses that root, at
+//!   genesis and in [`Pallet::set_trusted_root`]: this stops a mistake, not a malicious
+//!   governance, which can upgrade the runtime.
 //! - [`AllowedMeasurements`]: one entry per enclave build (SGX `MRENCLAVE`), signer product
 //!   (`MRSIGNER` + product id + minimum security version) or trust domain (TDX `MRTD` + the
 //!   RTMRs that matter). Revoking an entry invalidates every key attested under it at once:
@@ -39,6 +42,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -163,7 +167,7 @@ pub mod pallet {
 
 	/// The layout of this pallet's storage. Bump it whenever the layout changes, with a
 	/// migration in the runtime's `Migrations` (the runtime's storage-layout test says when).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -243,6 +247,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TrustedRoot<T: Config> = StorageValue<_, BoundedVec<u8, T::MaxRootLen>>;
 
+	/// Whether this is a production chain: set at genesis (or, for a chain launched before it
+	/// existed, by [`migrations::v1`]) and by no call. A production chain refuses the TEST ONLY
+	/// root.
+	#[pallet::storage]
+	pub type ProductionChain<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	/// How many times governance replaced the trust root; keys attested under an earlier root
 	/// are not valid.
 	#[pallet::storage]
@@ -286,6 +296,9 @@ pub mod pallet {
 		pub validity_secs: u64,
 		/// The measurement allowlist.
 		pub measurements: Vec<AllowedMeasurement>,
+		/// A production chain: it refuses the TEST ONLY root, here and in `set_trusted_root`,
+		/// for good (no call changes it).
+		pub production: bool,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -293,6 +306,11 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			assert!(
+				!(self.production && self.trusted_root == GenesisRoot::TestOnlyVerityTestPki),
+				"a production chain cannot trust the TEST ONLY root of the test PKI"
+			);
+			ProductionChain::<T>::put(self.production);
 			if let Some(der) = self.trusted_root.der() {
 				TrustedRoot::<T>::put(BoundedVec::try_from(der.to_vec()).expect("the genesis root fits MaxRootLen"));
 			}
@@ -384,6 +402,8 @@ pub mod pallet {
 		NotModelOwner,
 		/// The chain's clock is not set.
 		NoTime,
+		/// This is a production chain: it cannot trust the TEST ONLY root of the test PKI.
+		TestRootOnProductionChain,
 	}
 
 	#[pallet::hooks]
@@ -508,6 +528,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_set_trusted_root(root_der: BoundedVec<u8, T::MaxRootLen>) -> DispatchResult {
 		// A DER certificate is a SEQUENCE; anything else cannot anchor a chain.
 		ensure!(root_der.first() == Some(&0x30), Error::<T>::InvalidRoot);
+		ensure!(!(ProductionChain::<T>::get() && is_test_root(&root_der)), Error::<T>::TestRootOnProductionChain);
 		let root_hash = sp_io::hashing::blake2_256(&root_der);
 		TrustedRoot::<T>::put(root_der);
 		RootGeneration::<T>::mutate(|generation| *generation = generation.saturating_add(1));
@@ -657,8 +678,17 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(EnclaveCollateral::<T>::iter_keys().count() == enclaves, "collateral without an enclave");
 		ensure!(TrustedRoot::<T>::get().is_none() || Policy::<T>::get().is_some(), "a root without a policy");
+		ensure!(
+			!(ProductionChain::<T>::get() && TrustedRoot::<T>::get().is_some_and(|root| is_test_root(&root))),
+			"a production chain trusts the TEST ONLY root"
+		);
 		Ok(())
 	}
+}
+
+/// Whether `root_der` is the TEST ONLY root of the repository's test PKI (by its BLAKE2-256).
+pub fn is_test_root(root_der: &[u8]) -> bool {
+	sp_io::hashing::blake2_256(root_der) == sp_io::hashing::blake2_256(verity_tee::TEST_ROOT_CA_DER)
 }
 
 impl<T: Config> From<QuoteError> for Error<T> {

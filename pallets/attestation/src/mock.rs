@@ -137,12 +137,18 @@ fn check_invariants() {
 
 /// A chain with `root`, allowing `ENCLAVE`, at `NOW`.
 pub fn ext(root: pallet_attestation::GenesisRoot) -> CheckedExternalities {
+	chain(root, false)
+}
+
+/// A chain with `root`, allowing `ENCLAVE`, at `NOW`, marked production or not.
+pub fn chain(root: pallet_attestation::GenesisRoot, production: bool) -> CheckedExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_attestation::GenesisConfig::<Test> {
 		trusted_root: root,
 		accepted_advisories: Vec::new(),
 		validity_secs: VALIDITY,
 		measurements: vec![AllowedMeasurement::SgxEnclave { mr_enclave: ENCLAVE.mr_enclave }],
+		production,
 		_config: Default::default(),
 	}
 	.assimilate_storage(&mut storage)

@@ -444,3 +444,48 @@ fn a_retired_model_and_a_removed_executor_take_their_tee_state_with_them() {
 		check_state();
 	});
 }
+
+/// #19 item 4: a production chain (a genesis flag no call changes) refuses the TEST ONLY root
+/// in `set_trusted_root`, changing nothing, and still takes another root; a chain not marked
+/// production takes the test root as before.
+#[test]
+fn a_production_chain_refuses_the_test_root() {
+	let test_root: BoundedVec<u8, _> = verity_tee::TEST_ROOT_CA_DER.to_vec().try_into().unwrap();
+	let intel: BoundedVec<u8, _> = verity_tee::INTEL_SGX_ROOT_CA_DER.to_vec().try_into().unwrap();
+	chain(GenesisRoot::IntelSgxRootCa, true).execute_with(|| {
+		assert!(crate::ProductionChain::<Test>::get());
+		assert_noop!(
+			Attestation::set_trusted_root(RuntimeOrigin::root(), test_root.clone()),
+			Error::<Test>::TestRootOnProductionChain
+		);
+		assert_ok!(Attestation::set_trusted_root(RuntimeOrigin::root(), intel.clone()));
+		assert!(crate::ProductionChain::<Test>::get(), "no call changes the flag");
+	});
+	chain(GenesisRoot::IntelSgxRootCa, false).execute_with(|| {
+		assert!(!crate::ProductionChain::<Test>::get());
+		assert_ok!(Attestation::set_trusted_root(RuntimeOrigin::root(), test_root));
+	});
+}
+
+/// #19 item 4: a genesis that marks a chain production and trusts the TEST ONLY root is refused.
+#[test]
+#[should_panic(expected = "a production chain cannot trust the TEST ONLY root")]
+fn a_production_genesis_cannot_trust_the_test_root() {
+	chain(GenesisRoot::TestOnlyVerityTestPki, true);
+}
+
+/// #19 item 4: the v1 migration marks a chain launched before the flag production when it
+/// trusts Intel's root, and a dev chain (the TEST ONLY root) not.
+#[test]
+fn the_v1_migration_marks_chains_that_trust_intels_root_as_production() {
+	use crate::migrations::v1::MigrateV0ToV1;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	for (root, production) in [(GenesisRoot::IntelSgxRootCa, true), (GenesisRoot::TestOnlyVerityTestPki, false)] {
+		chain(root, false).execute_with(|| {
+			StorageVersion::new(0).put::<Attestation>();
+			MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(1));
+			assert_eq!(crate::ProductionChain::<Test>::get(), production);
+		});
+	}
+}
