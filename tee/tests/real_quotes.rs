@@ -192,3 +192,100 @@ fn the_host_function_gives_the_same_verdict_from_scale_encoded_collateral() {
 		Err(QuoteError::MalformedCollateral)
 	);
 }
+
+/// Golden verdicts (#19 item 1): the exact SCALE bytes the host function `dcap::verify_quote`
+/// returns to the runtime for each `(quote, collateral, root, now)` case below, committed in
+/// `tests/data/golden-verdicts.txt`. The verdict is consensus: a `dcap-qvl` upgrade (or any change
+/// of the check) that changes one byte of one case fails here before it can split validators.
+/// `VERITY_BLESS=1` rewrites the file; a reviewer then reads its diff.
+#[test]
+fn every_verdict_is_byte_for_byte_the_committed_one() {
+	use verity_tee::test_pki::{self, TestEnclave, TEST_ROOT_CA_DER};
+	/// 2026-11-22T00:00:00Z: inside the test PKI's validity (2025 to 2049).
+	const TEST_PKI_NOW: u64 = 1_795_305_600;
+	let intel = INTEL_SGX_ROOT_CA_DER.to_vec();
+	let (sgx, sgx_collateral) = sample("sgx_quote");
+	let (tdx, tdx_collateral) = sample("tdx_quote");
+	let (outdated, outdated_collateral) = sample("tdx_quote_outdated");
+	let mut cases: Vec<(String, Vec<u8>, Collateral, Vec<u8>, u64)> = vec![
+		("sgx real, valid".into(), sgx.clone(), sgx_collateral.clone(), intel.clone(), SAMPLES_VALID_AT),
+		("sgx real, expired".into(), sgx.clone(), sgx_collateral.clone(), intel.clone(), SAMPLES_EXPIRED_AT),
+		("sgx real, not yet valid".into(), sgx.clone(), sgx_collateral.clone(), intel.clone(), SAMPLES_NOT_YET_VALID_AT),
+		("tdx real, valid".into(), tdx.clone(), tdx_collateral.clone(), intel.clone(), SAMPLES_VALID_AT),
+		("tdx real, expired".into(), tdx.clone(), tdx_collateral.clone(), intel.clone(), SAMPLES_EXPIRED_AT),
+		("tdx real, not yet valid".into(), tdx, tdx_collateral.clone(), intel.clone(), SAMPLES_NOT_YET_VALID_AT),
+		("tdx real, out of date".into(), outdated, outdated_collateral, intel.clone(), OUTDATED_SAMPLE_VALID_AT),
+		("sgx real, root not a certificate".into(), sgx.clone(), sgx_collateral.clone(), b"not a certificate".to_vec(), SAMPLES_VALID_AT),
+		("sgx real, the test root".into(), sgx.clone(), sgx_collateral.clone(), TEST_ROOT_CA_DER.to_vec(), SAMPLES_VALID_AT),
+		("sgx real, empty collateral".into(), sgx.clone(), Collateral::default(), intel.clone(), SAMPLES_VALID_AT),
+	];
+	let regions = [
+		("header: QE vendor id", sgx::HEADER.start + 12),
+		("header: user data", sgx::HEADER.start + 40),
+		("report body: mr_enclave", sgx::BODY + 64),
+		("report body: report data", sgx::BODY + 330),
+		("quote signature", sgx::SIGNATURE + 5),
+		("attestation key", sgx::ATTESTATION_KEY + 5),
+		("QE report", sgx::QE_REPORT + 100),
+		("QE report signature", sgx::QE_REPORT_SIGNATURE + 5),
+	];
+	for (region, at) in regions {
+		let mut flipped = sgx.clone();
+		flipped[at] ^= 0x01;
+		cases.push((format!("sgx real, flipped {region}"), flipped, sgx_collateral.clone(), intel.clone(), SAMPLES_VALID_AT));
+	}
+	let pem = sgx.windows(27).position(|w| w == b"-----BEGIN CERTIFICATE-----").unwrap() + 27 + 200;
+	let mut changed = sgx.clone();
+	changed[pem] = if changed[pem] == b'A' { b'B' } else { b'A' };
+	cases.push(("sgx real, PCK certificate changed".into(), changed, sgx_collateral.clone(), intel.clone(), SAMPLES_VALID_AT));
+	for length in [0, 10, 47, 100, 435, 1000] {
+		cases.push((format!("sgx real, truncated to {length} bytes"), sgx[..length].to_vec(), sgx_collateral.clone(), intel.clone(), SAMPLES_VALID_AT));
+	}
+	let change_value = |text: &mut Vec<u8>, field: &str| {
+		let key = format!("\"{field}\":\"");
+		let at = text.windows(key.len()).position(|w| w == key.as_bytes()).unwrap() + key.len();
+		text[at] = if text[at] == b'0' { b'1' } else { b'0' };
+	};
+	let mut tampered = sgx_collateral.clone();
+	change_value(&mut tampered.tcb_info, "fmspc");
+	cases.push(("sgx real, TCB info changed".into(), sgx.clone(), tampered, intel.clone(), SAMPLES_VALID_AT));
+	let mut tampered = sgx_collateral.clone();
+	change_value(&mut tampered.qe_identity, "miscselect");
+	cases.push(("sgx real, QE identity changed".into(), sgx.clone(), tampered, intel.clone(), SAMPLES_VALID_AT));
+	let mut tampered = sgx_collateral.clone();
+	tampered.tcb_info.insert(1, b'x');
+	cases.push(("sgx real, TCB info not JSON".into(), sgx.clone(), tampered, intel.clone(), SAMPLES_VALID_AT));
+	let mut tampered = sgx_collateral;
+	tampered.tcb_info[0] = 0xff;
+	cases.push(("sgx real, TCB info not UTF-8".into(), sgx, tampered, intel.clone(), SAMPLES_VALID_AT));
+	// The TEST ONLY PKI's quotes (their ECDSA signatures vary from run to run; the verdicts not).
+	let enclave = TestEnclave { mr_enclave: [7; 32], mr_signer: [9; 32], isv_prod_id: 3, isv_svn: 2 };
+	let test_quote = enclave.quote(&[0xab; 64]);
+	let mut report_data_changed = test_quote.clone();
+	report_data_changed[sgx::BODY + 320] ^= 1;
+	let test_root = TEST_ROOT_CA_DER.to_vec();
+	cases.extend([
+		("sgx test PKI, valid".to_owned(), test_quote.clone(), test_pki::collateral(), test_root.clone(), TEST_PKI_NOW),
+		("sgx test PKI, Intel's root".into(), test_quote.clone(), test_pki::collateral(), intel, TEST_PKI_NOW),
+		("sgx test PKI, not yet valid".into(), test_quote, test_pki::collateral(), test_root.clone(), 1_717_200_000),
+		("sgx test PKI, report data changed".into(), report_data_changed, test_pki::collateral(), test_root, TEST_PKI_NOW),
+	]);
+
+	let verdicts: String = cases
+		.iter()
+		.map(|(name, quote, collateral, root, now)| {
+			let verdict = verity_tee::dcap::verify_quote(quote, &collateral.encode(), root, *now);
+			format!("{name} = {}\n", hex::encode(verdict.encode()))
+		})
+		.collect();
+	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden-verdicts.txt");
+	if std::env::var("VERITY_BLESS").is_ok() {
+		std::fs::write(&path, &verdicts).unwrap();
+	}
+	let committed = std::fs::read_to_string(&path).expect("tests/data/golden-verdicts.txt (VERITY_BLESS=1 writes it)");
+	let differ: Vec<_> = verdicts.lines().zip(committed.lines()).filter(|(now, then)| now != then).collect();
+	assert!(
+		differ.is_empty() && verdicts.lines().count() == committed.lines().count(),
+		"verdicts changed (consensus!): {differ:#?}"
+	);
+}
