@@ -404,6 +404,9 @@ pub mod pallet {
 		NoTime,
 		/// This is a production chain: it cannot trust the TEST ONLY root of the test PKI.
 		TestRootOnProductionChain,
+		/// The platform lists as many advisories as the check keeps, or an id as long as it
+		/// keeps: more may have been cut, so it is refused rather than judged on part of them.
+		AdvisoriesCut,
 	}
 
 	#[pallet::hooks]
@@ -589,7 +592,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `verdict`'s TCB status passes the policy.
-	fn check_tcb(verdict: &Verdict) -> Result<(), Error<T>> {
+	pub(crate) fn check_tcb(verdict: &Verdict) -> Result<(), Error<T>> {
 		match verdict.tcb_status {
 			TcbStatus::UpToDate => Ok(()),
 			TcbStatus::SwHardeningNeeded |
@@ -598,6 +601,14 @@ impl<T: Config> Pallet<T> {
 				let accepted = Policy::<T>::get().map(|policy| policy.accepted_advisories).unwrap_or_default();
 				// A status that needs mitigations but names none cannot be judged.
 				ensure!(!verdict.advisory_ids.is_empty(), Error::<T>::AdvisoryNotAccepted);
+				// The check keeps at most `MAX_ADVISORIES` ids of at most `MAX_ADVISORY_ID_LEN`
+				// bytes: a list at the cap, or an id at the length cap, may have been cut, and a
+				// platform is not judged on part of its advisories.
+				ensure!(
+					verdict.advisory_ids.len() < verity_tee::MAX_ADVISORIES &&
+						verdict.advisory_ids.iter().all(|id| id.len() < verity_tee::MAX_ADVISORY_ID_LEN),
+					Error::<T>::AdvisoriesCut
+				);
 				ensure!(
 					verdict.advisory_ids.iter().all(|id| accepted.iter().any(|ok| ok.as_slice() == id.as_slice())),
 					Error::<T>::AdvisoryNotAccepted

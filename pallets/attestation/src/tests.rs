@@ -489,3 +489,30 @@ fn the_v1_migration_marks_chains_that_trust_intels_root_as_production() {
 		});
 	}
 }
+
+/// #19 item 3: the quote check keeps at most `MAX_ADVISORIES` advisory ids of at most
+/// `MAX_ADVISORY_ID_LEN` bytes. A platform whose list reaches either cap may have had advisories
+/// cut, the unaccepted ones among them: it is refused (`AdvisoriesCut`), not judged on the rest,
+/// even when every id it shows is accepted.
+#[test]
+fn a_platform_whose_advisories_may_have_been_cut_is_refused() {
+	new_test_ext().execute_with(|| {
+		let accepted: BoundedVec<u8, _> = b"INTEL-SA-00615".to_vec().try_into().unwrap();
+		let long = vec![b'A'; verity_tee::MAX_ADVISORY_ID_LEN];
+		let policy = AttestationPolicy {
+			accepted_advisories: vec![accepted.clone(), long.clone().try_into().unwrap()].try_into().unwrap(),
+			validity_secs: VALIDITY,
+		};
+		assert_ok!(Attestation::set_policy(RuntimeOrigin::root(), policy));
+		let verdict = |advisory_ids: Vec<Vec<u8>>| verity_tee::Verdict {
+			measurement: ENCLAVE.measurement(),
+			report_data: [0; 64],
+			tcb_status: TcbStatus::SwHardeningNeeded,
+			advisory_ids,
+		};
+		let check = |ids| crate::Pallet::<Test>::check_tcb(&verdict(ids)).map_err(DispatchError::from);
+		assert_eq!(check(vec![accepted.to_vec(); verity_tee::MAX_ADVISORIES - 1]), Ok(()));
+		assert_eq!(check(vec![accepted.to_vec(); verity_tee::MAX_ADVISORIES]), Err(Error::<Test>::AdvisoriesCut.into()));
+		assert_eq!(check(vec![accepted.to_vec(), long]), Err(Error::<Test>::AdvisoriesCut.into()));
+	});
+}
