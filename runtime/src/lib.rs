@@ -69,7 +69,8 @@ pub mod opaque {
 /// the key, no dev key in the production preset; 107: executors displaced from full services,
 /// `Executors::evict`; 108: storage deposits, pruning bounded by weight; 109: executors drawn
 /// in the next block; 110: provisional signed results, challenges; 111:
-/// challenges in the tier statistics; 112: production chains refuse the TEST ONLY root), `transaction_version` with every change of a call's encoding (2:
+/// challenges in the tier statistics; 112: production chains refuse the TEST ONLY root, a cut
+/// advisory list is refused), `transaction_version` with every change of a call's encoding (2:
 /// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
