@@ -205,3 +205,15 @@ fn a_withdrawn_executor_takes_its_enclave_keys_with_it() {
 		pallet_verity_executors::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
+
+/// #19 item 1: the runtime calls version 1 of the quote check's host function. Version 2 is
+/// registered by nodes first and called only by a later runtime, once every validator's node
+/// serves it (the rollout in docs/tee.md); a runtime that called it now would stop every node
+/// that does not.
+#[test]
+fn the_runtime_calls_the_released_version_of_the_quote_check() {
+	let wasm = verity_runtime::WASM_BINARY_BLOATY.expect("the wasm runtime is built");
+	let imports = |name: &str| wasm.windows(name.len()).any(|window| window == name.as_bytes());
+	assert!(imports("ext_dcap_verify_quote_version_1"));
+	assert!(!imports("ext_dcap_verify_quote_version_2"));
+}

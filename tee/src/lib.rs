@@ -13,7 +13,8 @@
 //! it runs natively in the node, behind the runtime interface [`dcap`] (a host function, the
 //! way zkVerify runs its Groth16 verification): the runtime calls `dcap::verify_quote`, the node
 //! runs [`verify_quote`]. The consequence: changing the verification logic takes a node
-//! upgrade, not only a runtime upgrade (`docs/tee.md`).
+//! upgrade, not only a runtime upgrade; so the host function is versioned and each version's
+//! verdicts are frozen ([`dcap`], `docs/tee.md`).
 //!
 //! With the `std` feature off (the wasm runtime) only the types and the host function's
 //! declaration are compiled.
@@ -154,6 +155,28 @@ pub struct Collateral {
 	pub pck_certificate_chain: Option<Vec<u8>>,
 }
 
+impl Collateral {
+	/// `MalformedCollateral` unless every part a quote check needs is there (only the PCK
+	/// certificate chain may be missing: the quote usually carries it).
+	pub fn check_complete(&self) -> Result<(), QuoteError> {
+		let required = [
+			&self.pck_crl_issuer_chain,
+			&self.root_ca_crl,
+			&self.pck_crl,
+			&self.tcb_info_issuer_chain,
+			&self.tcb_info,
+			&self.tcb_info_signature,
+			&self.qe_identity_issuer_chain,
+			&self.qe_identity,
+			&self.qe_identity_signature,
+		];
+		match required.iter().any(|part| part.is_empty()) {
+			true => Err(QuoteError::MalformedCollateral),
+			false => Ok(()),
+		}
+	}
+}
+
 /// Intel's SGX root CA (DER), the trust root of production quotes: `CN=Intel SGX Root CA`,
 /// valid to 2049-12-31, SHA-256 fingerprint `44a0196b…fab674d3`. Public data, as Intel
 /// publishes it (also in `dcap-qvl`, MIT).
@@ -172,18 +195,53 @@ pub const TEST_EXECUTOR_MR_ENCLAVE: [u8; 32] = [
 	0x7e, 0x8e, 0x99, 0x82, 0xb3, 0x03, 0x05, 0xcd, 0x6e, 0xfc, 0xbe, 0x84, 0xba, 0x5b, 0xce, 0x14,
 ];
 
-/// The host function the runtime calls; the node runs [`verify_quote`].
+/// The host function the runtime calls; the node runs [`host_verdict`].
+///
+/// Its verdicts are consensus, so each version's are frozen (`tests/data/golden-verdicts.txt`)
+/// and every version stays in every node: a block is re-executed, when a node syncs, with the
+/// version its runtime called. A change of verdicts is a new version, rolled out node first
+/// (the version `register_only`, which the runtime cannot call yet), then by a runtime upgrade
+/// that calls it, once every validator runs such a node (`docs/tee.md`).
 #[sp_runtime_interface::runtime_interface]
 pub trait Dcap {
 	/// Verifies an Intel DCAP `quote` with its SCALE-encoded [`Collateral`] against the DER
-	/// root CA at unix time `now_secs`.
+	/// root CA at unix time `now_secs`: [`host_verdict`] version 1.
 	fn verify_quote(
 		quote: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
 		collateral: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
 		root_ca_der: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
 		now_secs: u64,
 	) -> sp_runtime_interface::pass_by::AllocateAndReturnByCodec<Result<Verdict, QuoteError>> {
-		let collateral = Collateral::decode(&mut &collateral[..]).map_err(|_| QuoteError::MalformedCollateral)?;
-		crate::verify_quote(quote, &collateral, root_ca_der, now_secs)
+		crate::host_verdict(1, quote, collateral, root_ca_der, now_secs)
 	}
+
+	/// [`host_verdict`] version 2: collateral missing a required part is `MalformedCollateral`
+	/// (version 1 lets `dcap-qvl` stumble on it first, mostly as `UntrustedCertificateChain`).
+	/// Registered only: nodes serve it, the runtime does not call it yet.
+	#[version(2, register_only)]
+	fn verify_quote(
+		quote: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
+		collateral: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
+		root_ca_der: sp_runtime_interface::pass_by::PassFatPointerAndRead<&[u8]>,
+		now_secs: u64,
+	) -> sp_runtime_interface::pass_by::AllocateAndReturnByCodec<Result<Verdict, QuoteError>> {
+		crate::host_verdict(2, quote, collateral, root_ca_der, now_secs)
+	}
+}
+
+/// The verdict version `version` of the host function [`dcap::verify_quote`] gives for `quote`
+/// with SCALE-encoded `collateral` against `root_ca_der` at `now_secs` (versions 1 and 2).
+#[cfg(feature = "std")]
+pub fn host_verdict(
+	version: u32,
+	quote: &[u8],
+	collateral: &[u8],
+	root_ca_der: &[u8],
+	now_secs: u64,
+) -> Result<Verdict, QuoteError> {
+	let collateral = Collateral::decode(&mut &collateral[..]).map_err(|_| QuoteError::MalformedCollateral)?;
+	if version >= 2 {
+		collateral.check_complete()?;
+	}
+	verify_quote(quote, &collateral, root_ca_der, now_secs)
 }

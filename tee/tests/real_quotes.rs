@@ -193,8 +193,9 @@ fn the_host_function_gives_the_same_verdict_from_scale_encoded_collateral() {
 	);
 }
 
-/// Golden verdicts (#19 item 1): the exact SCALE bytes the host function `dcap::verify_quote`
-/// returns to the runtime for each `(quote, collateral, root, now)` case below, committed in
+/// Golden verdicts (#19 item 1): the exact SCALE bytes each version of the host function
+/// `dcap::verify_quote` returns to the runtime for each `(quote, collateral, root, now)` case
+/// below, committed in
 /// `tests/data/golden-verdicts.txt`. The verdict is consensus: a `dcap-qvl` upgrade (or any change
 /// of the check) that changes one byte of one case fails here before it can split validators.
 /// `VERITY_BLESS=1` rewrites the file; a reviewer then reads its diff.
@@ -271,11 +272,18 @@ fn every_verdict_is_byte_for_byte_the_committed_one() {
 		("sgx test PKI, report data changed".into(), report_data_changed, test_pki::collateral(), test_root, TEST_PKI_NOW),
 	]);
 
-	let verdicts: String = cases
-		.iter()
-		.map(|(name, quote, collateral, root, now)| {
-			let verdict = verity_tee::dcap::verify_quote(quote, &collateral.encode(), root, *now);
-			format!("{name} = {}\n", hex::encode(verdict.encode()))
+	// Every version of the host function, each frozen once released; the runtime calls version
+	// 1 today (`dcap::verify_quote` natively is the version the runtime calls).
+	let verdicts: String = [1, 2]
+		.into_iter()
+		.flat_map(|version| {
+			cases.iter().map(move |(name, quote, collateral, root, now)| {
+				let verdict = verity_tee::host_verdict(version, quote, &collateral.encode(), root, *now);
+				if version == 1 {
+					assert_eq!(verity_tee::dcap::verify_quote(quote, &collateral.encode(), root, *now), verdict);
+				}
+				format!("v{version} {name} = {}\n", hex::encode(verdict.encode()))
+			})
 		})
 		.collect();
 	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden-verdicts.txt");
@@ -288,4 +296,16 @@ fn every_verdict_is_byte_for_byte_the_committed_one() {
 		differ.is_empty() && verdicts.lines().count() == committed.lines().count(),
 		"verdicts changed (consensus!): {differ:#?}"
 	);
+}
+
+/// #19 item 1: every version of the host function is registered, so a node still imports the
+/// blocks whose runtime called an older one, and serves a newer one before a runtime calls it.
+#[test]
+fn every_version_of_the_host_function_is_registered() {
+	use sp_runtime_interface::sp_wasm_interface::HostFunctions;
+	let names: Vec<&str> = verity_tee::dcap::HostFunctions::host_functions().iter().map(|f| f.name()).collect();
+	for version in [1, 2] {
+		let name = format!("ext_dcap_verify_quote_version_{version}");
+		assert!(names.contains(&name.as_str()), "{name} in {names:?}");
+	}
 }

@@ -1289,14 +1289,24 @@ fn the_v5_migration_keeps_every_tier_statistic_with_zero_challenge_counts() {
 
 	unchecked_ext().execute_with(|| {
 		let keys = [(3u32, Signed, NativeOrWithId::Native), (4, Zk, NativeOrWithId::WithId(USD))];
+		let kept = |i: u32| verity_primitives::inference::TierCounters {
+			submitted: 10 + i,
+			completed: 7,
+			failed: 1,
+			expired: 1,
+			cancelled: 1,
+			fees_paid: 1_234,
+			..Default::default()
+		};
 		for (i, key) in keys.iter().enumerate() {
+			let counts = kept(i as u32);
 			let old = OldTierCounters {
-				submitted: 10 + i as u32,
-				completed: 7,
-				failed: 1,
-				expired: 1,
-				cancelled: 1,
-				fees_paid: 1_234,
+				submitted: counts.submitted,
+				completed: counts.completed,
+				failed: counts.failed,
+				expired: counts.expired,
+				cancelled: counts.cancelled,
+				fees_paid: counts.fees_paid,
 			};
 			frame_support::storage::unhashed::put_raw(&crate::TierStats::<Test>::hashed_key_for(key.clone()), &old.encode());
 		}
@@ -1304,20 +1314,9 @@ fn the_v5_migration_keeps_every_tier_statistic_with_zero_challenge_counts() {
 		MigrateV4ToV5::<Test>::on_runtime_upgrade();
 		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(5));
 		for (i, key) in keys.into_iter().enumerate() {
-			assert_eq!(
-				crate::TierStats::<Test>::get(key),
-				verity_primitives::inference::TierCounters {
-					submitted: 10 + i as u32,
-					completed: 7,
-					failed: 1,
-					expired: 1,
-					cancelled: 1,
-					fees_paid: 1_234,
-					challenged: 0,
-					upheld: 0,
-					overturned: 0,
-				}
-			);
+			let migrated = crate::TierStats::<Test>::get(key);
+			assert_eq!(migrated, kept(i as u32));
+			assert_eq!((migrated.challenged, migrated.upheld, migrated.overturned), (0, 0, 0));
 		}
 	});
 }
