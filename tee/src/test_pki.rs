@@ -34,6 +34,9 @@ const MR_SIGNER: usize = 128;
 const ISV_PROD_ID: usize = 256;
 const ISV_SVN: usize = 258;
 const REPORT_DATA: usize = 320;
+/// The report body's attribute flags (first byte) and the DEBUG flag in it.
+const ATTRIBUTE_FLAGS: usize = 48;
+const DEBUG_FLAG: u8 = 0x02;
 /// The certification data type of a PEM PCK certificate chain.
 const PCK_CERT_CHAIN: u16 = 5;
 
@@ -68,8 +71,21 @@ impl TestEnclave {
 
 	/// A quote of this enclave committing to `report_data`.
 	pub fn quote(&self, report_data: &[u8; 64]) -> Vec<u8> {
+		self.quote_with(report_data, false)
+	}
+
+	/// A quote of this enclave built in debug mode (its memory readable by the host), which the
+	/// check refuses as `InsecureEnclave`.
+	pub fn debug_quote(&self, report_data: &[u8; 64]) -> Vec<u8> {
+		self.quote_with(report_data, true)
+	}
+
+	fn quote_with(&self, report_data: &[u8; 64], debug: bool) -> Vec<u8> {
 		let mut signed = TEMPLATE[..HEADER_LEN + REPORT_LEN].to_vec();
 		let body = &mut signed[HEADER_LEN..];
+		if debug {
+			body[ATTRIBUTE_FLAGS] |= DEBUG_FLAG;
+		}
 		body[MR_ENCLAVE..MR_ENCLAVE + 32].copy_from_slice(&self.mr_enclave);
 		body[MR_SIGNER..MR_SIGNER + 32].copy_from_slice(&self.mr_signer);
 		body[ISV_PROD_ID..ISV_PROD_ID + 2].copy_from_slice(&self.isv_prod_id.to_le_bytes());

@@ -259,9 +259,10 @@ fn every_verdict_is_byte_for_byte_the_committed_one() {
 	let mut tampered = sgx_collateral;
 	tampered.tcb_info[0] = 0xff;
 	cases.push(("sgx real, TCB info not UTF-8".into(), sgx, tampered, intel.clone(), SAMPLES_VALID_AT));
-	// The TEST ONLY PKI's quotes (their ECDSA signatures vary from run to run; the verdicts not).
+	// The TEST ONLY PKI's quotes.
 	let enclave = TestEnclave { mr_enclave: [7; 32], mr_signer: [9; 32], isv_prod_id: 3, isv_svn: 2 };
 	let test_quote = enclave.quote(&[0xab; 64]);
+	let debug_quote = enclave.debug_quote(&[0xab; 64]);
 	let mut report_data_changed = test_quote.clone();
 	report_data_changed[sgx::BODY + 320] ^= 1;
 	let test_root = TEST_ROOT_CA_DER.to_vec();
@@ -269,7 +270,8 @@ fn every_verdict_is_byte_for_byte_the_committed_one() {
 		("sgx test PKI, valid".to_owned(), test_quote.clone(), test_pki::collateral(), test_root.clone(), TEST_PKI_NOW),
 		("sgx test PKI, Intel's root".into(), test_quote.clone(), test_pki::collateral(), intel, TEST_PKI_NOW),
 		("sgx test PKI, not yet valid".into(), test_quote, test_pki::collateral(), test_root.clone(), 1_717_200_000),
-		("sgx test PKI, report data changed".into(), report_data_changed, test_pki::collateral(), test_root, TEST_PKI_NOW),
+		("sgx test PKI, report data changed".into(), report_data_changed, test_pki::collateral(), test_root.clone(), TEST_PKI_NOW),
+		("sgx test PKI, debug enclave".into(), debug_quote, test_pki::collateral(), test_root, TEST_PKI_NOW),
 	]);
 
 	// Every version of the host function, each frozen once released; the runtime calls version

@@ -516,3 +516,14 @@ fn a_platform_whose_advisories_may_have_been_cut_is_refused() {
 		assert_eq!(check(vec![accepted.to_vec(), long]), Err(Error::<Test>::AdvisoriesCut.into()));
 	});
 }
+
+/// A debug enclave (its memory readable by the host) is refused whatever its measurement, and
+/// nothing is stored.
+#[test]
+fn a_debug_enclave_is_refused() {
+	new_test_ext().execute_with(|| {
+		let debug = bounded_quote(ENCLAVE.debug_quote(&keys().report_data(genesis_hash(), &EXECUTOR)));
+		assert_noop!(register(EXECUTOR, debug, keys()), Error::<Test>::InsecureEnclave);
+		assert!(Enclaves::<Test>::get(EXECUTOR).is_none());
+	});
+}
