@@ -74,7 +74,8 @@ pub enum AllowedMeasurement {
 		/// The TD's `MRTD`.
 		#[serde(with = "hex_array")]
 		mr_td: [u8; 48],
-		/// Required values of `RTMR0..3`; `None` where any value is accepted.
+		/// Required values of `RTMR0..3`; `None` where any value is accepted (`RTMR3` only: the
+		/// attestation pallet refuses an entry that leaves firmware, kernel or command line open).
 		rtmrs: [Option<Rtmr>; 4],
 	},
 }

@@ -70,7 +70,7 @@ pub mod opaque {
 /// `Executors::evict`; 108: storage deposits, pruning bounded by weight; 109: executors drawn
 /// in the next block; 110: provisional signed results, challenges; 111:
 /// challenges in the tier statistics; 112: production chains refuse the TEST ONLY root, a cut
-/// advisory list is refused), `transaction_version` with every change of a call's encoding (2:
+/// advisory list is refused, TDX allowlist entries pin RTMR 0 to 2), `transaction_version` with every change of a call's encoding (2:
 /// `JobSpec.max_price`).
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {

@@ -23,7 +23,8 @@ fn keys() -> EnclaveKeys {
 fn trusting_chain<T: Config>() {
 	TrustedRoot::<T>::put(BoundedVec::try_from(test_pki::TEST_ROOT_CA_DER.to_vec()).unwrap());
 	Pallet::<T>::do_set_policy(AttestationPolicy { accepted_advisories: BoundedVec::new(), validity_secs: 86_400 });
-	Pallet::<T>::do_allow_measurement(AllowedMeasurement::SgxEnclave { mr_enclave: ENCLAVE.mr_enclave });
+	Pallet::<T>::do_allow_measurement(AllowedMeasurement::SgxEnclave { mr_enclave: ENCLAVE.mr_enclave })
+		.expect("an SGX entry is always allowed");
 	T::BenchmarkHelper::set_time(NOW);
 }
 
@@ -114,8 +115,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn revoke_measurement() {
-		let rule = AllowedMeasurement::Tdx { mr_td: [1; 48], rtmrs: [None; 4] };
-		Pallet::<T>::do_allow_measurement(rule.clone());
+		let rule = AllowedMeasurement::Tdx { mr_td: [1; 48], rtmrs: [Some(verity_primitives::attestation::Rtmr([2; 48])); 4] };
+		Pallet::<T>::do_allow_measurement(rule.clone()).expect("RTMR 0 to 2 are pinned");
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, rule.key());

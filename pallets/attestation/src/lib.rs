@@ -11,7 +11,7 @@
 //!   governance, which can upgrade the runtime.
 //! - [`AllowedMeasurements`]: one entry per enclave build (SGX `MRENCLAVE`), signer product
 //!   (`MRSIGNER` + product id + minimum security version) or trust domain (TDX `MRTD` + the
-//!   RTMRs that matter). Revoking an entry invalidates every key attested under it at once:
+//!   RTMRs that matter, at least RTMR 0 to 2). Revoking an entry invalidates every key attested under it at once:
 //!   each key records the entry's generation, and a re-allowed entry starts a new one.
 //! - [`Policy`]: which TCB statuses pass (UpToDate always; the `…Needed` statuses only when
 //!   every advisory they list is accepted; OutOfDate, Revoked and TD relaunch never) and how
@@ -323,7 +323,7 @@ pub mod pallet {
 				.expect("genesis advisories fit MaxAdvisories");
 			Policy::<T>::put(AttestationPolicy { accepted_advisories, validity_secs: self.validity_secs });
 			for rule in &self.measurements {
-				Pallet::<T>::do_allow_measurement(rule.clone());
+				Pallet::<T>::do_allow_measurement(rule.clone()).expect("genesis TDX entries pin RTMR 0 to 2");
 			}
 		}
 	}
@@ -407,6 +407,9 @@ pub mod pallet {
 		/// The platform lists as many advisories as the check keeps, or an id as long as it
 		/// keeps: more may have been cut, so it is refused rather than judged on part of them.
 		AdvisoriesCut,
+		/// A TDX entry must pin RTMR 0 to 2 (firmware, boot loader and kernel, command line and
+		/// initrd); one left open would accept any operating system.
+		UnpinnedBootMeasurement,
 	}
 
 	#[pallet::hooks]
@@ -461,8 +464,7 @@ pub mod pallet {
 		#[pallet::call_index(3)]
 		pub fn allow_measurement(origin: OriginFor<T>, rule: AllowedMeasurement) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			Self::do_allow_measurement(rule);
-			Ok(())
+			Self::do_allow_measurement(rule)
 		}
 
 		/// Revokes a measurement (governance): every key attested under it stops being valid.
@@ -547,7 +549,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Allows `rule`'s measurement under a new generation.
-	pub fn do_allow_measurement(rule: AllowedMeasurement) {
+	pub fn do_allow_measurement(rule: AllowedMeasurement) -> DispatchResult {
+		// RTMR 0 to 2 measure the firmware, the boot loader and kernel, and the kernel's command
+		// line and initrd: an entry that leaves one open accepts any operating system.
+		if let AllowedMeasurement::Tdx { rtmrs, .. } = &rule {
+			ensure!(rtmrs[..3].iter().all(Option::is_some), Error::<T>::UnpinnedBootMeasurement);
+		}
 		let measurement = rule.key();
 		let generation = NextGeneration::<T>::mutate(|next| {
 			let generation = *next;
@@ -556,6 +563,7 @@ impl<T: Config> Pallet<T> {
 		});
 		AllowedMeasurements::<T>::insert(measurement, Allowance { rule, generation });
 		Self::deposit_event(Event::MeasurementAllowed { measurement, generation });
+		Ok(())
 	}
 
 	/// Removes `measurement` from the allowlist.

@@ -255,11 +255,21 @@ fn a_real_intel_quote_meets_the_tcb_policy_then_the_allowlist_then_the_key_bindi
 #[test]
 fn tdx_entries_match_mr_td_and_the_rtmrs_that_matter() {
 	new_test_ext().execute_with(|| {
-		let td = |rtmr2: u8| Measurement::Tdx { mr_td: [1; 48], rtmrs: [[0; 48], [0; 48], [rtmr2; 48], [0; 48]] };
+		let td = |rtmr2: u8| Measurement::Tdx { mr_td: [1; 48], rtmrs: [[0; 48], [0; 48], [rtmr2; 48], [5; 48]] };
 		assert!(Attestation::allowance_of(&td(3)).is_none());
+		// #19 item 3: RTMR 0 to 2 (firmware, kernel, command line) must be pinned; RTMR 3 may
+		// stay open.
+		for open in 0..3 {
+			let mut rtmrs = [Some(Rtmr([0; 48])), Some(Rtmr([0; 48])), Some(Rtmr([3; 48])), None];
+			rtmrs[open] = None;
+			assert_noop!(
+				Attestation::allow_measurement(RuntimeOrigin::root(), AllowedMeasurement::Tdx { mr_td: [1; 48], rtmrs }),
+				Error::<Test>::UnpinnedBootMeasurement
+			);
+		}
 		assert_ok!(Attestation::allow_measurement(
 			RuntimeOrigin::root(),
-			AllowedMeasurement::Tdx { mr_td: [1; 48], rtmrs: [None, None, Some(Rtmr([3; 48])), None] }
+			AllowedMeasurement::Tdx { mr_td: [1; 48], rtmrs: [Some(Rtmr([0; 48])), Some(Rtmr([0; 48])), Some(Rtmr([3; 48])), None] }
 		));
 		assert_eq!(Attestation::allowance_of(&td(3)).map(|(key, _)| key), Some(MeasurementKey::Tdx([1; 48])));
 		assert!(Attestation::allowance_of(&td(4)).is_none());
