@@ -102,6 +102,7 @@ fn only_enabled_engines_are_loaded_and_other_folders_are_skipped() {
 
 /// Set in the child processes of [`the_minilm_engine_is_bit_exact_across_runs_and_thread_counts`].
 const DETERMINISM_CHILD: &str = "VERITY_DETERMINISM_CHILD";
+const DETERMINISM_TEST: &str = "the_minilm_engine_is_bit_exact_across_runs_and_thread_counts";
 
 /// Texts from one word to the longest input, so that every matmul shape the model has is hit
 /// with short and long sequences.
@@ -115,14 +116,26 @@ fn determinism_texts() -> Vec<String> {
 /// matmul (the `gemm` crate) splits its work by `RAYON_NUM_THREADS`, read at each call, over
 /// output rows and columns only; how it blocks a reduction depends on the CPU's SIMD width and
 /// cache sizes (`gemm-common`'s `kernel_params`), not on the thread count, so a committee's
-/// device class must pin those, not the threads. Each thread count runs in a child process.
+/// device class must pin those, not the threads. The test runs itself once per thread count in
+/// a child process, which runs each text twice, checks the runs agree and prints the SHA-256 of
+/// all outputs.
 #[test]
 fn the_minilm_engine_is_bit_exact_across_runs_and_thread_counts() {
+	if std::env::var(DETERMINISM_CHILD).is_ok() {
+		let engine = by_name(&engines(), "all-minilm-l6-v2");
+		let mut all = Sha256::new();
+		for text in determinism_texts() {
+			let first = engine.run(text.as_bytes()).unwrap();
+			assert_eq!(engine.run(text.as_bytes()).unwrap(), first, "two runs of {text:?} differ");
+			all.update(&first);
+		}
+		return println!("outputs sha256 {}", hex::encode(all.finalize()));
+	}
 	let digests: Vec<(usize, String)> = [1usize, 2, 3, 4, 8]
 		.into_iter()
 		.map(|threads| {
 			let child = std::process::Command::new(std::env::current_exe().unwrap())
-				.args(["--ignored", "--exact", "minilm_outputs_of_one_process", "--nocapture", "--test-threads=1"])
+				.args(["--exact", DETERMINISM_TEST, "--nocapture", "--test-threads=1"])
 				.env(DETERMINISM_CHILD, "1")
 				.env("RAYON_NUM_THREADS", threads.to_string())
 				.output()
@@ -135,20 +148,4 @@ fn the_minilm_engine_is_bit_exact_across_runs_and_thread_counts() {
 		})
 		.collect();
 	assert!(digests.iter().all(|(_, digest)| *digest == digests[0].1), "outputs differ by thread count: {digests:?}");
-}
-
-/// The child of [`the_minilm_engine_is_bit_exact_across_runs_and_thread_counts`]: runs each text
-/// twice, checks the runs agree and prints the SHA-256 of all outputs.
-#[test]
-#[ignore = "run by the_minilm_engine_is_bit_exact_across_runs_and_thread_counts, one process per thread count"]
-fn minilm_outputs_of_one_process() {
-	assert!(std::env::var(DETERMINISM_CHILD).is_ok(), "run by the_minilm_engine_is_bit_exact_across_runs_and_thread_counts");
-	let engine = by_name(&engines(), "all-minilm-l6-v2");
-	let mut all = Sha256::new();
-	for text in determinism_texts() {
-		let first = engine.run(text.as_bytes()).unwrap();
-		assert_eq!(engine.run(text.as_bytes()).unwrap(), first, "two runs of {text:?} differ");
-		all.update(&first);
-	}
-	println!("outputs sha256 {}", hex::encode(all.finalize()));
 }
