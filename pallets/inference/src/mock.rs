@@ -336,50 +336,25 @@ pub fn unchecked_ext() -> sp_io::TestExternalities {
 fn register_models() {
 	use pallet_verity_models::{IoLimits, TierPrices};
 	let limits = IoLimits { max_input_len: 64, max_output_len: 32 };
-	Models::do_register_model(
-		OWNER,
-		NATIVE_MODEL,
-		b"native".to_vec().try_into().unwrap(),
-		b"mlp".to_vec().try_into().unwrap(),
-		limits,
-		NativeOrWithId::Native,
-		TierPrices { signed: Some(100), tee: None, zk: Some(300) },
-		Perbill::from_percent(10),
-	)
-	.unwrap();
-	Models::do_register_model(
-		OWNER,
-		USD_MODEL,
-		b"usd".to_vec().try_into().unwrap(),
-		b"mlp".to_vec().try_into().unwrap(),
-		limits,
-		NativeOrWithId::WithId(USD),
-		TierPrices { signed: Some(1_000), tee: Some(2_000), zk: None },
-		Perbill::from_percent(20),
-	)
-	.unwrap();
-	Models::do_register_model(
-		OWNER,
-		PROVABLE_MODEL,
-		b"provable".to_vec().try_into().unwrap(),
-		b"mlp".to_vec().try_into().unwrap(),
-		limits,
-		NativeOrWithId::Native,
-		TierPrices { signed: Some(100), tee: None, zk: Some(300) },
-		Perbill::from_percent(10),
-	)
-	.unwrap();
-	Models::do_register_model(
-		OWNER,
-		REEXECUTABLE_MODEL,
-		b"reexecutable".to_vec().try_into().unwrap(),
-		b"mlp".to_vec().try_into().unwrap(),
-		limits,
-		NativeOrWithId::Native,
-		TierPrices { signed: Some(100), tee: None, zk: None },
-		Perbill::from_percent(10),
-	)
-	.unwrap();
+	let models: [(H256, &[u8], AssetKind, TierPrices, u32); 4] = [
+		(NATIVE_MODEL, b"native", NativeOrWithId::Native, TierPrices { signed: Some(100), tee: None, zk: Some(300) }, 10),
+		(USD_MODEL, b"usd", NativeOrWithId::WithId(USD), TierPrices { signed: Some(1_000), tee: Some(2_000), zk: None }, 20),
+		(PROVABLE_MODEL, b"provable", NativeOrWithId::Native, TierPrices { signed: Some(100), tee: None, zk: Some(300) }, 10),
+		(REEXECUTABLE_MODEL, b"reexecutable", NativeOrWithId::Native, TierPrices { signed: Some(100), tee: None, zk: None }, 10),
+	];
+	for (id, name, asset, prices, royalty) in models {
+		Models::do_register_model(
+			OWNER,
+			id,
+			name.to_vec().try_into().unwrap(),
+			b"mlp".to_vec().try_into().unwrap(),
+			limits,
+			asset,
+			prices,
+			Perbill::from_percent(royalty),
+		)
+		.unwrap();
+	}
 }
 
 pub fn register_executor(who: AccountId, stake: u128, services: &[(H256, VerificationMode, u128)]) {
